@@ -1,0 +1,309 @@
+#include <gradflow/graph/graph.hpp>
+
+#include <fmt/format.h>
+
+#include <gradflow/engine/engine.hpp>
+#include <gradflow/engine/errors.hpp>
+
+namespace gradflow {
+
+// ---- Node ---------------------------------------------------------------------------------------
+
+Graph& Node::graph() const {
+  if (graph_ == nullptr)
+    throw UsageError(
+        "gradflow: this Node handle is empty (default-constructed): it belongs to "
+        "no graph");
+  return *graph_;
+}
+Op Node::op() const { return graph().op(id_); }
+NodeKind Node::kind() const { return graph().kind(id_); }
+std::string_view Node::name() const { return graph().name(id_); }
+std::string Node::label() const { return graph().label(id_); }
+Node Node::named(std::string_view name) const {
+  graph().set_name(id_, name);
+  return *this;
+}
+double Node::value() const { return graph().value(id_); }
+double Node::grad() const { return graph().grad(id_); }
+bool Node::reached() const { return graph().reached(id_); }
+const Node& Node::set(double value) const {
+  graph().set_value(id_, value);
+  return *this;
+}
+std::size_t Node::operand_count() const { return graph().operands(id_).size(); }
+Node Node::operand(std::size_t slot) const {
+  const auto ops = graph().operands(id_);
+  if (slot >= ops.size())
+    throw UsageError(fmt::format("gradflow: node '{}' (#{}, {}) has {} operand(s), not slot {}",
+                                 label(), id_, info(op()).name, ops.size(), slot));
+  return Node(*graph_, ops[slot]);
+}
+double Node::local_derivative(std::size_t slot) const {
+  return graph().local_derivative(id_, slot);
+}
+double Node::contribution(std::size_t slot) const { return graph().contribution(id_, slot); }
+
+// ---- Graph: building ----------------------------------------------------------------------------
+
+Graph::Graph(Conventions conventions) : conventions_(conventions) { first_.push_back(0); }
+
+void Graph::check(const Node& n, std::string_view what) const {
+  if (!n.valid())
+    throw UsageError(fmt::format("gradflow: {}: the handle is empty (default-constructed)", what));
+  if (&n.graph() != this)
+    throw UsageError(
+        fmt::format("gradflow: {}: node #{} belongs to another graph; nodes of two "
+                    "graphs cannot be combined",
+                    what, n.id()));
+  if (n.id() >= size())
+    throw UsageError(fmt::format("gradflow: {}: node #{} does not exist (the graph has {} nodes)",
+                                 what, n.id(), size()));
+}
+
+Node Graph::append(Op op, std::span<const Node> operands, double attr) {
+  const NodeId id = static_cast<NodeId>(size());
+  if (id == no_node) throw UsageError("gradflow: graph is full (2^32 - 1 nodes)");
+  op_.push_back(op);
+  attr_.push_back(attr);
+  for (const Node& n : operands) args_.push_back(n.id());
+  first_.push_back(static_cast<std::uint32_t>(args_.size()));
+  ws_.value.push_back(0.0);
+  if (info(op).kind == NodeKind::op) {
+    try {
+      detail::evaluate_appended(*this, ws_, id);
+    } catch (...) {  // leave the graph exactly as it was
+      op_.pop_back();
+      attr_.pop_back();
+      first_.pop_back();
+      args_.resize(first_.back());
+      ws_.value.pop_back();
+      throw;
+    }
+  }
+  return Node(*this, id);
+}
+
+Node Graph::input(std::string_view name, double value) {
+  Node n = append(Op::input, {}, 0.0);
+  ws_.value[n.id()] = value;
+  if (!name.empty()) set_name(n.id(), name);
+  return n;
+}
+
+Node Graph::parameter(std::string_view name, double value) {
+  Node n = append(Op::parameter, {}, 0.0);
+  ws_.value[n.id()] = value;
+  if (!name.empty()) set_name(n.id(), name);
+  return n;
+}
+
+Node Graph::constant(double value, std::string_view name) {
+  Node n = append(Op::constant, {}, 0.0);
+  ws_.value[n.id()] = value;
+  if (!name.empty()) set_name(n.id(), name);
+  return n;
+}
+
+Node Graph::apply(Op op, std::span<const Node> operands, double attr) {
+  const OpInfo oi = info(op);
+  if (oi.kind != NodeKind::op)
+    throw UsageError(
+        fmt::format("gradflow: apply({}): leaves are made with input(), "
+                    "parameter() or constant()",
+                    oi.name));
+  if (oi.arity == variadic ? operands.empty()
+                           : operands.size() != static_cast<std::size_t>(oi.arity))
+    throw UsageError(fmt::format("gradflow: {} takes {} operand(s), got {}", oi.name,
+                                 oi.arity == variadic ? "one or more" : std::to_string(oi.arity),
+                                 operands.size()));
+  for (const Node& n : operands) check(n, oi.name);
+  if (stale_) refresh();
+  return append(op, operands, attr);
+}
+
+void Graph::reserve(std::size_t nodes, std::size_t operands) {
+  op_.reserve(nodes);
+  attr_.reserve(nodes);
+  first_.reserve(nodes + 1);
+  args_.reserve(operands);
+  ws_.value.reserve(nodes);
+}
+
+std::size_t Graph::begin_group(std::string name, std::string kind) {
+  const int parent = open_groups_.empty() ? -1 : static_cast<int>(open_groups_.back());
+  const auto here = static_cast<NodeId>(size());
+  groups_.push_back(Group{std::move(name), std::move(kind), here, here, parent});
+  open_groups_.push_back(groups_.size() - 1);
+  return groups_.size() - 1;
+}
+
+void Graph::end_group() {
+  if (open_groups_.empty()) throw UsageError("gradflow: end_group() without begin_group()");
+  groups_[open_groups_.back()].end = static_cast<NodeId>(size());
+  open_groups_.pop_back();
+}
+
+// ---- Graph: structure ---------------------------------------------------------------------------
+
+std::string_view Graph::name(NodeId id) const {
+  const auto it = names_.find(id);
+  return it == names_.end() ? std::string_view{} : std::string_view{it->second};
+}
+
+std::string Graph::label(NodeId id) const {
+  const auto it = names_.find(id);
+  return it == names_.end() ? fmt::format("#{}", id) : it->second;
+}
+
+void Graph::set_name(NodeId id, std::string_view name) {
+  if (id >= size())
+    throw UsageError(
+        fmt::format("gradflow: naming node #{}: it does not exist ({} nodes)", id, size()));
+  names_[id] = std::string(name);
+}
+
+Node Graph::find(std::string_view name) {
+  NodeId best = no_node;
+  for (const auto& [id, n] : names_)
+    if (n == name && id < best) best = id;
+  if (best == no_node) throw UsageError(fmt::format("gradflow: no node is named '{}'", name));
+  return Node(*this, best);
+}
+
+Node Graph::node(NodeId id) {
+  if (id >= size())
+    throw UsageError(
+        fmt::format("gradflow: node #{} does not exist (the graph has {} nodes)", id, size()));
+  return Node(*this, id);
+}
+
+std::vector<Node> Graph::parameters() {
+  std::vector<Node> out;
+  for (NodeId i = 0; i < size(); ++i)
+    if (op_[i] == Op::parameter) out.emplace_back(*this, i);
+  return out;
+}
+
+std::vector<Node> Graph::inputs() {
+  std::vector<Node> out;
+  for (NodeId i = 0; i < size(); ++i)
+    if (op_[i] == Op::input) out.emplace_back(*this, i);
+  return out;
+}
+
+// ---- Graph: numbers -----------------------------------------------------------------------------
+
+void Graph::refresh() const {
+  // The workspace is the graph's cache of its own values; bringing it up to date does not
+  // change what the graph computes.
+  gradflow::forward(*this, ws_);
+  stale_ = false;
+}
+
+const Workspace& Graph::workspace() const {
+  if (stale_) refresh();
+  return ws_;
+}
+
+double Graph::value(NodeId id) const {
+  if (id >= size())
+    throw UsageError(
+        fmt::format("gradflow: value of node #{}: it does not exist ({} nodes)", id, size()));
+  if (stale_ && kind(id) == NodeKind::op) refresh();
+  return ws_.value[id];
+}
+
+double Graph::grad(NodeId id) const {
+  if (id >= size())
+    throw UsageError(
+        fmt::format("gradflow: gradient of node #{}: it does not exist ({} nodes)", id, size()));
+  return id < ws_.grad.size() ? ws_.grad[id] : 0.0;
+}
+
+bool Graph::reached(NodeId id) const { return id < ws_.reached.size() && ws_.reached[id] != 0; }
+
+void Graph::set_value(NodeId id, double value) {
+  if (id >= size())
+    throw UsageError(
+        fmt::format("gradflow: setting node #{}: it does not exist ({} nodes)", id, size()));
+  if (kind(id) == NodeKind::op)
+    throw UsageError(
+        fmt::format("gradflow: cannot set the value of node '{}' (#{}, {}) to {}: "
+                    "only inputs, parameters and constants hold values; op nodes "
+                    "compute theirs",
+                    label(id), id, info(op(id)).name, value));
+  ws_.value[id] = value;
+  stale_ = true;
+}
+
+void Graph::forward() {
+  stale_ = true;  // stays stale if evaluation throws part-way
+  gradflow::forward(*this, ws_);
+  stale_ = false;
+}
+
+void Graph::backward(Node root, GradMode mode) {
+  check(root, "backward");
+  if (stale_) refresh();
+  gradflow::backward(*this, ws_, root.id(), mode);
+}
+
+void Graph::zero_grad() {
+  ws_.grad.assign(size(), 0.0);
+  ws_.reached.assign(size(), 0);
+  ws_.root = no_node;
+}
+
+double Graph::local_derivative(NodeId id, std::size_t slot) const {
+  if (stale_) refresh();
+  return gradflow::local_derivative(*this, ws_, id, slot);
+}
+
+double Graph::contribution(NodeId id, std::size_t slot) const {
+  const double d = local_derivative(id, slot);
+  return reached(id) ? ws_.grad[id] * d : 0.0;
+}
+
+// ---- the maths ----------------------------------------------------------------------------------
+
+namespace {
+Node binary(Op op, Node a, Node b) { return a.graph().apply(op, {a, b}); }
+Node unary(Op op, Node x, double attr = 0.0) { return x.graph().apply(op, {x}, attr); }
+Node lift(Node like, double v) { return like.graph().constant(v); }
+}  // namespace
+
+Node operator+(Node a, Node b) { return binary(Op::add, a, b); }
+Node operator+(Node a, double b) { return binary(Op::add, a, lift(a, b)); }
+Node operator+(double a, Node b) { return binary(Op::add, lift(b, a), b); }
+Node operator-(Node a, Node b) { return binary(Op::sub, a, b); }
+Node operator-(Node a, double b) { return binary(Op::sub, a, lift(a, b)); }
+Node operator-(double a, Node b) { return binary(Op::sub, lift(b, a), b); }
+Node operator*(Node a, Node b) { return binary(Op::mul, a, b); }
+Node operator*(Node a, double b) { return binary(Op::mul, a, lift(a, b)); }
+Node operator*(double a, Node b) { return binary(Op::mul, lift(b, a), b); }
+Node operator/(Node a, Node b) { return binary(Op::div, a, b); }
+Node operator/(Node a, double b) { return binary(Op::div, a, lift(a, b)); }
+Node operator/(double a, Node b) { return binary(Op::div, lift(b, a), b); }
+Node operator-(Node a) { return unary(Op::neg, a); }
+
+Node pow(Node x, double c) { return unary(Op::pow, x, c); }
+Node exp(Node x) { return unary(Op::exp, x); }
+Node log(Node x) { return unary(Op::log, x); }
+Node sum(std::span<const Node> terms) {
+  if (terms.empty()) throw UsageError("gradflow: sum of no terms");
+  return terms.front().graph().apply(Op::sum, terms);
+}
+Node sum(std::initializer_list<Node> terms) {
+  return sum(std::span<const Node>(terms.begin(), terms.size()));
+}
+Node bias(Node z, Node b) { return binary(Op::bias, z, b); }
+Node bias(Node z, double b) { return binary(Op::bias, z, lift(z, b)); }
+Node step(Node x) { return unary(Op::step, x); }
+Node sigmoid(Node x) { return unary(Op::sigmoid, x); }
+Node tanh(Node x) { return unary(Op::tanh, x); }
+Node relu(Node x) { return unary(Op::relu, x); }
+Node leaky_relu(Node x, double alpha) { return unary(Op::leaky_relu, x, alpha); }
+Node identity(Node x) { return unary(Op::identity, x); }
+
+}  // namespace gradflow

@@ -1,0 +1,253 @@
+// The graph: structure in flat arrays (op, operand offsets, operands, constant attribute), numbers
+// in a Workspace (values, gradients, reached flags), names and groups on the side.
+//
+// Node ids are assigned in creation order and a node's operands always exist before it, so id
+// order is a topological order by construction; no cycle can be built. Recording a node appends
+// to five arrays (about 30 bytes for a binary op) and evaluates it at once, micrograd-style.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <gradflow/ops/ops.hpp>
+
+namespace gradflow {
+
+/// Index of a node in its graph: 0, 1, 2, ... in creation order.
+using NodeId = std::uint32_t;
+inline constexpr NodeId no_node = std::numeric_limits<NodeId>::max();
+
+class Graph;
+
+/// What a backward pass does with gradients that are already there.
+enum class GradMode : std::uint8_t {
+  reset,       ///< default: every gradient starts from 0, so calling backward twice is harmless
+  accumulate,  ///< leaves (inputs, parameters, constants) add this pass to what they had
+};
+
+/// The numbers of one evaluation of a graph, indexed by node id. A graph owns one; more can be
+/// copied from it (Graph::workspace()) and evaluated independently, e.g. one per thread.
+struct Workspace {
+  std::vector<double> value;
+  std::vector<double> grad;            ///< d(root)/d(node); sized by the first backward
+  std::vector<std::uint8_t> reached;   ///< 1 where the node lies on a path to the root
+  std::vector<double> scratch;         ///< reused by GradMode::accumulate
+  std::vector<std::uint8_t> scratch8;  ///< reused by GradMode::accumulate
+  NodeId root = no_node;               ///< root of the last backward pass, or no_node
+};
+
+/// A named range of consecutive nodes (a neuron, a layer) recorded by Graph::begin_group.
+struct Group {
+  std::string name;
+  std::string kind;  ///< free text, e.g. "neuron", "layer"
+  NodeId begin = 0;  ///< first node id in the group
+  NodeId end = 0;    ///< one past the last node id
+  int parent = -1;   ///< index of the enclosing group, or -1
+};
+
+/// A cheap, copyable handle on one node: a graph pointer and an id. Valid while its graph lives;
+/// the graph neither moves nor copies, so handles are never silently re-targeted.
+class Node {
+ public:
+  Node() = default;
+  Node(Graph& graph, NodeId id) : graph_(&graph), id_(id) {}
+
+  bool valid() const { return graph_ != nullptr; }
+  /// The owning graph; throws UsageError for a default-constructed handle.
+  Graph& graph() const;
+  NodeId id() const { return id_; }
+
+  Op op() const;
+  NodeKind kind() const;
+  std::string_view name() const;
+  /// Name if set, else "#id": what every printout shows.
+  std::string label() const;
+  /// Returns this node after naming it.
+  Node named(std::string_view name) const;
+
+  double value() const;
+  /// d(root)/d(this) after Graph::backward(root); 0 if the node does not reach the root.
+  double grad() const;
+  /// Whether the last backward pass reached this node (it lies on a path to the root).
+  bool reached() const;
+  /// Sets an input's or a parameter's value; the graph re-evaluates before its next read.
+  const Node& set(double value) const;
+
+  std::size_t operand_count() const;
+  Node operand(std::size_t slot) const;
+  /// d(this)/d(operand(slot)) at the current values.
+  double local_derivative(std::size_t slot) const;
+  /// What this node passed back to operand(slot): grad() * local_derivative(slot).
+  double contribution(std::size_t slot) const;
+
+  friend bool operator==(const Node& a, const Node& b) = default;
+
+ private:
+  Graph* graph_ = nullptr;
+  NodeId id_ = no_node;
+};
+
+/// A computational graph of scalar nodes with reverse-mode differentiation.
+class Graph {
+ public:
+  explicit Graph(Conventions conventions = {});
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  // ---- building -------------------------------------------------------------------------------
+  Node input(std::string_view name, double value);
+  Node parameter(std::string_view name, double value);
+  Node constant(double value, std::string_view name = {});
+  /// Records `op` over `operands` (arity checked) and evaluates it. On a domain error nothing is
+  /// recorded and DomainError names the op, the operand and its value.
+  Node apply(Op op, std::span<const Node> operands, double attr = 0.0);
+  Node apply(Op op, std::initializer_list<Node> operands, double attr = 0.0) {
+    return apply(op, std::span<const Node>(operands.begin(), operands.size()), attr);
+  }
+  /// Reserves room for `nodes` nodes with `operands` operands in all.
+  void reserve(std::size_t nodes, std::size_t operands);
+
+  /// Nodes created until the matching end_group() belong to a group (nestable).
+  std::size_t begin_group(std::string name, std::string kind);
+  void end_group();
+  std::span<const Group> groups() const { return groups_; }
+
+  // ---- structure ------------------------------------------------------------------------------
+  std::size_t size() const { return op_.size(); }
+  std::size_t edge_count() const { return args_.size(); }
+  Op op(NodeId id) const { return op_[id]; }
+  NodeKind kind(NodeId id) const { return info(op_[id]).kind; }
+  double attr(NodeId id) const { return attr_[id]; }
+  std::span<const NodeId> operands(NodeId id) const {
+    return {args_.data() + first_[id], args_.data() + first_[id + 1]};
+  }
+  /// Position of operand(id, 0) in the flat operand array; edges are numbered by it.
+  std::uint32_t first_operand(NodeId id) const { return first_[id]; }
+  NodeId operand_at(std::uint32_t edge) const { return args_[edge]; }
+
+  std::string_view name(NodeId id) const;
+  std::string label(NodeId id) const;
+  void set_name(NodeId id, std::string_view name);
+  /// The node named `name`; throws UsageError if none is.
+  Node find(std::string_view name);
+  /// A handle on node `id`; throws UsageError if it does not exist.
+  Node node(NodeId id);
+  /// Parameters in creation order.
+  std::vector<Node> parameters();
+  std::vector<Node> inputs();
+
+  Conventions& conventions() { return conventions_; }
+  const Conventions& conventions() const { return conventions_; }
+  /// Check mode: forward and backward throw NumericError at the first NaN or infinity.
+  void set_check_finite(bool on) { check_finite_ = on; }
+  bool check_finite() const { return check_finite_; }
+
+  // ---- numbers --------------------------------------------------------------------------------
+  /// Current value; re-evaluates first if an input or parameter changed since.
+  double value(NodeId id) const;
+  double grad(NodeId id) const;
+  bool reached(NodeId id) const;
+  bool has_gradients() const { return ws_.root != no_node; }
+  /// The root of the last backward pass, or no_node.
+  NodeId gradient_root() const { return ws_.root; }
+  /// Sets an input's or parameter's value; op nodes are recomputed by the next forward().
+  void set_value(NodeId id, double value);
+  /// Whether values changed since the last evaluation.
+  bool stale() const { return stale_; }
+
+  /// Re-evaluates every node in id order.
+  void forward();
+  /// Reverse mode from `root`: afterwards grad(n) = d(root)/d(n) for every node n.
+  void backward(Node root, GradMode mode = GradMode::reset);
+  /// Forgets all gradients.
+  void zero_grad();
+
+  double local_derivative(NodeId id, std::size_t slot) const;
+  double contribution(NodeId id, std::size_t slot) const;
+
+  /// The graph's own numbers, for engines and views that read them in bulk.
+  const Workspace& workspace() const;
+  Workspace& workspace_mut() { return ws_; }
+
+  /// Throws UsageError unless `n` is a handle into this graph.
+  void check(const Node& n, std::string_view what) const;
+
+ private:
+  Node append(Op op, std::span<const Node> operands, double attr);
+  void refresh() const;
+
+  // structure
+  std::vector<Op> op_;
+  std::vector<std::uint32_t> first_;  // size()+1 offsets into args_
+  std::vector<NodeId> args_;
+  std::vector<double> attr_;
+  std::unordered_map<NodeId, std::string> names_;
+  std::vector<Group> groups_;
+  std::vector<std::size_t> open_groups_;
+  Conventions conventions_;
+  bool check_finite_ = false;
+
+  // numbers; mutable so that reading a value can first bring stale values up to date
+  mutable Workspace ws_;
+  mutable bool stale_ = false;
+};
+
+/// Opens a group for the scope's lifetime.
+class GroupScope {
+ public:
+  GroupScope(Graph& g, std::string name, std::string kind) : g_(g) {
+    g_.begin_group(std::move(name), std::move(kind));
+  }
+  ~GroupScope() { g_.end_group(); }
+  GroupScope(const GroupScope&) = delete;
+  GroupScope& operator=(const GroupScope&) = delete;
+
+ private:
+  Graph& g_;
+};
+
+// ---- the maths, on handles and plain doubles ----------------------------------------------------
+Node operator+(Node a, Node b);
+Node operator+(Node a, double b);
+Node operator+(double a, Node b);
+Node operator-(Node a, Node b);
+Node operator-(Node a, double b);
+Node operator-(double a, Node b);
+Node operator*(Node a, Node b);
+Node operator*(Node a, double b);
+Node operator*(double a, Node b);
+Node operator/(Node a, Node b);
+Node operator/(Node a, double b);
+Node operator/(double a, Node b);
+Node operator-(Node a);
+inline Node& operator+=(Node& a, Node b) { return a = a + b; }
+inline Node& operator+=(Node& a, double b) { return a = a + b; }
+inline Node& operator-=(Node& a, Node b) { return a = a - b; }
+inline Node& operator*=(Node& a, Node b) { return a = a * b; }
+inline Node& operator*=(Node& a, double b) { return a = a * b; }
+
+/// x^c for a constant exponent.
+Node pow(Node x, double c);
+Node exp(Node x);
+Node log(Node x);
+/// One n-ary sum node (every local derivative 1).
+Node sum(std::span<const Node> terms);
+Node sum(std::initializer_list<Node> terms);
+/// z + b, drawn as a bias; b is a parameter (a weight on the constant input 1) or a value.
+Node bias(Node z, Node b);
+Node bias(Node z, double b);
+Node step(Node x);
+Node sigmoid(Node x);
+Node tanh(Node x);
+Node relu(Node x);
+Node leaky_relu(Node x, double alpha = 0.01);
+Node identity(Node x);
+
+}  // namespace gradflow

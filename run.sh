@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The README's two commands:  ./run.sh demo   and   ./run.sh test
+# Installs the Debian packages that are missing (with sudo when not root), configures and builds
+# (Release) in build/, then runs the flagship demo or the whole test suite. Idempotent: a second
+# run installs nothing and rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+what=${1:-}
+if [[ $what != demo && $what != test ]]; then
+  echo "usage: ./run.sh demo | test" >&2
+  exit 2
+fi
+
+# Packages: .ci/packages lists what every build needs; .ci/packages-test what the tests add.
+mapfile -t packages < <(grep -hv '^\s*\(#\|$\)' .ci/packages)
+if [[ $what == test ]]; then
+  mapfile -t -O "${#packages[@]}" packages < <(grep -hv '^\s*\(#\|$\)' .ci/packages-test)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=()
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  echo "run.sh: installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+[[ -f build/CMakeCache.txt ]] || cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j2
+
+if [[ $what == demo ]]; then
+  ./build/examples/neuron_demo
+else
+  ctest --test-dir build --output-on-failure -j2
+fi
