@@ -13,22 +13,9 @@ if [[ $what != demo && $what != test ]]; then
 fi
 
 # Packages: .ci/packages lists what every build needs; .ci/packages-test what the tests add.
-mapfile -t packages < <(grep -hv '^\s*\(#\|$\)' .ci/packages)
-if [[ $what == test ]]; then
-  mapfile -t -O "${#packages[@]}" packages < <(grep -hv '^\s*\(#\|$\)' .ci/packages-test)
-fi
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  sudo=()
-  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
-  echo "run.sh: installing ${missing[*]}"
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >/dev/null
-fi
+lists=(.ci/packages)
+[[ $what == test ]] && lists+=(.ci/packages-test)
+.ci/install-packages "${lists[@]}"
 
 [[ -f build/CMakeCache.txt ]] || cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j2
