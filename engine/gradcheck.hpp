@@ -11,34 +11,37 @@
 
 namespace gradflow {
 
+/// Step and tolerances of gradcheck().
 struct GradcheckOptions {
   /// Finite-difference step, relative: h = eps * max(1, |x|).
   double eps = 1e-6;
   /// An entry passes when |analytic - numeric| <= atol + rtol * |numeric| (PyTorch's defaults
   /// for double are eps 1e-6, atol 1e-5, rtol 1e-3).
   double atol = 1e-5;
-  double rtol = 1e-3;
+  double rtol = 1e-3;  ///< relative tolerance, see atol
   /// Entries whose difference interval [x-h, x+h] moves a relu, leaky_relu or step operand
   /// across (or onto) 0 are flagged `kink` and do not fail the check: there the one-sided slopes
   /// differ and the analytic value is a convention (see Conventions).
   bool skip_kinks = true;
 };
 
+/// One checked gradient.
 struct GradcheckEntry {
-  NodeId node;
+  NodeId node;      ///< the node differentiated against
   double analytic;  ///< d(root)/d(node) from reverse mode
   double numeric;   ///< (root(x+h) - root(x-h)) / 2h
   double error;     ///< |analytic - numeric|
   bool kink;        ///< the difference interval crosses a kink
-  bool ok;
+  bool ok;          ///< within tolerance, or at a skipped kink
 };
 
+/// The result of gradcheck().
 struct GradcheckReport {
-  bool ok = true;
-  std::vector<GradcheckEntry> entries;
+  bool ok = true;                       ///< every entry ok
+  std::vector<GradcheckEntry> entries;  ///< in the order of the nodes checked
   /// Index into `entries` of the worst mismatch (largest excess over the tolerance), or npos.
   std::size_t worst = npos;
-  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);  ///< no mismatch
   /// One line per failing entry and a summary, naming nodes by label.
   std::string summary(const Graph& g) const;
 };

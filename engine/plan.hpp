@@ -9,8 +9,9 @@
 
 namespace gradflow {
 
+/// The cone of a root in evaluation order, from make_plan().
 struct Plan {
-  NodeId root = no_node;
+  NodeId root = no_node;  ///< the node the plan ends at
   /// Evaluation order of the root's cone: operands first, `root` last.
   std::vector<NodeId> order;
 };

@@ -12,16 +12,16 @@ namespace gradflow {
 
 /// What backward did at one edge: upstream * local = contribution, sent to `operand`.
 struct EdgeRecord {
-  NodeId operand;
-  double local_derivative;
-  double contribution;
+  NodeId operand;           ///< the operand the contribution went to
+  double local_derivative;  ///< d(node)/d(operand)
+  double contribution;      ///< upstream * local_derivative
 };
 
 /// What backward did at one node.
 struct NodeRecord {
-  NodeId node;
+  NodeId node;      ///< the node processed
   double upstream;  ///< d(root)/d(node): the gradient arriving at the node
-  std::vector<EdgeRecord> edges;
+  std::vector<EdgeRecord> edges;  ///< one per operand slot, in slot order
 };
 
 /// The last backward pass of `g`, node by node, root first (reverse id order over reached nodes).

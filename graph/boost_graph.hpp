@@ -19,8 +19,9 @@ namespace gradflow {
 
 /// An edge: operand slot `edge` (an index into the flat operand array) of node `source`.
 struct EdgeId {
-  NodeId source = no_node;
-  std::uint32_t edge = 0;
+  NodeId source = no_node;  ///< the consuming node
+  std::uint32_t edge = 0;   ///< index into the flat operand array (slot = edge - first_operand)
+  /// Same node, same slot.
   friend bool operator==(const EdgeId&, const EdgeId&) = default;
 };
 

@@ -64,23 +64,26 @@ struct Conventions {
   double step_grad_at_zero = 0.0;
   /// relu'(0): undefined at the kink; 0 as in PyTorch.
   double relu_grad_at_zero = 0.0;
+  /// What backward uses for step's derivative; see StepGradient.
   StepGradient step_gradient = StepGradient::exact;
 };
 
 /// Operand count of variadic ops (sum).
 inline constexpr int variadic = -1;
 
+/// What every op declares about itself: see info().
 struct OpInfo {
-  Op op;
+  Op op;  ///< the op itself
   std::string_view name;    ///< identifier used in tables and errors: "mul"
   std::string_view symbol;  ///< short mark used in pictures: "×"
   int arity;                ///< 0 for leaves, 1, 2, or `variadic`
-  NodeKind kind;
+  NodeKind kind;            ///< what a node with this op is
 };
 
+/// The two local derivatives of a binary op.
 struct Partials2 {
-  double da;
-  double db;
+  double da;  ///< d(out)/d(first operand)
+  double db;  ///< d(out)/d(second operand)
 };
 
 namespace rules {
