@@ -31,8 +31,8 @@ class DomainError : public Error {
   DomainError(const std::string& what, std::uint32_t at, Op op_, double bad)
       : Error(what), node(at), op(op_), value(bad) {}
   std::uint32_t node;  ///< the node being evaluated (the new node's future id while building)
-  Op op;         ///< the op that rejected the operand
-  double value;  ///< the offending operand value
+  Op op;               ///< the op that rejected the operand
+  double value;        ///< the offending operand value
 };
 
 /// With Graph::set_check_finite(true): a value or gradient became NaN or infinite.

@@ -19,8 +19,8 @@ struct EdgeRecord {
 
 /// What backward did at one node.
 struct NodeRecord {
-  NodeId node;      ///< the node processed
-  double upstream;  ///< d(root)/d(node): the gradient arriving at the node
+  NodeId node;                    ///< the node processed
+  double upstream;                ///< d(root)/d(node): the gradient arriving at the node
   std::vector<EdgeRecord> edges;  ///< one per operand slot, in slot order
 };
 

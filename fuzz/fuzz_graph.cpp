@@ -77,7 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     gf::Workspace ws = g.workspace();
     gf::forward(g, ws, plan);
     gf::backward(g, ws, plan);
-    require(ws.value[root.id()] == g.value(root.id()) || ws.value[root.id()] != ws.value[root.id()]);
+    require(ws.value[root.id()] == g.value(root.id()) ||
+            ws.value[root.id()] != ws.value[root.id()]);
 
     for (gf::NodeId i = 0; i < g.size(); ++i)
       for (std::size_t k = 0; k < g.operands(i).size(); ++k) (void)g.contribution(i, k);

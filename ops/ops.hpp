@@ -73,7 +73,7 @@ inline constexpr int variadic = -1;
 
 /// What every op declares about itself: see info().
 struct OpInfo {
-  Op op;  ///< the op itself
+  Op op;                    ///< the op itself
   std::string_view name;    ///< identifier used in tables and errors: "mul"
   std::string_view symbol;  ///< short mark used in pictures: "×"
   int arity;                ///< 0 for leaves, 1, 2, or `variadic`
