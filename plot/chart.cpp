@@ -1,0 +1,406 @@
+#include <gradflow/plot/chart.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include <gradflow/engine/errors.hpp>
+
+namespace gradflow::plot {
+namespace {
+
+// Tableau 10: distinct hues that stay distinct for most colour-blind readers.
+constexpr std::array<std::string_view, 10> kPalette{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                                    "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                                                    "#bcbd22", "#17becf"};
+
+std::string_view colour(std::size_t i) { return kPalette[i % kPalette.size()]; }
+
+std::string escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// Rough width of text in the 12px sans-serif the charts use, for laying out the legend.
+double text_width(std::string_view s) { return 7.0 * static_cast<double>(s.size()); }
+
+double nice_step(double span, int target) {
+  const double raw = span / std::max(1, target);
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double r = raw / mag;
+  return (r < 1.5 ? 1.0 : r < 3.0 ? 2.0 : r < 7.0 ? 5.0 : 10.0) * mag;
+}
+
+// Data range of one axis over finite values (positive ones on a log axis).
+struct Range {
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -std::numeric_limits<double>::infinity();
+  void add(double v, bool log_axis) {
+    if (!std::isfinite(v) || (log_axis && v <= 0.0)) return;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  bool empty() const { return lo > hi; }
+};
+
+// One axis: data range (after rounding out to ticks), its ticks, and the pixel interval.
+struct Axis {
+  bool log = false;
+  double lo = 0, hi = 1;
+  std::vector<double> ticks;
+  double p0 = 0, p1 = 1;  // pixel positions of lo and hi
+
+  Axis(Range r, bool log_axis, double pixel_lo, double pixel_hi) : log(log_axis) {
+    p0 = pixel_lo;
+    p1 = pixel_hi;
+    if (r.empty()) r = log ? Range{1.0, 10.0} : Range{0.0, 1.0};
+    if (log) {
+      lo = std::pow(10.0, std::floor(std::log10(r.lo)));
+      hi = std::pow(10.0, std::ceil(std::log10(r.hi)));
+      if (hi <= lo) hi = lo * 10.0;
+      ticks = log_ticks(lo, hi);
+    } else {
+      if (r.hi == r.lo) {
+        const double pad = r.lo == 0.0 ? 1.0 : std::abs(r.lo) * 0.5;
+        r.lo -= pad;
+        r.hi += pad;
+      }
+      ticks = linear_ticks(r.lo, r.hi);
+      lo = ticks.front();
+      hi = ticks.back();
+    }
+  }
+  double operator()(double v) const {
+    const double t = log ? (std::log10(v) - std::log10(lo)) / (std::log10(hi) - std::log10(lo))
+                         : (v - lo) / (hi - lo);
+    return p0 + t * (p1 - p0);
+  }
+  bool shows(double v) const { return std::isfinite(v) && (!log || v > 0.0); }
+};
+
+struct Frame {
+  double left, top, right, bottom;  // plot area in pixels
+};
+
+// Background, title, grid, ticks, tick labels and axis labels.
+void draw_axes(std::string& svg, const ChartOptions& o, const Frame& f, const Axis& x,
+               const Axis& y) {
+  svg += fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
+      "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\" font-size=\"12\">\n"
+      "<rect width=\"{0}\" height=\"{1}\" fill=\"white\"/>\n",
+      o.width, o.height);
+  if (!o.title.empty())
+    svg += fmt::format(
+        "<text x=\"{:.1f}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" "
+        "font-weight=\"bold\">{}</text>\n",
+        (f.left + f.right) / 2, escape(o.title));
+  svg += "<g stroke=\"#e4e4e4\" stroke-width=\"1\">\n";
+  for (double t : x.ticks)
+    svg += fmt::format("<line x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{0:.2f}\" y2=\"{2:.2f}\"/>\n",
+                       x(t), f.top, f.bottom);
+  for (double t : y.ticks)
+    svg += fmt::format("<line x1=\"{1:.2f}\" y1=\"{0:.2f}\" x2=\"{2:.2f}\" y2=\"{0:.2f}\"/>\n",
+                       y(t), f.left, f.right);
+  svg += "</g>\n";
+  svg += fmt::format(
+      "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"none\" "
+      "stroke=\"#333\"/>\n",
+      f.left, f.top, f.right - f.left, f.bottom - f.top);
+  for (double t : x.ticks)
+    svg += fmt::format(
+        "<line x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{0:.2f}\" y2=\"{2:.2f}\" stroke=\"#333\"/>"
+        "<text class=\"xtick\" x=\"{0:.2f}\" y=\"{3:.2f}\" text-anchor=\"middle\">{4}</text>\n",
+        x(t), f.bottom, f.bottom + 5, f.bottom + 18, escape(tick_label(t, x.log)));
+  for (double t : y.ticks)
+    svg += fmt::format(
+        "<line x1=\"{1:.2f}\" y1=\"{0:.2f}\" x2=\"{2:.2f}\" y2=\"{0:.2f}\" stroke=\"#333\"/>"
+        "<text class=\"ytick\" x=\"{3:.2f}\" y=\"{4:.2f}\" text-anchor=\"end\">{5}</text>\n",
+        y(t), f.left - 5, f.left, f.left - 8, y(t) + 4, escape(tick_label(t, y.log)));
+  if (!o.x_label.empty())
+    svg += fmt::format("<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"middle\">{}</text>\n",
+                       (f.left + f.right) / 2, f.bottom + 38, escape(o.x_label));
+  if (!o.y_label.empty())
+    svg += fmt::format(
+        "<text transform=\"translate(16,{:.2f}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
+        (f.top + f.bottom) / 2, escape(o.y_label));
+}
+
+// Legend to the right of the plot area: a swatch (line or dot) and the label per series.
+void draw_legend(std::string& svg, const std::vector<Series>& series, const Frame& f, bool dots) {
+  double y = f.top + 10;
+  const double x = f.right + 14;
+  for (std::size_t i = 0; i < series.size(); ++i, y += 18) {
+    if (dots)
+      svg += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"4\" fill=\"{}\"/>", x + 9, y,
+                         colour(i));
+    else
+      svg += fmt::format(
+          "<line x1=\"{:.2f}\" y1=\"{:.2f}\" x2=\"{:.2f}\" y2=\"{:.2f}\" stroke=\"{}\" "
+          "stroke-width=\"2.5\"/>",
+          x, y, x + 18, y, colour(i));
+    svg += fmt::format("<text class=\"legend\" x=\"{:.2f}\" y=\"{:.2f}\">{}</text>\n", x + 24,
+                       y + 4, escape(series[i].label));
+  }
+}
+
+double legend_width(const std::vector<Series>& series) {
+  double w = 0;
+  for (const auto& s : series) w = std::max(w, text_width(s.label));
+  return w > 0 ? w + 44 : 0;
+}
+
+Frame frame_for(const ChartOptions& o, const std::vector<Series>& series) {
+  const double right = std::max(120.0, o.width - 20 - legend_width(series));
+  return Frame{70.0, o.title.empty() ? 16.0 : 36.0, right, o.height - 52.0};
+}
+
+void check_series(const std::vector<Series>& series) {
+  for (const auto& s : series)
+    if (s.x.size() != s.y.size())
+      throw Error(fmt::format("gradflow::plot: series '{}' has {} x values but {} y values",
+                              s.label, s.x.size(), s.y.size()));
+}
+
+std::string pale(std::string_view hex) {
+  // Mixes the colour with 80% white; hex is "#rrggbb".
+  const auto channel = [&](std::size_t at) {
+    const int v = std::stoi(std::string(hex.substr(at, 2)), nullptr, 16);
+    return static_cast<int>(std::lround(v * 0.2 + 255 * 0.8));
+  };
+  return fmt::format("#{:02x}{:02x}{:02x}", channel(1), channel(3), channel(5));
+}
+
+}  // namespace
+
+std::vector<double> linear_ticks(double lo, double hi, int target) {
+  if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return {lo};
+  const double step = nice_step(hi - lo, target);
+  std::vector<double> out;
+  const auto first = static_cast<long long>(std::floor(lo / step + 1e-9));
+  const auto last = static_cast<long long>(std::ceil(hi / step - 1e-9));
+  for (long long k = first; k <= last; ++k) {
+    const double v = static_cast<double>(k) * step;
+    out.push_back(v == 0.0 ? 0.0 : v);  // no "-0"
+  }
+  return out;
+}
+
+std::vector<double> log_ticks(double lo, double hi, int max_ticks) {
+  const int a = static_cast<int>(std::floor(std::log10(lo) + 1e-9));
+  const int b = static_cast<int>(std::ceil(std::log10(hi) - 1e-9));
+  const int decades = b - a + 1;
+  const int stride = std::max(1, (decades + max_ticks - 1) / std::max(1, max_ticks));
+  std::vector<double> out;
+  for (int e = a; e <= b; ++e)
+    if (((e % stride) + stride) % stride == 0) out.push_back(std::pow(10.0, e));
+  return out;
+}
+
+std::string tick_label(double value, bool log_axis) {
+  if (log_axis) {
+    const int e = static_cast<int>(std::lround(std::log10(value)));
+    if (e >= -3 && e <= 4) return fmt::format("{:g}", std::pow(10.0, e));
+    return fmt::format("1e{}", e);
+  }
+  // Round away floating noise from k * step (0.30000000000000004 -> 0.3).
+  return fmt::format("{:.10g}", std::abs(value) < 1e-12 ? 0.0 : value);
+}
+
+std::string line_chart(const std::vector<Series>& series, const ChartOptions& o) {
+  check_series(series);
+  const Frame f = frame_for(o, series);
+  Range rx, ry;
+  for (const auto& s : series)
+    for (std::size_t i = 0; i < s.x.size(); ++i) {
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (o.log_y && s.y[i] <= 0)) continue;
+      rx.add(s.x[i], false);
+      ry.add(s.y[i], o.log_y);
+    }
+  const Axis x(rx, false, f.left, f.right);
+  const Axis y(ry, o.log_y, f.bottom, f.top);
+  std::string svg;
+  draw_axes(svg, o, f, x, y);
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const auto& s = series[k];
+    svg += fmt::format("<g class=\"series\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\">\n",
+                       colour(k));
+    svg += fmt::format("<title>{}</title>\n", escape(s.label));
+    // One polyline per unbroken run of drawable points.
+    std::string points;
+    std::size_t run = 0;
+    const auto flush = [&] {
+      if (run == 1) {  // a lone point: draw it as a dot
+        svg +=
+            fmt::format("<circle r=\"2.5\" fill=\"{}\" stroke=\"none\" {}/>\n", colour(k), points);
+      } else if (run > 1) {
+        svg += fmt::format("<polyline points=\"{}\"/>\n", points);
+      }
+      points.clear();
+      run = 0;
+    };
+    for (std::size_t i = 0; i < s.x.size(); ++i) {
+      if (!x.shows(s.x[i]) || !y.shows(s.y[i])) {
+        flush();
+        continue;
+      }
+      if (run == 0 && i + 1 < s.x.size() && x.shows(s.x[i + 1]) && y.shows(s.y[i + 1]))
+        points += fmt::format("{:.2f},{:.2f}", x(s.x[i]), y(s.y[i]));
+      else if (run == 0)
+        points += fmt::format("cx=\"{:.2f}\" cy=\"{:.2f}\"", x(s.x[i]), y(s.y[i]));
+      else
+        points += fmt::format(" {:.2f},{:.2f}", x(s.x[i]), y(s.y[i]));
+      ++run;
+    }
+    flush();
+    svg += "</g>\n";
+  }
+  draw_legend(svg, series, f, false);
+  svg += "</svg>\n";
+  return svg;
+}
+
+std::string scatter_chart(const std::vector<Series>& series, const ChartOptions& o,
+                          const Field* field) {
+  check_series(series);
+  if (field != nullptr && (field->nx < 2 || field->ny < 2 ||
+                           field->z.size() != static_cast<std::size_t>(field->nx) *
+                                                  static_cast<std::size_t>(field->ny)))
+    throw Error(fmt::format(
+        "gradflow::plot: a field of {} x {} samples needs nx, ny >= 2 and nx * ny values, got {}",
+        field->nx, field->ny, field->z.size()));
+  const Frame f = frame_for(o, series);
+  Range rx, ry;
+  for (const auto& s : series)
+    for (std::size_t i = 0; i < s.x.size(); ++i) {
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      rx.add(s.x[i], false);
+      ry.add(s.y[i], o.log_y);
+    }
+  if (field != nullptr) {
+    rx.add(field->x_min, false);
+    rx.add(field->x_max, false);
+    ry.add(field->y_min, o.log_y);
+    ry.add(field->y_max, o.log_y);
+  }
+  const Axis x(rx, false, f.left, f.right);
+  const Axis y(ry, o.log_y, f.bottom, f.top);
+  std::string svg;
+  draw_axes(svg, o, f, x, y);
+
+  if (field != nullptr) {
+    const auto& fd = *field;
+    const double dx = (fd.x_max - fd.x_min) / (fd.nx - 1), dy = (fd.y_max - fd.y_min) / (fd.ny - 1);
+    const auto at = [&](int i, int j) {
+      return fd.z[static_cast<std::size_t>(j) * static_cast<std::size_t>(fd.nx) +
+                  static_cast<std::size_t>(i)];
+    };
+    const std::string neg = pale(colour(0)),
+                      pos = pale(colour(series.empty() ? 1 : series.size() - 1));
+    // Shading: each sample owns the cell around it; runs of equal sign in a row are one rect.
+    svg += "<g class=\"field\" stroke=\"none\">\n";
+    for (int j = 0; j < fd.ny; ++j) {
+      const double y0 = y(fd.y_min + (j - 0.5) * dy), y1 = y(fd.y_min + (j + 0.5) * dy);
+      int start = 0;
+      for (int i = 1; i <= fd.nx; ++i) {
+        if (i < fd.nx && (at(i, j) > 0) == (at(start, j) > 0)) continue;
+        const double x0 = x(fd.x_min + (start - 0.5) * dx), x1 = x(fd.x_min + (i - 0.5) * dx);
+        svg += fmt::format(
+            "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"{}\"/>\n",
+            x0, std::min(y0, y1), x1 - x0, std::abs(y1 - y0), at(start, j) > 0 ? pos : neg);
+        start = i;
+      }
+    }
+    svg += "</g>\n";
+    // Zero level set by marching squares: on each grid square, the crossings of f = 0 on its
+    // edges (linearly interpolated) are joined pairwise.
+    std::string path;
+    for (int j = 0; j + 1 < fd.ny; ++j)
+      for (int i = 0; i + 1 < fd.nx; ++i) {
+        const std::array<std::array<int, 2>, 4> corner{
+            {{i, j}, {i + 1, j}, {i + 1, j + 1}, {i, j + 1}}};
+        std::array<double, 8> cross{};
+        int n = 0;
+        for (int e = 0; e < 4; ++e) {
+          const auto [ia, ja] = corner[static_cast<std::size_t>(e)];
+          const auto [ib, jb] = corner[static_cast<std::size_t>((e + 1) % 4)];
+          const double za = at(ia, ja), zb = at(ib, jb);
+          if ((za > 0) == (zb > 0)) continue;
+          const double t = za / (za - zb);
+          cross[static_cast<std::size_t>(2 * n)] = fd.x_min + (ia + t * (ib - ia)) * dx;
+          cross[static_cast<std::size_t>(2 * n + 1)] = fd.y_min + (ja + t * (jb - ja)) * dy;
+          ++n;
+        }
+        for (int s = 0; s + 1 < n; s += 2)
+          path +=
+              fmt::format("M{:.2f} {:.2f}L{:.2f} {:.2f}", x(cross[static_cast<std::size_t>(2 * s)]),
+                          y(cross[static_cast<std::size_t>(2 * s + 1)]),
+                          x(cross[static_cast<std::size_t>(2 * s + 2)]),
+                          y(cross[static_cast<std::size_t>(2 * s + 3)]));
+      }
+    if (!path.empty())
+      svg += fmt::format(
+          "<path class=\"boundary\" d=\"{}\" fill=\"none\" stroke=\"#222\" "
+          "stroke-width=\"1.5\"/>\n",
+          path);
+  }
+
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const auto& s = series[k];
+    svg += fmt::format("<g class=\"series\" fill=\"{}\" stroke=\"#222\" stroke-width=\"0.6\">\n",
+                       colour(k));
+    svg += fmt::format("<title>{}</title>\n", escape(s.label));
+    for (std::size_t i = 0; i < s.x.size(); ++i)
+      if (x.shows(s.x[i]) && y.shows(s.y[i]))
+        svg +=
+            fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"3.5\"/>\n", x(s.x[i]), y(s.y[i]));
+    svg += "</g>\n";
+  }
+  draw_legend(svg, series, f, true);
+  svg += "</svg>\n";
+  return svg;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  const fs::path p(path);
+  if (p.has_parent_path()) {
+    std::error_code ec;
+    fs::create_directories(p.parent_path(), ec);
+    if (ec)
+      throw Error(fmt::format("gradflow: cannot create directory '{}' for '{}': {}",
+                              p.parent_path().string(), path, ec.message()));
+  }
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error(fmt::format("gradflow: cannot open '{}' for writing", path));
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) throw Error(fmt::format("gradflow: writing '{}' failed", path));
+}
+
+}  // namespace gradflow::plot
