@@ -1,0 +1,78 @@
+// Graphviz dumps of a graph: what feeds what, what each node computed, how much gradient reached
+// it, and where the gradient was blocked or shrank.
+//
+// The DOT text is written by boost::write_graphviz over gradflow::Graph itself (through its
+// graph_traits), or over a small contracted graph when groups are collapsed, with vertex, edge and
+// graph property writers. Every node statement carries id="n<NodeId>" and every edge
+// id="e<edge index>" (EdgeId::edge, its position in the flat operand array), so that views built
+// on the SVG (the browser stepper) can find them; a collapsed group's box carries the id of its
+// last node, and a bundle of edges the id of its first edge.
+//
+// Edges are written consumer -> operand, gradflow's edge direction (the way gradients travel);
+// `dir=back` draws their arrows the way values flow, and the rank direction is mirrored to match,
+// so with RankDir::LR inputs stand on the left and the root on the right.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <gradflow/graph/graph.hpp>
+
+namespace gradflow {
+
+/// Where values flow: LR puts inputs on the left and the root on the right, TB inputs on top.
+enum class RankDir : std::uint8_t { LR, TB };
+
+/// What the labels show. Names (or #id) are always shown.
+struct DotFields {
+  bool op = true;                ///< the op's symbol and name, or the leaf's kind
+  bool value = true;             ///< the node's value
+  bool gradient = true;          ///< d(root)/d(node), "no gradient yet" before backward
+  bool local_derivative = true;  ///< on edges: d(consumer)/d(operand)
+  bool contribution = true;      ///< on edges, after backward: gradient passed back
+  bool ids = false;              ///< "#id" after named nodes too
+};
+
+struct DotOptions {
+  RankDir rankdir = RankDir::LR;
+  /// Significant digits of every number (1..17).
+  int digits = 4;
+  DotFields show;
+  /// Nodes drawn with a thick blue outline (class "highlight" in SVG).
+  std::vector<NodeId> highlight;
+  /// Draw the graph's groups (Graph::begin_group) as nested `subgraph cluster_…` boxes.
+  bool clusters = true;
+  /// Kinds of groups (Group::kind, e.g. "neuron") drawn as one box each instead of their nodes.
+  std::vector<std::string> collapse;
+  /// Size guard: when more than this many boxes would be drawn, groups are collapsed, deepest
+  /// first (neurons before layers), until the drawing fits. 0 turns the guard off.
+  std::size_t max_nodes = 150;
+  /// Above this many drawn edges, edge numbers move from labels to tooltips (SVG hover). 0: never.
+  std::size_t max_edge_labels = 120;
+  /// A sigmoid or tanh node whose local derivative is below this in magnitude is flagged as
+  /// vanishing.
+  double vanishing_threshold = 1e-3;
+  /// A legend (kinds, the gradient colour scale, blocked and vanishing marks) under the drawing.
+  bool legend = true;
+  /// First line of the graph's caption.
+  std::string title;
+};
+
+/// Writes `g` as Graphviz DOT, with its current values and, after backward, its gradients.
+void write_dot(std::ostream& out, const Graph& g, const DotOptions& options = {});
+/// write_dot() into a string.
+std::string to_dot(const Graph& g, const DotOptions& options = {});
+/// write_dot() into a file; throws gradflow::Error if it cannot be written.
+void write_dot_file(const std::string& path, const Graph& g, const DotOptions& options = {});
+
+/// Whether Graphviz's `dot` program is on the PATH.
+bool dot_available();
+/// Renders a DOT file with `dot` into `out_path`, whose extension (.svg, .png or .pdf) selects
+/// the format. Returns false if `dot` is not installed; throws gradflow::Error with dot's error
+/// output if it fails, UsageError for an unknown extension.
+bool render(const std::string& dot_path, const std::string& out_path);
+
+}  // namespace gradflow
