@@ -1,0 +1,392 @@
+#include <gradflow/engine/diagnostics.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include <fmt/format.h>
+#include <boost/graph/depth_first_search.hpp>
+
+#include <gradflow/engine/engine.hpp>
+#include <gradflow/engine/errors.hpp>
+#include <gradflow/graph/boost_graph.hpp>
+#include <gradflow/plot/chart.hpp>
+
+namespace gradflow {
+namespace {
+
+bool is_squashing(Op op) { return op == Op::sigmoid || op == Op::tanh; }
+
+std::string num(double v) { return fmt::format("{:.4g}", v == 0.0 ? 0.0 : v); }
+
+// "a, b, c and 4 more"
+std::string list_nodes(const Graph& g, std::span<const NodeId> ids, std::size_t max = 8) {
+  std::string out;
+  for (std::size_t i = 0; i < ids.size() && i < max; ++i) out += (i ? ", " : "") + g.label(ids[i]);
+  if (ids.size() > max) out += fmt::format(" and {} more", ids.size() - max);
+  return out;
+}
+
+// Final gradient of every node: what its step passed on (after hooks), 0 where unreached.
+std::vector<double> final_gradients(const Stepper& s) {
+  std::vector<double> grad(s.graph().size(), 0.0);
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    const Step st = s.step(k);
+    grad[st.node] = st.passed;
+  }
+  return grad;
+}
+
+// Parameters below `from` (itself included) whose final gradient is exactly 0. Iterative DFS;
+// `mark` is reused between calls, stamped with `stamp`.
+std::vector<NodeId> starved_below(const Graph& g, NodeId from, const std::vector<double>& grad,
+                                  std::vector<std::uint32_t>& mark, std::uint32_t stamp) {
+  std::vector<NodeId> out, stack{from};
+  mark[from] = stamp;
+  while (!stack.empty()) {
+    const NodeId n = stack.back();
+    stack.pop_back();
+    if (g.op(n) == Op::parameter && grad[n] == 0.0) out.push_back(n);
+    for (NodeId m : g.operands(n))
+      if (mark[m] != stamp) {
+        mark[m] = stamp;
+        stack.push_back(m);
+      }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Records vertices as a depth-first search finishes them: operands before their consumers.
+struct FinishOrder : boost::default_dfs_visitor {
+  explicit FinishOrder(std::vector<NodeId>& order) : out(&order) {}
+  void finish_vertex(NodeId v, const Graph&) const { out->push_back(v); }
+  std::vector<NodeId>* out;
+};
+
+FlowRow make_row(std::string label, std::span<const NodeId> nodes, const Graph& g,
+                 const std::vector<double>& grad) {
+  FlowRow r;
+  r.label = std::move(label);
+  r.nodes = nodes.size();
+  double sum = 0.0;
+  for (NodeId n : nodes) {
+    const double a = std::fabs(grad[n]);
+    sum += a;
+    r.max_abs = std::max(r.max_abs, a);
+    r.zeros += grad[n] == 0.0;
+    r.params += g.op(n) == Op::parameter;
+  }
+  r.mean_abs = nodes.empty() ? 0.0 : sum / static_cast<double>(nodes.size());
+  return r;
+}
+
+}  // namespace
+
+std::vector<int> depths_from(const Graph& g, NodeId root) {
+  if (root >= g.size())
+    throw UsageError(
+        fmt::format("gradflow: depths_from node #{}: the graph has {} nodes", root, g.size()));
+  // make_plan() wants a Node handle, which a const graph cannot hand out; this is its search.
+  std::vector<NodeId> order;
+  std::vector<boost::default_color_type> color(g.size(), boost::white_color);
+  boost::depth_first_visit(
+      g, root, FinishOrder(order),
+      boost::make_iterator_property_map(color.begin(), get(boost::vertex_index, g)));
+  std::vector<int> depth(g.size(), -1);
+  depth[root] = 0;
+  // Reverse finishing order is a topological order, consumers before operands: every node's
+  // depth is final before it is relaxed into its operands.
+  for (auto it = order.rbegin(); it != order.rend(); ++it)
+    for (NodeId m : g.operands(*it)) depth[m] = std::max(depth[m], depth[*it] + 1);
+  return depth;
+}
+
+DiagnosticReport diagnose(const Graph& g, Node root, const DiagnosticOptions& options) {
+  return diagnose(Stepper(g, root), options);
+}
+
+DiagnosticReport diagnose(const Stepper& pass, const DiagnosticOptions& options) {
+  const Graph& g = pass.graph();
+  DiagnosticReport r;
+  r.graph = &g;
+  r.root = pass.root();
+  r.options = options;
+  const std::vector<double> grad = final_gradients(pass);
+  const auto params = pass.parameters();
+
+  // Non-finite values: in id order (evaluation order), the first is the origin, since all its
+  // operands come before it and are finite.
+  for (std::size_t k = pass.size(); k-- > 0;) {
+    const NodeId n = pass.step_nodes()[k];
+    if (!std::isfinite(pass.value(n))) {
+      r.non_finite_value = NonFinite{n, pass.value(n), false};
+      break;
+    }
+  }
+
+  std::vector<std::uint32_t> mark(g.size(), 0);
+  std::uint32_t stamp = 0;
+  for (std::size_t k = 0; k < pass.size(); ++k) {
+    const Step st = pass.step(k);
+    if (!r.non_finite_grad && std::isfinite(st.upstream) && !std::isfinite(st.passed))
+      r.non_finite_grad = NonFinite{st.node, st.passed, true};  // a hook made it
+    for (const EdgeStep& e : st.edges) {
+      if (!r.non_finite_grad && std::isfinite(st.passed) && std::isfinite(e.grad_before) &&
+          !std::isfinite(e.grad_after))
+        r.non_finite_grad = NonFinite{st.node, e.grad_after, true, e.operand, e.local_derivative};
+      if (e.local_derivative == 0.0 && st.passed != 0.0 && std::isfinite(st.passed))
+        r.blocked.push_back(BlockedEdge{st.node, e.slot, e.operand, pass.value(e.operand),
+                                        st.passed,
+                                        starved_below(g, e.operand, grad, mark, ++stamp)});
+    }
+    if (is_squashing(st.op)) {
+      const Squashing q{st.node, pass.value(st.edges[0].operand), st.edges[0].local_derivative};
+      r.squashing.push_back(q);
+      if (std::fabs(q.local_derivative) < options.saturation) r.saturated.push_back(q);
+    }
+    if (std::isfinite(st.passed) && std::fabs(st.passed) > options.exploding)
+      r.exploding.push_back({st.node, st.passed});
+  }
+
+  for (NodeId p : params) {
+    if (pass.step_of(p) == Stepper::npos) r.unreached.push_back(p);
+    if (std::isfinite(grad[p]))
+      r.largest_param_grad = std::max(r.largest_param_grad, std::fabs(grad[p]));
+  }
+  for (NodeId p : params) {
+    const double a = std::fabs(grad[p]);
+    if (pass.step_of(p) != Stepper::npos && a != 0.0 &&
+        (a < options.vanishing || a < options.vanishing_ratio * r.largest_param_grad))
+      r.vanishing.push_back({p, grad[p]});
+  }
+
+  // Gradient flow per depth and per group.
+  r.depth = depths_from(g, r.root);
+  int deepest = 0;
+  for (int d : r.depth) deepest = std::max(deepest, d);
+  std::vector<std::vector<NodeId>> at_depth(static_cast<std::size_t>(deepest) + 1);
+  for (NodeId n : pass.step_nodes()) at_depth[static_cast<std::size_t>(r.depth[n])].push_back(n);
+  for (std::size_t d = 0; d < at_depth.size(); ++d)
+    r.by_depth.push_back(make_row(std::to_string(d), at_depth[d], g, grad));
+  for (const Group& grp : g.groups()) {
+    std::vector<NodeId> members;
+    for (NodeId n = grp.begin; n < grp.end; ++n)
+      if (pass.step_of(n) != Stepper::npos) members.push_back(n);
+    if (!members.empty()) r.by_group.push_back(make_row(grp.name, members, g, grad));
+  }
+  return r;
+}
+
+std::vector<ReluActivity> relu_activity(Graph& g, Node root,
+                                        std::span<const std::vector<double>> rows) {
+  g.check(root, "relu_activity");
+  const std::vector<Node> inputs = g.inputs();
+  std::vector<double> saved;
+  for (const Node& x : inputs) saved.push_back(x.value());
+  const std::vector<int> depth = depths_from(g, root.id());
+  std::vector<ReluActivity> out;
+  for (NodeId n = 0; n < g.size(); ++n)
+    if (g.op(n) == Op::relu && depth[n] >= 0) out.push_back({n, 0, 0});
+  const auto restore = [&] {
+    for (std::size_t i = 0; i < inputs.size(); ++i) inputs[i].set(saved[i]);
+  };
+  try {
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      if (rows[r].size() != inputs.size())
+        throw UsageError(fmt::format(
+            "gradflow: relu_activity: row {} has {} values, but the graph has {} inputs", r,
+            rows[r].size(), inputs.size()));
+      for (std::size_t i = 0; i < inputs.size(); ++i) inputs[i].set(rows[r][i]);
+      g.forward();
+      for (ReluActivity& a : out) {
+        ++a.rows;
+        a.active += g.local_derivative(a.node, 0) != 0.0;
+      }
+    }
+  } catch (...) {
+    restore();
+    throw;
+  }
+  restore();
+  return out;
+}
+
+// ---- printing -----------------------------------------------------------------------------------
+
+std::string explain(const DiagnosticReport& r, std::span<const ReluActivity> relus) {
+  if (r.graph == nullptr) throw UsageError("gradflow: explain: an empty report");
+  const Graph& g = *r.graph;
+  std::string out;
+  const auto say = [&out](const std::string& s) { out += "- " + s + "\n"; };
+  const auto node_text = [&g](NodeId n) {
+    return fmt::format("the {} node '{}'", info(g.op(n)).name, g.label(n));
+  };
+
+  if (r.non_finite_value) {
+    const NonFinite& f = *r.non_finite_value;
+    say(
+        fmt::format("{} is the first to compute a non-finite value ({}); every value computed "
+                    "from it, and every gradient through it, is suspect.",
+                    node_text(f.node), f.value));
+  }
+  if (r.non_finite_grad) {
+    const NonFinite& f = *r.non_finite_grad;
+    if (f.operand == no_node)
+      say(fmt::format("The gradient first becomes non-finite at {} ({}), set so by a hook.",
+                      node_text(f.node), f.value));
+    else
+      say(
+          fmt::format("The gradient first becomes non-finite at the edge from {} to '{}': local "
+                      "derivative {} gives {}.",
+                      node_text(f.node), g.label(f.operand), f.local_derivative, f.value));
+  }
+
+  std::size_t reached_params = 0;
+  for (NodeId p = 0; p < g.size(); ++p)
+    reached_params += g.op(p) == Op::parameter && r.depth[p] >= 0;
+  for (const BlockedEdge& b : r.blocked) {
+    std::string why;
+    switch (g.op(b.node)) {
+      case Op::step:
+        why = fmt::format("step' = 0 at its input {}", num(b.operand_value));
+        break;
+      case Op::relu:
+        why = fmt::format("the ReLU is off: its input {} is {} 0", num(b.operand_value),
+                          b.operand_value < 0.0 ? "below" : "at");
+        break;
+      default:
+        if (g.operands(b.node).size() == 2 && g.op(b.node) == Op::mul) {
+          const NodeId other = g.operands(b.node)[1 - b.slot];
+          why = fmt::format("its other factor '{}' is 0", g.label(other));
+        } else {
+          why = fmt::format("its local derivative with respect to '{}' is exactly 0",
+                            g.label(b.operand));
+        }
+    }
+    const std::string effect =
+        b.starved.empty()
+            ? std::string("every parameter below it still receives gradient along another path")
+            : fmt::format("{} {} 0", list_nodes(g, b.starved),
+                          b.starved.size() == 1 ? "receives" : "receive");
+    const bool all = !b.starved.empty() && b.starved.size() == reached_params;
+    std::string what = all ? std::string("all gradient")
+                           : fmt::format("the gradient {} it received", num(b.upstream));
+    if (g.operands(b.node).size() > 1) what += fmt::format(" toward '{}'", g.label(b.operand));
+    say(fmt::format("{} blocks {} ({}): {}.", node_text(b.node), what, why, effect));
+  }
+
+  for (const Squashing& s : r.saturated)
+    say(fmt::format(
+        "{} is saturated: its input is {} and its local derivative {} < {}, so it "
+        "passes on almost none of its gradient.",
+        node_text(s.node), num(s.input), num(s.local_derivative), num(r.options.saturation)));
+
+  if (!r.vanishing.empty()) {
+    std::vector<NodeId> ids;
+    double smallest = INFINITY;
+    for (const NodeValue& v : r.vanishing) {
+      ids.push_back(v.node);
+      smallest = std::min(smallest, std::fabs(v.value));
+    }
+    say(
+        fmt::format("The gradient vanishes: {} receive{} less than {} (or {} times the largest "
+                    "parameter gradient, {}); the smallest is {}.",
+                    list_nodes(g, ids), ids.size() == 1 ? "s" : "", num(r.options.vanishing),
+                    num(r.options.vanishing_ratio), num(r.largest_param_grad), num(smallest)));
+    if (r.by_depth.size() > 2)
+      say(fmt::format("Mean |gradient| falls from {} at depth 0 to {} at depth {}.",
+                      num(r.by_depth.front().mean_abs), num(r.by_depth.back().mean_abs),
+                      r.by_depth.size() - 1));
+  }
+
+  // Sigmoid and tanh that are not saturated still shrink what they pass on.
+  const std::size_t squashing = r.squashing.size();
+  double lo = INFINITY, hi = 0.0;
+  NodeId only = no_node;
+  for (const Squashing& s : r.squashing) {
+    only = s.node;
+    lo = std::min(lo, s.local_derivative);
+    hi = std::max(hi, s.local_derivative);
+  }
+  if (squashing == 1 && r.saturated.empty())
+    say(
+        fmt::format("{} multiplies the gradient by {} ({}), so what reaches the parameters is "
+                    "shrunk {:.3g} times{}.",
+                    node_text(only), num(lo),
+                    g.op(only) == Op::sigmoid ? "sigmoid' = y(1-y) <= 0.25" : "tanh' = 1-y^2 <= 1",
+                    1.0 / lo, g.op(only) == Op::sigmoid ? ", at least 4x" : ""));
+  else if (squashing > 1)
+    say(
+        fmt::format("{} sigmoid/tanh nodes multiply the gradient by between {} and {} each; "
+                    "along a chain of them these factors multiply.",
+                    squashing, num(lo), num(hi)));
+
+  if (!r.exploding.empty()) {
+    const auto big = std::max_element(r.exploding.begin(), r.exploding.end(),
+                                      [](const NodeValue& a, const NodeValue& b) {
+                                        return std::fabs(a.value) < std::fabs(b.value);
+                                      });
+    say(
+        fmt::format("The gradient explodes: {} node(s) have |gradient| > {}, first '{}' ({}), "
+                    "largest '{}' ({}).",
+                    r.exploding.size(), num(r.options.exploding), g.label(r.exploding[0].node),
+                    num(r.exploding[0].value), g.label(big->node), num(big->value)));
+  }
+  for (const ReluActivity& a : relus)
+    if (a.dead())
+      say(
+          fmt::format("{} is dead: off (relu' = 0) on all {} inputs, so nothing below it "
+                      "learns through it.",
+                      node_text(a.node), a.rows));
+  if (!r.unreached.empty())
+    say(fmt::format("{} do{} not reach '{}' and get no gradient from it.",
+                    list_nodes(g, r.unreached), r.unreached.size() == 1 ? "es" : "",
+                    g.label(r.root)));
+  if (out.empty())
+    say(
+        fmt::format("No problem found: every parameter receives gradient (largest |gradient| "
+                    "{}).",
+                    num(r.largest_param_grad)));
+  return out;
+}
+
+std::string flow_table(const DiagnosticReport& r) {
+  const auto table = [](std::string_view head, const std::vector<FlowRow>& rows) {
+    std::size_t w = head.size();
+    for (const auto& row : rows) w = std::max(w, row.label.size());
+    std::string out = fmt::format("{:<{}}  {:>5}  {:>6}  {:>11}  {:>11}  {:>5}\n", head, w, "nodes",
+                                  "params", "mean |grad|", "max |grad|", "zeros");
+    out += std::string(out.size() - 1, '-') + "\n";
+    for (const auto& row : rows)
+      out += fmt::format("{:<{}}  {:>5}  {:>6}  {:>11.4g}  {:>11.4g}  {:>5}\n", row.label, w,
+                         row.nodes, row.params, row.mean_abs, row.max_abs, row.zeros);
+    return out;
+  };
+  std::string out = table("depth", r.by_depth);
+  if (!r.by_group.empty()) out += "\n" + table("group", r.by_group);
+  return out;
+}
+
+std::string flow_chart(const DiagnosticReport& r) {
+  plot::Series mean{"mean |grad|", {}, {}}, max{"max |grad|", {}, {}};
+  for (std::size_t d = 0; d < r.by_depth.size(); ++d) {
+    mean.x.push_back(static_cast<double>(d));
+    mean.y.push_back(r.by_depth[d].mean_abs);
+    max.x.push_back(static_cast<double>(d));
+    max.y.push_back(r.by_depth[d].max_abs);
+  }
+  plot::ChartOptions o;
+  o.title = r.graph ? fmt::format("Gradient flow from '{}'", r.graph->label(r.root))
+                    : std::string("Gradient flow");
+  o.x_label = "depth (edges from the root)";
+  o.y_label = "|gradient| (log scale; zeros omitted)";
+  o.log_y = true;
+  return plot::line_chart({mean, max}, o);
+}
+
+void write_flow_chart(const std::string& path, const DiagnosticReport& r) {
+  plot::write_text_file(path, flow_chart(r));
+}
+
+}  // namespace gradflow

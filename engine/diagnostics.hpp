@@ -1,0 +1,123 @@
+// What went wrong with a backward pass, in numbers and in words: gradient blocked by a local
+// derivative of exactly 0 (step, ReLU below 0) and the parameters that therefore receive nothing,
+// saturated sigmoid/tanh nodes and vanishing parameter gradients, exploding gradients, the first
+// node whose value or gradient is NaN or infinite, dead ReLUs over a set of inputs, and the
+// "gradient flow" summary: gradient magnitude per depth (distance from the root) and per group.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <gradflow/engine/stepper.hpp>
+#include <gradflow/graph/graph.hpp>
+
+namespace gradflow {
+
+struct DiagnosticOptions {
+  /// A sigmoid or tanh node whose local derivative is below this is saturated (sigmoid' < 0.01
+  /// for |x| > 4.6; tanh' < 0.01 for |x| > 3).
+  double saturation = 1e-2;
+  /// A parameter whose gradient is nonzero but below this in magnitude, or below
+  /// `vanishing_ratio` times the largest parameter gradient, is vanishing.
+  double vanishing = 1e-6;
+  double vanishing_ratio = 1e-4;
+  /// A node whose gradient exceeds this in magnitude is exploding.
+  double exploding = 1e6;
+};
+
+/// An edge whose local derivative is exactly 0 while the node above it received gradient.
+struct BlockedEdge {
+  NodeId node;
+  std::size_t slot;
+  NodeId operand;
+  double operand_value;
+  double upstream;  ///< the gradient the node received and could not pass on
+  /// Parameters below the operand that end with gradient exactly 0 (none reaches them otherwise).
+  std::vector<NodeId> starved;
+};
+
+/// A sigmoid or tanh node: its input and its local derivative there.
+struct Squashing {
+  NodeId node;
+  double input;
+  double local_derivative;
+};
+
+struct NodeValue {
+  NodeId node;
+  double value;  ///< what the finding is about: a local derivative, a gradient, a value
+};
+
+/// The first non-finite number in the pass.
+struct NonFinite {
+  NodeId node;
+  double value;
+  bool in_gradient;               ///< false: the node's forward value
+  NodeId operand = no_node;       ///< in_gradient: the operand whose contribution it was
+  double local_derivative = 0.0;  ///< ... and the local derivative that produced it
+};
+
+/// One row of the gradient-flow table: nodes at one depth, or the nodes of one group.
+struct FlowRow {
+  std::string label;       ///< "3" for depth 3, or the group's name
+  std::size_t nodes = 0;   ///< reached nodes in the row
+  std::size_t params = 0;  ///< parameters among them
+  double mean_abs = 0.0;   ///< mean |gradient| over the row's parameters (all its nodes if none)
+  double max_abs = 0.0;
+  std::size_t zeros = 0;  ///< of those, how many have gradient exactly 0
+};
+
+struct DiagnosticReport {
+  const Graph* graph = nullptr;
+  NodeId root = no_node;
+  DiagnosticOptions options;
+  std::vector<BlockedEdge> blocked;
+  std::vector<Squashing> squashing;  ///< every sigmoid/tanh node in the pass, backward order
+  std::vector<Squashing> saturated;  ///< those whose local derivative is below `saturation`
+  std::vector<NodeValue> vanishing;  ///< parameters; value = gradient
+  std::vector<NodeValue> exploding;  ///< nodes in backward order; value = gradient
+  std::vector<NodeId> unreached;     ///< parameters that do not reach the root
+  std::optional<NonFinite> non_finite_value;
+  std::optional<NonFinite> non_finite_grad;
+  std::vector<FlowRow> by_depth;  ///< depth 0 (the root) first
+  std::vector<FlowRow> by_group;  ///< one row per group of the graph that holds reached nodes
+  std::vector<int> depth;         ///< per node: longest path to the root in edges, -1 if unreached
+  double largest_param_grad = 0.0;
+};
+
+/// Diagnoses the pass a stepper recorded (its last step: the complete gradients).
+DiagnosticReport diagnose(const Stepper& pass, const DiagnosticOptions& options = {});
+/// Runs backward from `root` (without touching the graph's gradients) and diagnoses it.
+DiagnosticReport diagnose(const Graph& g, Node root, const DiagnosticOptions& options = {});
+
+/// Longest path (in edges) from `root` to every node over node -> operand edges, -1 for nodes
+/// that do not reach it. Uses the Boost.Graph plan (iterative DFS) for the order.
+std::vector<int> depths_from(const Graph& g, NodeId root);
+
+/// How often each ReLU in the root's cone passes gradient over a set of inputs.
+struct ReluActivity {
+  NodeId node;
+  std::size_t active = 0;  ///< rows where relu' != 0 at the node's operand
+  std::size_t rows = 0;
+  bool dead() const { return rows > 0 && active == 0; }
+};
+
+/// Evaluates `g` once per row, where row i gives the values of g.inputs() in creation order, and
+/// counts where each ReLU in the cone of `root` is active. The inputs' values are restored after.
+/// Throws UsageError if a row's size differs from the number of inputs.
+std::vector<ReluActivity> relu_activity(Graph& g, Node root,
+                                        std::span<const std::vector<double>> rows);
+
+/// The report in plain words, most important first; `dead` (from relu_activity) is optional.
+std::string explain(const DiagnosticReport& report, std::span<const ReluActivity> dead = {});
+/// The gradient-flow tables (per depth, then per group) as fixed-width text.
+std::string flow_table(const DiagnosticReport& report);
+/// The gradient-flow chart: mean and max |gradient| against depth, log scale, as SVG text.
+std::string flow_chart(const DiagnosticReport& report);
+/// Writes flow_chart() to `path`; throws gradflow::Error on failure.
+void write_flow_chart(const std::string& path, const DiagnosticReport& report);
+
+}  // namespace gradflow

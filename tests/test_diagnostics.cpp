@@ -1,0 +1,305 @@
+// Diagnostics over a backward pass: blocked, vanishing, saturated, exploding, NaN origin, dead
+// ReLUs, unreached parameters, and the gradient-flow tables and chart. Expected values are
+// computed independently in each test (plain double arithmetic, or by hand).
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <gradflow/engine/diagnostics.hpp>
+#include <gradflow/engine/errors.hpp>
+#include <gradflow/graph/graph.hpp>
+
+namespace gf = gradflow;
+
+namespace {
+
+// The tutorial's neuron: x = (1, 2, 3), w = (0.5, -0.25, 0.2), b = -0.4, z + b = 0.2.
+gf::Node neuron(gf::Graph& g, gf::Op activation, double b = -0.4) {
+  const double xs[] = {1.0, 2.0, 3.0}, ws[] = {0.5, -0.25, 0.2};
+  std::vector<gf::Node> products;
+  for (int i = 0; i < 3; ++i) {
+    const auto x = g.input(fmt::format("x{}", i + 1), xs[i]);
+    const auto w = g.parameter(fmt::format("w{}", i + 1), ws[i]);
+    products.push_back((w * x).named(fmt::format("w{0}*x{0}", i + 1)));
+  }
+  const auto zb = gf::bias(gf::sum(products).named("z"), g.parameter("b", b)).named("z+b");
+  return g.apply(activation, {zb}).named("y");
+}
+
+std::vector<std::string> labels(const gf::Graph& g, const std::vector<gf::NodeId>& ids) {
+  std::vector<std::string> out;
+  for (auto id : ids) out.push_back(g.label(id));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("diagnostics: a step neuron is blocked, and the words say which parameters starve") {
+  gf::Graph g;
+  const auto y = neuron(g, gf::Op::step);
+  const auto r = gf::diagnose(g, y);
+  REQUIRE(r.blocked.size() == 1);
+  CHECK(r.blocked[0].node == y.id());
+  CHECK(g.label(r.blocked[0].operand) == "z+b");
+  CHECK(r.blocked[0].upstream == 1.0);
+  CHECK(labels(g, r.blocked[0].starved) == std::vector<std::string>{"w1", "w2", "w3", "b"});
+  CHECK(r.vanishing.empty());  // zero is blocked, not vanishing
+  CHECK(r.largest_param_grad == 0.0);
+  const std::string words = gf::explain(r);
+  CHECK(words.find("the step node 'y' blocks all gradient (step' = 0 at its input 0.2): w1, w2, "
+                   "w3, b receive 0.") != std::string::npos);
+
+  SUBCASE("with the straight-through surrogate nothing is blocked") {
+    gf::Graph h;
+    h.conventions().step_gradient = gf::StepGradient::straight_through;
+    const auto r2 = gf::diagnose(h, neuron(h, gf::Op::step));
+    CHECK(r2.blocked.empty());
+    CHECK(r2.largest_param_grad == 3.0);  // dy/dw3 = x3
+    CHECK(gf::explain(r2).find("No problem found") != std::string::npos);
+  }
+}
+
+TEST_CASE("diagnostics: only the first blocker is reported; a zero input blocks its weight") {
+  // Two hidden step units feed an output step unit: the output blocks everything, and the hidden
+  // units, which receive 0, are not reported again.
+  gf::Graph g;
+  const auto x = g.input("x", 1.0);
+  const auto h1 = step(bias(g.parameter("a", 2.0) * x, g.parameter("c", -1.0))).named("h1");
+  const auto h2 = step(bias(g.parameter("d", -1.0) * x, g.parameter("e", 0.5))).named("h2");
+  const auto out = gf::step(gf::sum({h1, h2}) - 0.5).named("out");
+  const auto r = gf::diagnose(g, out);
+  REQUIRE(r.blocked.size() == 1);
+  CHECK(r.blocked[0].node == out.id());
+  CHECK(r.blocked[0].starved.size() == 4);
+
+  SUBCASE("a mul with a zero input passes nothing to its weight") {
+    gf::Graph k;
+    const auto x0 = k.input("x0", 0.0), x1 = k.input("x1", 2.0);
+    const auto w0 = k.parameter("w0", 1.0), w1 = k.parameter("w1", 1.0);
+    const auto y = sigmoid(w0 * x0 + w1 * x1);
+    const auto rk = gf::diagnose(k, y);
+    REQUIRE(rk.blocked.size() == 1);
+    CHECK(rk.blocked[0].operand == w0.id());
+    CHECK(labels(k, rk.blocked[0].starved) == std::vector<std::string>{"w0"});
+    CHECK(gf::explain(rk).find("its other factor 'x0' is 0): w0 receives 0") != std::string::npos);
+  }
+}
+
+TEST_CASE("diagnostics: a deep sigmoid chain is reported as vanishing") {
+  // h_0 = x = 1, h_k = sigmoid(w_k h_{k-1} + b_k) with w_k = 1, b_k = 0, for k = 1..30.
+  constexpr int layers = 30;
+  gf::Graph g;
+  auto h = g.input("x", 1.0);
+  std::vector<gf::Node> ws;
+  for (int k = 1; k <= layers; ++k) {
+    ws.push_back(g.parameter(fmt::format("w{}", k), 1.0));
+    h = sigmoid(bias(ws.back() * h, g.parameter(fmt::format("b{}", k), 0.0)));
+  }
+  // Reference in plain doubles: dy/dw_1 = h_0 * prod_k sigmoid'(h_{k-1}), each factor ~0.22.
+  std::vector<double> hv{1.0};
+  for (int k = 1; k <= layers; ++k) hv.push_back(1.0 / (1.0 + std::exp(-hv.back())));
+  double dw1 = hv[0];
+  for (int k = 1; k <= layers; ++k) dw1 *= hv[k] * (1.0 - hv[k]);
+  CHECK(dw1 < 1e-18);
+
+  const auto r = gf::diagnose(g, h);
+  g.backward(h);
+  CHECK(ws[0].grad() == doctest::Approx(dw1).epsilon(1e-9));
+  REQUIRE_FALSE(r.vanishing.empty());
+  CHECK(r.vanishing.front().node == ws[0].id());
+  CHECK(r.vanishing.front().value == ws[0].grad());
+  for (const auto& v : r.vanishing) CHECK(v.node != ws.back().id());  // the last layer learns
+  CHECK(r.saturated.empty());  // no single sigmoid is saturated: the product vanishes
+  CHECK(r.blocked.empty());
+  CHECK(r.squashing.size() == layers);
+  // 3 edges per layer (sigmoid, bias, mul) plus the input: depth 0..90.
+  CHECK(r.by_depth.size() == 3 * layers + 1);
+  CHECK(r.by_depth.back().mean_abs == doctest::Approx(dw1 * 1.0 /*w_1*/).epsilon(1e-9));
+  CHECK(r.by_depth.front().mean_abs == 1.0);
+  const std::string words = gf::explain(r);
+  INFO(words);
+  CHECK(words.find("The gradient vanishes: w1, b1, w2, b2, w3, b3, w4, b4 and 39 more receive less "
+                   "than 1e-06 (or 0.0001 times the largest parameter gradient, 0.2247)") !=
+        std::string::npos);
+  CHECK(words.find("Mean |gradient| falls from 1 at depth 0") != std::string::npos);
+  CHECK(words.find("30 sigmoid/tanh nodes") != std::string::npos);
+
+  SUBCASE("a single saturated sigmoid is named with its input and derivative") {
+    gf::Graph k;
+    const auto w = k.parameter("w", 10.0);
+    const auto y = sigmoid(w * k.input("x", 1.0)).named("s");
+    const auto rk = gf::diagnose(k, y);
+    REQUIRE(rk.saturated.size() == 1);
+    const double s10 = 1.0 / (1.0 + std::exp(-10.0));
+    CHECK(rk.saturated[0].local_derivative == doctest::Approx(s10 * (1 - s10)));  // 4.54e-5
+    CHECK(rk.saturated[0].input == 10.0);
+    CHECK(gf::explain(rk).find("the sigmoid node 's' is saturated: its input is 10 and its "
+                               "local derivative 4.54e-05 < 0.01") != std::string::npos);
+  }
+}
+
+TEST_CASE("diagnostics: the sigmoid neuron is not saturated, but its gradient shrinks 4x") {
+  gf::Graph g;
+  const auto r = gf::diagnose(g, neuron(g, gf::Op::sigmoid));
+  CHECK(r.blocked.empty());
+  CHECK(r.saturated.empty());
+  CHECK(r.vanishing.empty());
+  const std::string words = gf::explain(r);
+  INFO(words);
+  CHECK(words.find("the sigmoid node 'y' multiplies the gradient by 0.2475 (sigmoid' = y(1-y) "
+                   "<= 0.25), so what reaches the parameters is shrunk 4.04 times") !=
+        std::string::npos);
+}
+
+TEST_CASE("diagnostics: dead ReLUs over a set of inputs; the inputs are restored") {
+  gf::Graph g;
+  const auto x = g.input("x", 0.5);
+  const auto w1 = g.parameter("w1", 1.0), b1 = g.parameter("b1", -10.0);
+  const auto w2 = g.parameter("w2", 1.0), b2 = g.parameter("b2", 0.0);
+  const auto h1 = relu(bias(w1 * x, b1)).named("h1");
+  const auto h2 = relu(bias(w2 * x, b2)).named("h2");
+  const auto y = (h1 + h2).named("y");
+  const std::vector<std::vector<double>> rows{{-1.0}, {0.0}, {0.5}, {1.0}};
+  const auto act = gf::relu_activity(g, y, rows);
+  REQUIRE(act.size() == 2);
+  CHECK(act[0].node == h1.id());
+  CHECK(act[0].rows == 4);
+  CHECK(act[0].active == 0);  // x - 10 < 0 for every row
+  CHECK(act[0].dead());
+  CHECK(act[1].active == 2);  // x > 0 at 0.5 and 1; at 0 relu'(0) = 0 by convention
+  CHECK_FALSE(act[1].dead());
+  CHECK(x.value() == 0.5);
+  CHECK(y.value() == 0.5);
+
+  const auto r = gf::diagnose(g, y);
+  REQUIRE(r.blocked.size() == 1);
+  CHECK(r.blocked[0].node == h1.id());
+  CHECK(labels(g, r.blocked[0].starved) == std::vector<std::string>{"w1", "b1"});
+  const std::string words = gf::explain(r, act);
+  INFO(words);
+  CHECK(words.find("the relu node 'h1' blocks the gradient 1 it received") != std::string::npos);
+  CHECK(words.find("the ReLU is off: its input -9.5 is below 0") != std::string::npos);
+  CHECK(words.find("the relu node 'h1' is dead: off (relu' = 0) on all 4 inputs") !=
+        std::string::npos);
+  CHECK(words.find("'h2' is dead") == std::string::npos);
+
+  CHECK_THROWS_AS(gf::relu_activity(g, y, std::vector<std::vector<double>>{{1.0, 2.0}}),
+                  gf::UsageError);
+  CHECK(x.value() == 0.5);
+}
+
+TEST_CASE("diagnostics: the first node to produce NaN or infinity") {
+  SUBCASE("in the values: exp overflows, then inf - inf is NaN") {
+    gf::Graph g;
+    const auto x = g.input("x", 1000.0);
+    const auto e = exp(x).named("e");
+    const auto y = ((e - e) * 2.0).named("y");
+    const auto r = gf::diagnose(g, y);
+    REQUIRE(r.non_finite_value);
+    CHECK(r.non_finite_value->node == e.id());
+    CHECK(std::isinf(r.non_finite_value->value));
+    CHECK(gf::explain(r).find("the exp node 'e' is the first to compute a non-finite value "
+                              "(inf)") != std::string::npos);
+  }
+  SUBCASE("in the gradients: sqrt at 0 has an infinite derivative") {
+    gf::Graph g;
+    const auto x = g.input("x", 0.0);
+    const auto s = pow(x, 0.5).named("sqrt");
+    const auto y = (s + x).named("y");
+    const auto r = gf::diagnose(g, y);
+    CHECK_FALSE(r.non_finite_value);
+    REQUIRE(r.non_finite_grad);
+    CHECK(r.non_finite_grad->node == s.id());
+    CHECK(r.non_finite_grad->operand == x.id());
+    CHECK(std::isinf(r.non_finite_grad->local_derivative));
+    CHECK(gf::explain(r).find("at the edge from the pow node 'sqrt' to 'x': local derivative inf "
+                              "gives inf") != std::string::npos);
+  }
+  SUBCASE("a finite pass reports neither") {
+    gf::Graph g;
+    const auto r = gf::diagnose(g, neuron(g, gf::Op::tanh));
+    CHECK_FALSE(r.non_finite_value);
+    CHECK_FALSE(r.non_finite_grad);
+  }
+}
+
+TEST_CASE("diagnostics: exploding gradients through a chain of x3 multiplications") {
+  // h_k = w_k h_{k-1}, w_k = 3, h_0 = x = 1: dy/dx = 3^20, dy/dw_k = 3^19 for every k (exact).
+  gf::Graph g;
+  auto h = g.input("x", 1.0);
+  const auto x = h;
+  for (int k = 1; k <= 20; ++k) h = g.parameter(fmt::format("w{}", k), 3.0) * h;
+  const auto r = gf::diagnose(g, h);
+  REQUIRE_FALSE(r.exploding.empty());
+  CHECK(g.label(r.exploding.front().node) == "w20");  // the first one backward processes
+  CHECK(r.exploding.front().value == std::pow(3.0, 19));
+  bool has_x = false;
+  for (const auto& e : r.exploding)
+    if (e.node == x.id()) has_x = e.value == std::pow(3.0, 20);
+  CHECK(has_x);
+  // h_k's gradient is 3^(20-k): above 1e6 from 3^13 = 1594323 on, i.e. h_0..h_7 (x and 7 muls).
+  std::size_t muls = 0;
+  for (const auto& e : r.exploding) muls += g.op(e.node) == gf::Op::mul;
+  CHECK(muls == 7);
+  CHECK(gf::explain(r).find("The gradient explodes: 28 node(s) have |gradient| > 1e+06, first "
+                            "'w20' (1.162e+09), largest 'x' (3.487e+09)") != std::string::npos);
+}
+
+TEST_CASE("diagnostics: gradient flow per depth and per group, as a table and an SVG chart") {
+  gf::Graph g;
+  const auto x = g.input("x", 1.0);
+  gf::Node h1, y;
+  {
+    gf::GroupScope layer(g, "layer 1", "layer");
+    h1 = tanh(bias(g.parameter("w1", 0.5) * x, g.parameter("b1", 0.0))).named("h1");
+  }
+  {
+    gf::GroupScope layer(g, "layer 2", "layer");
+    y = sigmoid(bias(g.parameter("w2", 2.0) * h1, g.parameter("b2", 0.0))).named("y");
+  }
+  const auto unused = g.parameter("unused", 1.0);
+  const auto r = gf::diagnose(g, y);
+  CHECK(labels(g, r.unreached) == std::vector<std::string>{"unused"});
+  CHECK(r.depth[unused.id()] == -1);
+  // Depths (longest path from y): y 0, bias 1, mul 2 and b2 2, w2 3 and h1 3, bias 4, mul 5 and
+  // b1 5, w1 6 and x 6.
+  CHECK(r.depth[y.id()] == 0);
+  CHECK(r.depth[h1.id()] == 3);
+  CHECK(r.depth[x.id()] == 6);
+  REQUIRE(r.by_depth.size() == 7);
+  CHECK(r.by_depth[3].nodes == 2);
+  CHECK(r.by_depth[3].params == 1);
+  // Independent gradients: t = tanh(0.5), s = sigmoid(2t); dy/dh1 = s(1-s) * 2,
+  // dy/dw1 = dy/dh1 * (1 - t^2) * x.
+  const double t = std::tanh(0.5), s = 1.0 / (1.0 + std::exp(-2.0 * t));
+  const double dh1 = s * (1 - s) * 2.0, dw2 = s * (1 - s) * t;
+  CHECK(r.by_depth[3].max_abs == doctest::Approx(dh1));
+  CHECK(r.by_depth[3].mean_abs == doctest::Approx((dh1 + dw2) / 2));
+  REQUIRE(r.by_group.size() == 2);
+  CHECK(r.by_group[0].label == "layer 1");
+  CHECK(r.by_group[0].nodes == 5);  // w1, mul, b1, bias, tanh
+  CHECK(r.by_group[0].params == 2);
+  CHECK(r.by_group[1].label == "layer 2");
+
+  const std::string table = gf::flow_table(r);
+  CHECK(table.find("depth  nodes  params  mean |grad|   max |grad|  zeros") != std::string::npos);
+  CHECK(table.find("layer 2") != std::string::npos);
+  const std::string svg = gf::flow_chart(r);
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK(svg.find("Gradient flow from 'y'") != std::string::npos);
+  CHECK(svg.find("mean |grad|") != std::string::npos);
+  const auto path = std::filesystem::temp_directory_path() / "gradflow_test_flow.svg";
+  gf::write_flow_chart(path.string(), r);
+  std::ifstream in(path);
+  std::stringstream read;
+  read << in.rdbuf();
+  CHECK(read.str() == svg);
+  std::filesystem::remove(path);
+}
