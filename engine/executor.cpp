@@ -1,0 +1,559 @@
+// The batched executor: see executor.hpp. Every kernel is one op's rule from ops/ops.hpp, inlined
+// through with_rule() into a loop over the batch; the switch over steps runs once per node per
+// batch. Reductions over the batch use four interleaved partial sums (a fixed order, so results
+// are reproducible, and short dependency chains, so the loop pipelines).
+#include <gradflow/engine/executor.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include <gradflow/engine/engine.hpp>
+#include <gradflow/engine/errors.hpp>
+
+namespace gradflow {
+namespace {
+
+constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+// Σ_s f(s) over s in [0, n), as four interleaved partial sums added pairwise at the end.
+template <class F>
+inline double reduce(std::size_t n, F&& f) {
+  double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+  std::size_t s = 0;
+  for (; s + 4 <= n; s += 4) {
+    a0 += f(s);
+    a1 += f(s + 1);
+    a2 += f(s + 2);
+    a3 += f(s + 3);
+  }
+  for (; s < n; ++s) a0 += f(s);
+  return (a0 + a1) + (a2 + a3);
+}
+
+std::uint32_t encode(std::uint32_t slot, bool uniform) { return slot << 1 | (uniform ? 1u : 0u); }
+
+}  // namespace
+
+// ---- compilation --------------------------------------------------------------------------------
+
+Executor::Executor(const Graph& g, Node root, std::size_t batch, ExecutorOptions options)
+    : g_(&g), root_(root), batch_(batch), options_(options) {
+  g.check(root, "Executor");
+  if (batch == 0) throw UsageError("gradflow: Executor: the batch needs at least one sample");
+  plan_ = make_plan(g, root);
+  compile();
+}
+
+void Executor::compile() {
+  const Graph& g = *g_;
+  const std::size_t n = g.size();
+  loc_.assign(n, Loc{});
+  std::vector<std::uint32_t> uses(n, 0);
+  std::vector<std::uint8_t> varying(n, 0);
+  for (const NodeId i : plan_.order) {
+    bool v = g.op(i) == Op::input;
+    for (const NodeId k : g.operands(i)) {
+      ++uses[k];
+      v = v || varying[k] != 0;
+    }
+    varying[i] = v ? 1 : 0;
+  }
+  ++uses[plan_.root];  // the caller reads the root
+
+  // A mul is a weighted-sum term if it multiplies a uniform weight by a varying value and only
+  // one sum uses it (so nothing else needs its value stored).
+  const auto is_term = [&](NodeId m) {
+    if (g.op(m) != Op::mul || uses[m] != 1) return false;
+    const auto ab = g.operands(m);
+    return (varying[ab[0]] != 0) != (varying[ab[1]] != 0);
+  };
+  std::vector<std::uint8_t> dot(n, 0);
+  if (options_.fuse) {
+    for (const NodeId i : plan_.order) {
+      if (g.op(i) != Op::sum || varying[i] == 0) continue;
+      const auto terms = g.operands(i);
+      if (!std::all_of(terms.begin(), terms.end(), is_term)) continue;
+      dot[i] = 1;
+      ++fused_sums_;
+      for (const NodeId m : terms) loc_[m] = Loc{i, Storage::elided};
+    }
+  }
+
+  std::uint32_t nv = 0, nu = 0;
+  for (const NodeId i : plan_.order) {
+    if (loc_[i].storage == Storage::elided) continue;
+    loc_[i] = varying[i] != 0 ? Loc{nv++, Storage::varying} : Loc{nu++, Storage::uniform};
+  }
+  vval_.assign(std::size_t{nv} * batch_, 0.0);
+  vgrad_.assign(std::size_t{nv} * batch_, 0.0);
+  uval_.assign(nu, 0.0);
+  ugrad_.assign(nu, 0.0);
+
+  const auto slot = [&](NodeId k) { return loc_[k].index; };
+  const auto uni = [&](NodeId k) { return loc_[k].storage == Storage::uniform; };
+  for (const NodeId i : plan_.order) {
+    const Loc& l = loc_[i];
+    if (l.storage == Storage::elided) continue;
+    Step st{Kind::scalar, g.op(i), i, l.index, 0, 0, g.attr(i)};
+    const auto ops = g.operands(i);
+    const bool vary = l.storage == Storage::varying;
+    if (ops.empty()) {
+      if (vary) {  // an input: every sample starts with the graph's value
+        std::fill_n(row(l.index), batch_, g.value(i));
+        continue;
+      }
+      st.kind = Kind::leaf_uniform;
+    } else if (g.op(i) == Op::sum) {
+      st.kind = dot[i] != 0 ? Kind::dot : (vary ? Kind::sum : Kind::scalar);
+      st.a = static_cast<std::uint32_t>(terms_.size());
+      st.b = static_cast<std::uint32_t>(ops.size());
+      for (const NodeId k : ops) {
+        if (dot[i] != 0) {
+          const auto ab = g.operands(k);
+          const bool w_first = uni(ab[0]);
+          terms_.push_back(slot(w_first ? ab[0] : ab[1]));
+          terms_.push_back(slot(w_first ? ab[1] : ab[0]));
+        } else {
+          terms_.push_back(encode(slot(k), uni(k)));
+        }
+      }
+    } else {
+      st.a = slot(ops[0]);
+      if (ops.size() == 2) st.b = slot(ops[1]);
+      if (vary) {
+        if (ops.size() == 1)
+          st.kind = Kind::unary;
+        else if (!uni(ops[0]) && !uni(ops[1]))
+          st.kind = Kind::binary_vv;
+        else
+          st.kind = uni(ops[1]) ? Kind::binary_vu : Kind::binary_uv;
+      }
+    }
+    steps_.push_back(st);
+  }
+}
+
+bool Executor::varies(Node n) const {
+  const Loc& l = loc(n, "varies");
+  return l.storage != Storage::uniform;
+}
+
+const Executor::Loc& Executor::loc(Node n, const char* what) const {
+  g_->check(n, what);
+  if (n.id() >= loc_.size() || loc_[n.id()].storage == Storage::none)
+    throw UsageError(fmt::format(
+        "gradflow: Executor: {}: node '{}' (#{}, {}) is not in the cone of the root '{}' (#{})",
+        what, g_->label(n.id()), n.id(), info(g_->op(n.id())).name, g_->label(root_.id()),
+        root_.id()));
+  return loc_[n.id()];
+}
+
+// ---- inputs -------------------------------------------------------------------------------------
+
+std::span<double> Executor::input(Node n) {
+  const Loc& l = loc(n, "input");
+  if (g_->op(n.id()) != Op::input)
+    throw UsageError(fmt::format("gradflow: Executor: node '{}' (#{}, {}) is not an input",
+                                 g_->label(n.id()), n.id(), info(g_->op(n.id())).name));
+  cached_sample_ = npos;
+  return {row(l.index), batch_};
+}
+
+void Executor::set_input(Node n, std::span<const double> values) {
+  const auto dst = input(n);
+  if (values.size() != batch_)
+    throw UsageError(
+        fmt::format("gradflow: Executor: input '{}' needs {} values (the batch), got {}",
+                    g_->label(n.id()), batch_, values.size()));
+  std::copy(values.begin(), values.end(), dst.begin());
+}
+
+// ---- forward ------------------------------------------------------------------------------------
+
+namespace {
+[[noreturn]] void throw_domain(const Graph& g, NodeId i, NodeId operand, std::size_t sample,
+                               double v, const char* why) {
+  throw DomainError(
+      fmt::format("gradflow: executor: evaluating node '{}' (#{}, {}) for sample {}: operand "
+                  "'{}' (#{}, {}) = {}: {}",
+                  g.label(i), i, info(g.op(i)).name, sample, g.label(operand), operand,
+                  info(g.op(operand)).name, v, why),
+      i, g.op(i), v);
+}
+}  // namespace
+
+void Executor::forward_step(const Step& st, const Conventions& conv) {
+  const std::size_t nb = batch_;
+  const Graph& g = *g_;
+  const double attr = st.attr;
+  switch (st.kind) {
+    case Kind::leaf_uniform:
+      uval_[st.out] = g.value(st.node);
+      return;
+    case Kind::scalar: {
+      double* u = uval_.data();
+      with_rule(st.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == 1) {
+          const double x = u[st.a];
+          if constexpr (UnaryDomain<R>)
+            if (const char* why = R::domain(x, attr))
+              throw_domain(g, st.node, g.operands(st.node)[0], 0, x, why);
+          u[st.out] = R::forward(x, attr, conv);
+        } else if constexpr (R::info.arity == 2) {
+          const double x = u[st.a], y = u[st.b];
+          if constexpr (requires { R::domain(x, y); })
+            if (const char* why = R::domain(x, y))
+              throw_domain(g, st.node, g.operands(st.node)[1], 0, y, why);
+          u[st.out] = R::forward(x, y);
+        } else if constexpr (R::info.arity == variadic) {
+          double s = 0.0;
+          for (std::uint32_t t = st.a; t < st.a + st.b; ++t) s += u[terms_[t] >> 1];
+          u[st.out] = s;
+        }
+      });
+      return;
+    }
+    case Kind::unary: {
+      const double* x = row(st.a);
+      double* y = row(st.out);
+      with_rule(st.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == 1) {
+          if constexpr (UnaryDomain<R>)
+            for (std::size_t s = 0; s < nb; ++s)
+              if (const char* why = R::domain(x[s], attr))
+                throw_domain(g, st.node, g.operands(st.node)[0], s, x[s], why);
+          for (std::size_t s = 0; s < nb; ++s) y[s] = R::forward(x[s], attr, conv);
+        }
+      });
+      return;
+    }
+    case Kind::binary_vv:
+    case Kind::binary_vu:
+    case Kind::binary_uv: {
+      double* y = row(st.out);
+      with_rule(st.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == 2) {
+          const auto run = [&](auto a, auto b) {  // a(s), b(s): operand values in sample s
+            if constexpr (requires { R::domain(0.0, 0.0); })
+              for (std::size_t s = 0; s < nb; ++s)
+                if (const char* why = R::domain(a(s), b(s)))
+                  throw_domain(g, st.node, g.operands(st.node)[1], s, b(s), why);
+            for (std::size_t s = 0; s < nb; ++s) y[s] = R::forward(a(s), b(s));
+          };
+          if (st.kind == Kind::binary_vv) {
+            const double *a = row(st.a), *b = row(st.b);
+            run([a](std::size_t s) { return a[s]; }, [b](std::size_t s) { return b[s]; });
+          } else if (st.kind == Kind::binary_vu) {
+            const double* a = row(st.a);
+            const double b = uval_[st.b];
+            run([a](std::size_t s) { return a[s]; }, [b](std::size_t) { return b; });
+          } else {
+            const double a = uval_[st.a];
+            const double* b = row(st.b);
+            run([a](std::size_t) { return a; }, [b](std::size_t s) { return b[s]; });
+          }
+        }
+      });
+      return;
+    }
+    case Kind::sum: {
+      double* y = row(st.out);
+      std::fill_n(y, nb, 0.0);
+      for (std::uint32_t t = st.a; t < st.a + st.b; ++t) {
+        const std::uint32_t e = terms_[t];
+        if (e & 1u) {
+          const double c = uval_[e >> 1];
+          for (std::size_t s = 0; s < nb; ++s) y[s] += c;
+        } else {
+          const double* x = row(e >> 1);
+          for (std::size_t s = 0; s < nb; ++s) y[s] += x[s];
+        }
+      }
+      return;
+    }
+    case Kind::dot: {
+      // Register-blocked over samples: eight running sums, each term read once per block. Each
+      // sample adds w_k x_k in term order, as the unfused sum node does, so the bits agree.
+      double* y = row(st.out);
+      const std::uint32_t* p = terms_.data() + st.a;
+      const std::uint32_t count = st.b;
+      constexpr std::size_t block = 8;
+      std::size_t s0 = 0;
+      for (; s0 + block <= nb; s0 += block) {
+        double acc[block] = {};
+        for (std::uint32_t k = 0; k < count; ++k) {
+          const double w = uval_[p[2 * k]];
+          const double* x = row(p[2 * k + 1]) + s0;
+          for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
+        }
+        for (std::size_t j = 0; j < block; ++j) y[s0 + j] = acc[j];
+      }
+      for (std::size_t s = s0; s < nb; ++s) {
+        double acc = 0.0;
+        for (std::uint32_t k = 0; k < count; ++k) acc += uval_[p[2 * k]] * row(p[2 * k + 1])[s];
+        y[s] = acc;
+      }
+      return;
+    }
+  }
+}
+
+void Executor::check_step(const Step& st, bool gradient) const {
+  const Loc& l = loc_[st.node];
+  const bool uniform = l.storage == Storage::uniform;
+  const double* p = uniform ? (gradient ? &ugrad_[l.index] : &uval_[l.index])
+                            : (gradient ? grow(l.index) : row(l.index));
+  const std::size_t n = uniform ? 1 : batch_;
+  for (std::size_t s = 0; s < n; ++s)
+    if (!std::isfinite(p[s]))
+      throw NumericError(
+          fmt::format("gradflow: check mode: executor: the {} of node '{}' (#{}, {}) is {} in "
+                      "sample {}, the first to become non-finite in {}",
+                      gradient ? "gradient" : "value", g_->label(st.node), st.node,
+                      info(st.op).name, p[s], uniform ? std::string("(all)") : std::to_string(s),
+                      gradient ? "the backward pass" : "evaluation order"),
+          st.node, gradient, p[s]);
+}
+
+void Executor::forward() {
+  const Conventions& conv = g_->conventions();
+  const bool check = g_->check_finite();
+  evaluated_ = false;
+  differentiated_ = false;
+  cached_sample_ = npos;
+  for (const Step& st : steps_) {
+    forward_step(st, conv);
+    if (check) check_step(st, false);
+  }
+  evaluated_ = true;
+}
+
+// ---- backward -----------------------------------------------------------------------------------
+
+void Executor::backward_step(const Step& st, const Conventions& conv, double scale) {
+  const std::size_t nb = batch_;
+  const double attr = st.attr;
+  switch (st.kind) {
+    case Kind::leaf_uniform:
+      return;
+    case Kind::scalar: {
+      const double* u = uval_.data();
+      double* gu = ugrad_.data();
+      const double gi = gu[st.out];
+      with_rule(st.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == 1) {
+          gu[st.a] += gi * R::derivative(u[st.a], u[st.out], attr, conv);
+        } else if constexpr (R::info.arity == 2) {
+          const Partials2 d = R::derivative(u[st.a], u[st.b], u[st.out]);
+          gu[st.a] += gi * d.da;
+          gu[st.b] += gi * d.db;
+        } else if constexpr (R::info.arity == variadic) {
+          for (std::uint32_t t = st.a; t < st.a + st.b; ++t) gu[terms_[t] >> 1] += gi;
+        }
+      });
+      return;
+    }
+    case Kind::unary: {
+      const double* x = row(st.a);
+      const double* y = row(st.out);
+      const double* gy = grow(st.out);
+      double* gx = grow(st.a);
+      with_rule(st.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == 1)
+          for (std::size_t s = 0; s < nb; ++s)
+            gx[s] += gy[s] * R::derivative(x[s], y[s], attr, conv);
+      });
+      return;
+    }
+    case Kind::binary_vv:
+    case Kind::binary_vu:
+    case Kind::binary_uv: {
+      const double* y = row(st.out);
+      const double* gy = grow(st.out);
+      with_rule(st.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == 2) {
+          if (st.kind == Kind::binary_vv) {
+            const double *a = row(st.a), *b = row(st.b);
+            double *ga = grow(st.a), *gb = grow(st.b);
+            for (std::size_t s = 0; s < nb; ++s) {
+              const Partials2 d = R::derivative(a[s], b[s], y[s]);
+              ga[s] += gy[s] * d.da;
+              gb[s] += gy[s] * d.db;
+            }
+          } else if (st.kind == Kind::binary_vu) {
+            const double* a = row(st.a);
+            const double b = uval_[st.b];
+            double* ga = grow(st.a);
+            for (std::size_t s = 0; s < nb; ++s) ga[s] += gy[s] * R::derivative(a[s], b, y[s]).da;
+            ugrad_[st.b] += scale * reduce(nb, [&](std::size_t s) {
+                              return gy[s] * R::derivative(a[s], b, y[s]).db;
+                            });
+          } else {
+            const double a = uval_[st.a];
+            const double* b = row(st.b);
+            double* gb = grow(st.b);
+            for (std::size_t s = 0; s < nb; ++s) gb[s] += gy[s] * R::derivative(a, b[s], y[s]).db;
+            ugrad_[st.a] += scale * reduce(nb, [&](std::size_t s) {
+                              return gy[s] * R::derivative(a, b[s], y[s]).da;
+                            });
+          }
+        }
+      });
+      return;
+    }
+    case Kind::sum: {
+      const double* gy = grow(st.out);
+      for (std::uint32_t t = st.a; t < st.a + st.b; ++t) {
+        const std::uint32_t e = terms_[t];
+        if (e & 1u) {
+          ugrad_[e >> 1] += scale * reduce(nb, [gy](std::size_t s) { return gy[s]; });
+        } else {
+          double* gx = grow(e >> 1);
+          for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s];
+        }
+      }
+      return;
+    }
+    case Kind::dot: {
+      // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
+      const double* gy = grow(st.out);
+      const std::uint32_t* p = terms_.data() + st.a;
+      for (std::uint32_t k = st.b; k-- > 0;) {
+        const double w = uval_[p[2 * k]];
+        const double* x = row(p[2 * k + 1]);
+        double* gx = grow(p[2 * k + 1]);
+        for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s] * w;
+        ugrad_[p[2 * k]] += scale * reduce(nb, [gy, x](std::size_t s) { return gy[s] * x[s]; });
+      }
+      return;
+    }
+  }
+}
+
+void Executor::backward() {
+  if (!evaluated_) forward();
+  const Conventions& conv = g_->conventions();
+  const bool check = g_->check_finite();
+  const bool mean = options_.reduction == Reduction::mean;
+  const double scale = mean ? 1.0 / static_cast<double>(batch_) : 1.0;
+  differentiated_ = false;
+  cached_sample_ = npos;
+  std::fill(vgrad_.begin(), vgrad_.end(), 0.0);
+  std::fill(ugrad_.begin(), ugrad_.end(), 0.0);
+  const Loc& r = loc_[plan_.root];
+  if (r.storage == Storage::varying)
+    std::fill_n(grow(r.index), batch_, 1.0);
+  else  // the root is the same in every sample: its reduction is itself (mean) or B times it
+    ugrad_[r.index] = mean ? 1.0 : static_cast<double>(batch_);
+  for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
+    if (check) check_step(*it, true);
+    backward_step(*it, conv, scale);
+  }
+  differentiated_ = true;
+}
+
+// ---- results ------------------------------------------------------------------------------------
+
+double Executor::loss() const {
+  if (!evaluated_) throw UsageError("gradflow: Executor: loss() before forward()");
+  const Loc& r = loc_[plan_.root];
+  const bool mean = options_.reduction == Reduction::mean;
+  if (r.storage == Storage::uniform)
+    return mean ? uval_[r.index] : uval_[r.index] * static_cast<double>(batch_);
+  const double* y = row(r.index);
+  double s = 0.0;
+  for (std::size_t i = 0; i < batch_; ++i) s += y[i];
+  return mean ? s / static_cast<double>(batch_) : s;
+}
+
+double Executor::value(Node n, std::size_t s) const {
+  loc(n, "value");
+  if (s >= batch_)
+    throw UsageError(fmt::format("gradflow: Executor: sample {} of a batch of {}", s, batch_));
+  return value_at(n.id(), s);
+}
+
+double Executor::value_at(NodeId id, std::size_t s) const {
+  const Loc& l = loc_[id];
+  switch (l.storage) {
+    case Storage::varying:
+      return row(l.index)[s];
+    case Storage::uniform:
+      return uval_[l.index];
+    case Storage::elided: {  // w × x, recomputed exactly as an unfused run would store it
+      const auto ab = g_->operands(id);
+      const auto at = [&](NodeId k) {
+        const Loc& m = loc_[k];
+        return m.storage == Storage::uniform ? uval_[m.index] : row(m.index)[s];
+      };
+      return rules::Mul::forward(at(ab[0]), at(ab[1]));
+    }
+    case Storage::none:
+      break;
+  }
+  return 0.0;
+}
+
+double Executor::grad(Node n, std::size_t s) const {
+  const Loc& l = loc(n, "grad");
+  if (s >= batch_)
+    throw UsageError(fmt::format("gradflow: Executor: sample {} of a batch of {}", s, batch_));
+  if (!differentiated_) return 0.0;
+  switch (l.storage) {
+    case Storage::varying:
+      return grow(l.index)[s];
+    case Storage::elided:  // a term of a sum: d(sum)/d(term) = 1
+      return grow(loc_[l.index].index)[s];
+    case Storage::uniform:
+      return sample_cache(s).grad[n.id()];
+    case Storage::none:
+      break;
+  }
+  return 0.0;
+}
+
+double Executor::grad(Node n) const {
+  const Loc& l = loc(n, "grad");
+  if (!differentiated_) return 0.0;
+  if (l.storage == Storage::uniform) return ugrad_[l.index];
+  const double* gr = grow(l.storage == Storage::elided ? loc_[l.index].index : l.index);
+  const double s = reduce(batch_, [gr](std::size_t i) { return gr[i]; });
+  return options_.reduction == Reduction::mean ? s / static_cast<double>(batch_) : s;
+}
+
+void Executor::gradients(std::span<const Node> params, std::span<double> out) const {
+  if (out.size() != params.size())
+    throw UsageError(fmt::format("gradflow: Executor: {} gradients requested into {} slots",
+                                 params.size(), out.size()));
+  for (std::size_t i = 0; i < params.size(); ++i) out[i] = grad(params[i]);
+}
+
+void Executor::sample_workspace(std::size_t s, Workspace& ws) const {
+  if (s >= batch_)
+    throw UsageError(fmt::format("gradflow: Executor: sample {} of a batch of {}", s, batch_));
+  if (!evaluated_) throw UsageError("gradflow: Executor: sample_workspace() before forward()");
+  const Graph& g = *g_;
+  ws = Workspace{};
+  ws.value = g.workspace().value;
+  ws.value.resize(g.size(), 0.0);
+  for (const NodeId i : plan_.order) ws.value[i] = value_at(i, s);
+  gradflow::backward(g, ws, plan_);
+}
+
+const Workspace& Executor::sample_cache(std::size_t s) const {
+  if (cached_sample_ != s) {
+    sample_workspace(s, cache_);
+    cached_sample_ = s;
+  }
+  return cache_;
+}
+
+}  // namespace gradflow

@@ -1,0 +1,158 @@
+// The batched executor: one static graph, evaluated for a whole batch of samples at once.
+//
+// The graph describes ONE sample (its inputs, the network, that sample's loss). The executor
+// compiles the cone of a root (make_plan) into a list of steps and holds every node's values for
+// the batch in flat arrays, node-major: the values of node n for samples 0..B-1 are contiguous.
+// Each step runs one op's rule over the whole batch in a tight loop, so the per-node dispatch is
+// paid once per batch, not once per sample.
+//
+// Which nodes vary from sample to sample: inputs, and every node with a varying operand.
+// Parameters, constants and nodes computed only from them (an L2 penalty, say) are *uniform*:
+// evaluated once per batch, stored once, and their gradient is reduced over the batch:
+//     grad(p) = Σ_s d(root_s)/dp          (Reduction::sum)
+//     grad(p) = (1/B) Σ_s d(root_s)/dp    (Reduction::mean, the default)
+// With the mean, a graph whose root is one sample's loss  relu(1 - y s) + α Σ p²  yields exactly
+// micrograd's batch loss (mean data loss + the penalty, counted once) and its gradient.
+//
+// Fusion: a `sum` node whose terms are all `mul` nodes of a uniform weight and a varying value,
+// each used by nothing else (what a neuron records: w1 x1 + ... + wn xn), runs as one weighted-sum
+// kernel. The graph, its dumps and the stepper still show the primitive mul nodes; value(m, s)
+// and grad(m, s) of such a mul are recomputed on demand, bit for bit what an unfused run stores.
+//
+// Per-sample readback: value(n, s) and grad(n, s) are what Graph::backward(root) gives for node n
+// when the graph's inputs hold sample s (exactly the same numbers for varying nodes; uniform
+// nodes' per-sample gradients come from a single-sample sweep, done on demand and cached).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <gradflow/engine/plan.hpp>
+#include <gradflow/graph/graph.hpp>
+
+namespace gradflow {
+
+/// How the executor reduces uniform nodes' gradients (parameters) and the root over the batch.
+enum class Reduction : std::uint8_t {
+  mean,  ///< average over samples: the batch loss is the mean of the per-sample roots
+  sum,   ///< sum over samples
+};
+
+struct ExecutorOptions {
+  Reduction reduction = Reduction::mean;
+  /// Run a neuron's weighted sum (sum of weight × value muls) as one kernel.
+  bool fuse = true;
+};
+
+/// Evaluates the cone of `root` for `batch` samples at once. Holds a reference to the graph:
+/// parameters and constants are read from it at each forward(); the graph must outlive the
+/// executor. The graph may grow after compilation (the cone of a node never changes).
+class Executor {
+ public:
+  /// Compiles the cone of `root`. Inputs start with the graph's current value in every sample.
+  /// Throws UsageError for an empty batch or a root of another graph.
+  Executor(const Graph& g, Node root, std::size_t batch, ExecutorOptions options = {});
+
+  std::size_t batch() const { return batch_; }
+  Node root() const { return root_; }
+  const Plan& plan() const { return plan_; }
+  ExecutorOptions options() const { return options_; }
+  /// Number of sum nodes that run as one weighted-sum kernel.
+  std::size_t fused_sums() const { return fused_sums_; }
+  /// Whether node `n` differs from sample to sample (an input, or computed from one).
+  bool varies(Node n) const;
+
+  // ---- inputs ---------------------------------------------------------------------------------
+  /// The batch's values of input `n` (one per sample), to be written before forward().
+  /// Throws UsageError unless `n` is an input in the root's cone.
+  std::span<double> input(Node n);
+  /// Copies `values` (one per sample) into input `n`.
+  void set_input(Node n, std::span<const double> values);
+
+  // ---- evaluation -----------------------------------------------------------------------------
+  /// Evaluates every node of the cone for every sample. Parameters and constants are read from
+  /// the graph. Throws DomainError / NumericError (check mode) naming the node and the sample.
+  void forward();
+  /// Reverse sweep for every sample at once; parameters' gradients are reduced over the batch.
+  void backward();
+  /// forward() then backward().
+  void run() {
+    forward();
+    backward();
+  }
+
+  // ---- results --------------------------------------------------------------------------------
+  /// The root reduced over the batch (mean or sum, see Reduction).
+  double loss() const;
+  /// Value of `n` in sample `s`.
+  double value(Node n, std::size_t s) const;
+  /// d(root_s)/d(n) in sample s: what Graph::backward(root) gives when the inputs hold sample s.
+  double grad(Node n, std::size_t s) const;
+  /// Gradient of the reduced batch loss with respect to `n`: for uniform nodes (parameters) the
+  /// reduction over samples of their per-sample gradients; for varying nodes, the same
+  /// reduction of grad(n, s) (each sample has its own copy of the node).
+  double grad(Node n) const;
+  /// Gradients of `params` (parameter nodes), reduced over the batch, in the order given.
+  void gradients(std::span<const Node> params, std::span<double> out) const;
+  /// Writes sample `s`'s values and gradients for the whole cone into `ws` (sized for the graph,
+  /// nodes outside the cone keep the graph's values and gradient 0): a workspace the stepper or
+  /// the table printers read exactly as they read a single-sample evaluation of the graph.
+  void sample_workspace(std::size_t s, Workspace& ws) const;
+
+ private:
+  enum class Storage : std::uint8_t { none, varying, uniform, elided };
+  struct Loc {
+    std::uint32_t index = 0;  // slot (varying/uniform) or, for elided muls, the fused sum's id
+    Storage storage = Storage::none;
+  };
+  enum class Kind : std::uint8_t {
+    leaf_uniform,  // a parameter or constant: read from the graph
+    scalar,        // an op node with only uniform operands: evaluated once
+    unary,         // varying operand
+    binary_vv,     // both operands varying
+    binary_vu,     // first varying, second uniform
+    binary_uv,     // first uniform, second varying
+    sum,           // n-ary sum, terms in terms_ [first, first + count)
+    dot,           // fused weighted sum, (weight, value) pairs in terms_
+  };
+  struct Step {
+    Kind kind;
+    Op op;
+    NodeId node;
+    std::uint32_t out;   // slot of the result
+    std::uint32_t a, b;  // operand slots; for sum/dot: first term and term count
+    double attr;
+  };
+
+  void compile();
+  const Loc& loc(Node n, const char* what) const;
+  const double* row(std::uint32_t slot) const { return vval_.data() + slot * batch_; }
+  double* row(std::uint32_t slot) { return vval_.data() + slot * batch_; }
+  double* grow(std::uint32_t slot) { return vgrad_.data() + slot * batch_; }
+  const double* grow(std::uint32_t slot) const { return vgrad_.data() + slot * batch_; }
+  void forward_step(const Step& st, const Conventions& conv);
+  void backward_step(const Step& st, const Conventions& conv, double scale);
+  void check_step(const Step& st, bool gradient) const;
+  const Workspace& sample_cache(std::size_t s) const;
+  double value_at(NodeId id, std::size_t s) const;
+
+  const Graph* g_;
+  Node root_;
+  std::size_t batch_;
+  ExecutorOptions options_;
+  Plan plan_;
+  std::size_t fused_sums_ = 0;
+  std::vector<Loc> loc_;              // by node id
+  std::vector<Step> steps_;           // evaluation order
+  std::vector<std::uint32_t> terms_;  // sum: encoded slots (slot << 1 | uniform); dot: pairs
+  std::vector<double> vval_, vgrad_;  // varying nodes: slot * batch + sample
+  std::vector<double> uval_, ugrad_;  // uniform nodes: slot
+  bool evaluated_ = false;
+  bool differentiated_ = false;
+  mutable Workspace cache_;  // one sample's workspace, for uniform per-sample grads
+  mutable std::size_t cached_sample_ = static_cast<std::size_t>(-1);
+};
+
+}  // namespace gradflow

@@ -1,0 +1,296 @@
+// The batched executor against the reference: for every sample, Graph::backward on the same graph
+// with the inputs set to that sample. Fused and unfused runs must agree bit for bit.
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include <gradflow/engine/errors.hpp>
+#include <gradflow/engine/executor.hpp>
+
+#include "random_graph.hpp"
+
+namespace gf = gradflow;
+
+namespace {
+
+// One sample of micrograd's moons workload, from primitive nodes: an MLP 2-h-h-1 (one mul per
+// input, one sum, a bias node, relu; the last layer linear) and the max-margin loss with an L2
+// penalty, relu(1 - y score) + alpha Σ p².
+struct Mlp {
+  gf::Node x1, x2, label, loss, score;
+  std::vector<gf::Node> params;
+};
+
+Mlp build_mlp(gf::Graph& g, int hidden, double alpha, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  Mlp m;
+  m.x1 = g.input("x1", 0.3);
+  m.x2 = g.input("x2", -0.7);
+  m.label = g.input("y", 1.0);
+  std::vector<gf::Node> in{m.x1, m.x2};
+  const int sizes[] = {hidden, hidden, 1};
+  for (int layer = 0; layer < 3; ++layer) {
+    std::vector<gf::Node> out;
+    for (int j = 0; j < sizes[layer]; ++j) {
+      std::vector<gf::Node> terms;
+      for (const gf::Node& x : in) {
+        const auto w = g.parameter("w", u(rng));
+        m.params.push_back(w);
+        terms.push_back(w * x);
+      }
+      const auto b = g.parameter("b", 0.1 * u(rng));
+      m.params.push_back(b);
+      const auto z = bias(sum(terms), b);
+      out.push_back(layer < 2 ? relu(z) : z);
+    }
+    in = out;
+  }
+  m.score = in[0].named("score");
+  std::vector<gf::Node> squares;
+  for (const auto& p : m.params) squares.push_back(p * p);
+  m.loss = (relu(1.0 - m.label * m.score) + alpha * sum(squares)).named("loss");
+  return m;
+}
+
+struct Batch {
+  std::vector<double> x1, x2, y;
+};
+
+Batch make_batch(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-1.5, 1.5);
+  Batch b;
+  for (std::size_t i = 0; i < n; ++i) {
+    b.x1.push_back(u(rng));
+    b.x2.push_back(u(rng));
+    b.y.push_back(i % 3 == 0 ? -1.0 : 1.0);
+  }
+  return b;
+}
+
+void load(gf::Executor& ex, const Mlp& m, const Batch& b) {
+  ex.set_input(m.x1, b.x1);
+  ex.set_input(m.x2, b.x2);
+  ex.set_input(m.label, b.y);
+}
+
+// Compares every node of the cone, sample by sample, with Graph::backward on the graph itself.
+void check_against_graph(gf::Graph& g, gf::Executor& ex, const std::vector<gf::Node>& inputs,
+                         const std::vector<std::vector<double>>& columns) {
+  const auto& order = ex.plan().order;
+  const auto root = ex.root();
+  std::vector<double> mean_grad(g.size(), 0.0);
+  const auto nb = ex.batch();
+  for (std::size_t s = 0; s < nb; ++s) {
+    for (std::size_t k = 0; k < inputs.size(); ++k) inputs[k].set(columns[k][s]);
+    g.backward(root);
+    for (const gf::NodeId i : order) {
+      const auto n = g.node(i);
+      INFO("sample ", s, ", node ", n.label(), " (#", i, ", ", gf::info(n.op()).name, ")");
+      CHECK(ex.value(n, s) == doctest::Approx(n.value()).epsilon(1e-12));
+      CHECK(ex.grad(n, s) == doctest::Approx(n.grad()).epsilon(1e-12));
+      mean_grad[i] += n.grad() / static_cast<double>(nb);
+    }
+  }
+  for (const gf::NodeId i : order) {
+    const auto n = g.node(i);
+    INFO("node ", n.label(), " (#", i, ")");
+    CHECK(ex.grad(n) == doctest::Approx(mean_grad[i]).epsilon(1e-10));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("executor: per-sample values and gradients match Graph::backward on an MLP loss") {
+  gf::Graph g;
+  const Mlp m = build_mlp(g, 6, 1e-4, 5);
+  const Batch b = make_batch(13, 9);  // not a multiple of the kernels' blocks: remainders run
+  for (const bool fuse : {false, true}) {
+    CAPTURE(fuse);
+    gf::Executor ex(g, m.loss, b.y.size(), {gf::Reduction::mean, fuse});
+    CHECK(ex.fused_sums() == (fuse ? 13u : 0u));  // 6 + 6 + 1 neurons; the L2 sum is uniform
+    CHECK(ex.varies(m.score));
+    CHECK_FALSE(ex.varies(m.params[0]));
+    load(ex, m, b);
+    ex.run();
+    check_against_graph(g, ex, {m.x1, m.x2, m.label}, {b.x1, b.x2, b.y});
+  }
+}
+
+TEST_CASE("executor: fused and unfused runs agree bit for bit, mul nodes stay readable") {
+  gf::Graph g;
+  const Mlp m = build_mlp(g, 16, 1e-4, 11);
+  const Batch b = make_batch(100, 4);
+  gf::Executor fused(g, m.loss, 100), plain(g, m.loss, 100, {gf::Reduction::mean, false});
+  CHECK(fused.fused_sums() == 33);
+  CHECK(plain.fused_sums() == 0);
+  for (auto* ex : {&fused, &plain}) {
+    load(*ex, m, b);
+    ex->run();
+  }
+  CHECK(fused.loss() == plain.loss());
+  for (const gf::NodeId i : fused.plan().order) {
+    const auto n = g.node(i);
+    INFO("node #", i, " ", gf::info(n.op()).name);
+    CHECK(fused.grad(n) == plain.grad(n));
+    for (std::size_t s = 0; s < 100; s += 7) {
+      CHECK(fused.value(n, s) == plain.value(n, s));
+      if (fused.varies(n)) CHECK(fused.grad(n, s) == plain.grad(n, s));
+    }
+  }
+  // A second run after a parameter update re-reads the parameters from the graph.
+  for (const auto& p : m.params) p.set(p.value() - 0.1 * fused.grad(p));
+  fused.run();
+  plain.run();
+  CHECK(fused.loss() == plain.loss());
+  CHECK(fused.loss() != doctest::Approx(0.0));
+}
+
+TEST_CASE("executor: the mean loss is micrograd's batch loss; sum is B times it") {
+  // micrograd: total = (1/B) Σ relu(1 - y_s score_s) + alpha Σ p². With the per-sample graph
+  // relu(1 - y score) + alpha Σ p², the mean over samples counts the penalty once.
+  gf::Graph g;
+  const Mlp m = build_mlp(g, 4, 1e-2, 2);
+  const Batch b = make_batch(10, 3);
+  gf::Executor mean(g, m.loss, 10), total(g, m.loss, 10, {gf::Reduction::sum, true});
+  load(mean, m, b);
+  load(total, m, b);
+  mean.run();
+  total.run();
+  double data = 0.0, penalty = 0.0;
+  for (const auto& p : m.params) penalty += p.value() * p.value();
+  for (std::size_t s = 0; s < 10; ++s) {
+    m.x1.set(b.x1[s]);
+    m.x2.set(b.x2[s]);
+    const double score = m.score.value();
+    data += std::max(0.0, 1.0 - b.y[s] * score);
+  }
+  CHECK(mean.loss() == doctest::Approx(data / 10 + 1e-2 * penalty).epsilon(1e-12));
+  CHECK(total.loss() == doctest::Approx(10 * mean.loss()).epsilon(1e-12));
+  for (const auto& p : m.params) CHECK(total.grad(p) == doctest::Approx(10 * mean.grad(p)));
+  std::vector<double> grads(m.params.size());
+  mean.gradients(m.params, grads);
+  CHECK(grads[3] == mean.grad(m.params[3]));
+}
+
+TEST_CASE("executor: random graphs of every op agree with Graph::backward per sample") {
+  struct Rng {
+    std::mt19937 engine;
+    std::uint32_t operator()() { return static_cast<std::uint32_t>(engine()); }
+  };
+  for (const std::uint32_t seed : {1u, 2u, 3u}) {
+    CAPTURE(seed);
+    gf::Graph g;
+    Rng rng{std::mt19937(seed)};
+    const auto pool = gf::testing::build_graph(g, rng, 8, 400, true);
+    const auto root = pool.back() * g.node(0) + pool[pool.size() - 2] + g.node(1);
+    std::vector<gf::Node> inputs;  // those in the root's cone
+    const auto plan = gf::make_plan(g, root);
+    for (const auto& in : g.inputs())
+      if (std::find(plan.order.begin(), plan.order.end(), in.id()) != plan.order.end())
+        inputs.push_back(in);
+    REQUIRE(inputs.size() >= 2);
+    std::vector<std::vector<double>> columns(inputs.size());
+    std::mt19937 data(seed + 100);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    for (auto& c : columns)
+      for (int s = 0; s < 5; ++s) c.push_back(u(data));
+    for (const bool fuse : {false, true}) {
+      gf::Executor ex(g, root, 5, {gf::Reduction::mean, fuse});
+      for (std::size_t k = 0; k < inputs.size(); ++k) ex.set_input(inputs[k], columns[k]);
+      ex.run();
+      check_against_graph(g, ex, inputs, columns);
+    }
+  }
+}
+
+TEST_CASE("executor: sample_workspace is sample s as Graph::backward leaves it") {
+  gf::Graph g;
+  const Mlp m = build_mlp(g, 3, 1e-3, 8);
+  const Batch b = make_batch(6, 1);
+  gf::Executor ex(g, m.loss, 6);
+  load(ex, m, b);
+  ex.run();
+  gf::Workspace ws;
+  ex.sample_workspace(4, ws);
+  m.x1.set(b.x1[4]);
+  m.x2.set(b.x2[4]);
+  m.label.set(b.y[4]);
+  g.backward(m.loss);
+  for (const gf::NodeId i : ex.plan().order) {
+    CHECK(ws.value[i] == doctest::Approx(g.value(i)).epsilon(1e-12));
+    CHECK(ws.grad[i] == doctest::Approx(g.grad(i)).epsilon(1e-12));
+    CHECK(ws.reached[i] == 1);
+  }
+  CHECK(ex.grad(m.params[0], 4) == doctest::Approx(m.params[0].grad()).epsilon(1e-12));
+}
+
+TEST_CASE("executor: a root that does not depend on the inputs") {
+  gf::Graph g;
+  const auto x = g.input("x", 2.0);
+  const auto w = g.parameter("w", 3.0);
+  const auto y = w * w + 1.0;
+  (void)x;
+  gf::Executor mean(g, y, 4), total(g, y, 4, {gf::Reduction::sum, true});
+  mean.run();
+  total.run();
+  CHECK(mean.loss() == 10.0);
+  CHECK(total.loss() == 40.0);
+  CHECK(mean.grad(w) == 6.0);
+  CHECK(total.grad(w) == 24.0);
+  CHECK(mean.grad(w, 2) == 6.0);
+  CHECK_THROWS_AS(mean.value(x, 0), gf::UsageError);  // not in the cone
+}
+
+TEST_CASE("executor: errors name the node and the sample") {
+  gf::Graph g;
+  const auto x = g.input("x", 1.0);
+  const auto w = g.parameter("w", 2.0);
+  const auto y = log(x * w).named("logxw");
+  gf::Graph other;
+  const auto stranger = other.input("s", 0.0);
+  CHECK_THROWS_AS(gf::Executor(g, y, 0), gf::UsageError);
+  CHECK_THROWS_AS(gf::Executor(g, stranger, 3), gf::UsageError);
+
+  gf::Executor ex(g, y, 3);
+  CHECK_THROWS_AS(ex.input(w), gf::UsageError);  // a parameter, not an input
+  const std::vector<double> two{1.0, 2.0};
+  CHECK_THROWS_AS(ex.set_input(x, two), gf::UsageError);
+  CHECK_THROWS_AS(ex.value(y, 3), gf::UsageError);
+  CHECK_THROWS_AS(ex.value(stranger, 0), gf::UsageError);
+
+  const std::vector<double> bad{1.0, -1.0, 3.0};
+  ex.set_input(x, bad);
+  try {
+    ex.forward();
+    FAIL("expected a DomainError");
+  } catch (const gf::DomainError& e) {
+    const std::string what = e.what();
+    CHECK(e.node == y.id());
+    CHECK(e.value == -2.0);
+    CHECK(what.find("'logxw'") != std::string::npos);
+    CHECK(what.find("sample 1") != std::string::npos);
+  }
+  const std::vector<double> good{1.0, 0.5, 3.0};
+  ex.set_input(x, good);
+  ex.run();
+  CHECK(ex.value(y, 2) == doctest::Approx(std::log(6.0)));
+  CHECK(ex.grad(x, 1) == doctest::Approx(2.0));  // d log(2x)/dx = 1/x
+
+  g.set_check_finite(true);
+  const auto z = (x / (x - 1.0 + 1.0)).named("ratio");  // fine at build time (x = 1)
+  gf::Executor checked(g, z, 2);
+  const std::vector<double> inf{1.0, HUGE_VAL};
+  checked.set_input(x, inf);
+  try {
+    checked.forward();
+    FAIL("expected a NumericError");
+  } catch (const gf::NumericError& e) {
+    CHECK(std::string(e.what()).find("sample 1") != std::string::npos);
+  }
+}
