@@ -11,6 +11,7 @@
 #include <ostream>
 #include <sstream>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include <fcntl.h>
@@ -224,14 +225,29 @@ bool is_activation(Op op) {
          op == Op::leaky_relu;
 }
 
+// Groups recorded again under the same name (a module records its parameters when built and
+// its computation at each call, each inside a group of the same name and kind) form one unit:
+// one cluster, or one box when collapsed. A unit is keyed by name, kind and enclosing unit.
+struct Unit {
+  std::string_view name;
+  std::string_view kind;
+  int parent = -1;          // enclosing unit, or -1
+  int depth = 0;            // 0 for outermost units
+  std::vector<int> groups;  // its groups, in creation order
+  NodeId last = 0;          // its last node: a collapsed unit's box carries its id
+  std::size_t size = 0;     // nodes, nested units' included
+  std::size_t calls = 0;    // groups holding at least one op node
+};
+
 struct Drawing {
   const Graph& g;
   const DotOptions& opt;
-  bool grads = false;           // a backward pass has run
-  std::vector<int> owner;       // innermost group of each node, or -1
-  std::vector<int> absorbed;    // outermost collapsed group holding each node, or -1
-  std::vector<char> collapsed;  // per group
-  std::vector<char> hidden;     // per group: collapsed or inside a collapsed group
+  bool grads = false;  // a backward pass has run
+  std::vector<Unit> units;
+  std::vector<int> owner;       // innermost unit of each node, or -1
+  std::vector<int> absorbed;    // outermost collapsed unit holding each node, or -1
+  std::vector<char> collapsed;  // per unit
+  std::vector<char> hidden;     // per unit: collapsed or inside a collapsed unit
   std::vector<char> highlighted;
   std::size_t drawn_nodes = 0;
   bool edge_labels = true;
@@ -243,24 +259,25 @@ struct Drawing {
   std::string num(double v) const {
     return fmt::format("{:.{}g}", v == 0.0 ? 0.0 : v, digits());  // no "-0"
   }
-  NodeId representative(int group) const { return g.groups()[group].end - 1; }
   bool reached(NodeId id) const { return grads && g.reached(id); }
   bool vanishing(NodeId id) const {
     const Op op = g.op(id);
     if (op != Op::sigmoid && op != Op::tanh) return false;
     return std::abs(g.local_derivative(id, 0)) < opt.vanishing_threshold;
   }
-  // An edge through which no gradient can pass: its local derivative is exactly 0.
+  // An edge through which no gradient can pass: its local derivative is exactly 0 (and no NaN
+  // or infinity arrives, since 0 times those is NaN, not 0).
   bool blocked(NodeId consumer, std::size_t slot) const {
     return g.local_derivative(consumer, slot) == 0.0 &&
            !(reached(consumer) && !std::isfinite(g.grad(consumer)));
   }
   const char* back_arrow() const { return opt.rankdir == RankDir::LR ? "\u2190" : "\u2191"; }
 
+  void find_units();
   void apply_collapse();
   std::string op_text(NodeId id) const;
   std::string node_attributes(NodeId id) const;
-  std::string box_attributes(int group) const;
+  std::string box_attributes(int unit) const;
   std::string edge_attributes(EdgeId e) const;
   std::string bundle_attributes(const EdgeId& first, std::uint32_t count, double max_abs,
                                 std::uint32_t blocked_count) const;
@@ -270,19 +287,15 @@ struct Drawing {
 
 Drawing::Drawing(const Graph& graph, const DotOptions& options)
     : g(graph), opt(options), grads(graph.has_gradients()) {
-  const auto groups = g.groups();
   const std::size_t n = g.size();
-  owner.assign(n, -1);
-  for (std::size_t i = 0; i < groups.size(); ++i)  // parents precede children: innermost wins
-    for (NodeId id = groups[i].begin; id < groups[i].end && id < n; ++id)
-      owner[id] = static_cast<int>(i);
+  find_units();
   highlighted.assign(n, 0);
   for (const NodeId id : opt.highlight)
     if (id < n) highlighted[id] = 1;
-  collapsed.assign(groups.size(), 0);
-  for (std::size_t i = 0; i < groups.size(); ++i)
-    collapsed[i] =
-        std::find(opt.collapse.begin(), opt.collapse.end(), groups[i].kind) != opt.collapse.end();
+  collapsed.assign(units.size(), 0);
+  for (std::size_t u = 0; u < units.size(); ++u)
+    collapsed[u] =
+        std::find(opt.collapse.begin(), opt.collapse.end(), units[u].kind) != opt.collapse.end();
   apply_collapse();
 
   std::size_t drawn_edges = g.edge_count();
@@ -301,45 +314,77 @@ Drawing::Drawing(const Graph& graph, const DotOptions& options)
   }
 }
 
-// Marks the nodes of collapsed groups, and enforces the size guard: collapses whole levels of
-// groups, deepest first, until no more than max_nodes boxes remain.
+void Drawing::find_units() {
+  const auto groups = g.groups();
+  const std::size_t n = g.size();
+  std::vector<int> unit_of(groups.size(), -1);
+  std::map<std::tuple<std::string_view, std::string_view, int>, int> index;
+  owner.assign(n, -1);
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const Group& gr = groups[i];
+    // Parents precede children, so the enclosing unit is known.
+    const int parent = gr.parent < 0 ? -1 : unit_of[static_cast<std::size_t>(gr.parent)];
+    const auto [pos, fresh] =
+        index.try_emplace({gr.name, gr.kind, parent}, static_cast<int>(units.size()));
+    if (fresh) {
+      Unit u;
+      u.name = gr.name, u.kind = gr.kind, u.parent = parent;
+      u.depth = parent < 0 ? 0 : units[static_cast<std::size_t>(parent)].depth + 1;
+      units.push_back(u);
+    }
+    const int id = pos->second;
+    unit_of[i] = id;
+    Unit& u = units[static_cast<std::size_t>(id)];
+    u.groups.push_back(static_cast<int>(i));
+    const NodeId end = std::min<NodeId>(gr.end, static_cast<NodeId>(n));
+    if (gr.begin >= end) continue;
+    u.last = std::max(u.last, end - 1);
+    u.size += end - gr.begin;
+    bool has_op = false;
+    for (NodeId v = gr.begin; v < end; ++v) {
+      owner[v] = id;  // inner groups come later and overwrite: the innermost unit wins
+      has_op = has_op || g.kind(v) == NodeKind::op;
+    }
+    if (has_op) ++u.calls;
+  }
+}
+
+// Marks the nodes of collapsed units, and enforces the size guard: collapses whole levels of
+// units, deepest first (neurons before layers), until no more than max_nodes boxes remain.
 void Drawing::apply_collapse() {
   const auto groups = g.groups();
   const std::size_t n = g.size();
-  std::vector<int> depth(groups.size(), 0);
   int max_depth = -1;
-  for (std::size_t i = 0; i < groups.size(); ++i) {
-    depth[i] = groups[i].parent < 0 ? 0 : depth[static_cast<std::size_t>(groups[i].parent)] + 1;
-    max_depth = std::max(max_depth, depth[i]);
-  }
+  for (const Unit& u : units) max_depth = std::max(max_depth, u.depth);
   const auto mark = [&] {
     absorbed.assign(n, -1);
-    hidden.assign(groups.size(), 0);
+    hidden.assign(units.size(), 0);
     std::size_t boxes = 0, absorbed_count = 0;
-    for (std::size_t i = 0; i < groups.size(); ++i) {
-      const int parent = groups[i].parent;
-      hidden[i] = collapsed[i] || (parent >= 0 && hidden[static_cast<std::size_t>(parent)]);
-      if (!collapsed[i] || (parent >= 0 && hidden[static_cast<std::size_t>(parent)])) continue;
-      if (groups[i].begin >= groups[i].end) continue;
+    for (std::size_t k = 0; k < units.size(); ++k) {  // parents first
+      const int parent = units[k].parent;
+      const bool inside = parent >= 0 && hidden[static_cast<std::size_t>(parent)];
+      hidden[k] = collapsed[k] || inside;
+      if (!collapsed[k] || inside || units[k].size == 0) continue;
       ++boxes;
-      for (NodeId id = groups[i].begin; id < groups[i].end && id < n; ++id)
-        if (absorbed[id] < 0) {
-          absorbed[id] = static_cast<int>(i);
-          ++absorbed_count;
-        }
+      for (const int i : units[k].groups)
+        for (NodeId id = groups[i].begin; id < groups[i].end && id < n; ++id)
+          if (absorbed[id] < 0) {
+            absorbed[id] = static_cast<int>(k);
+            ++absorbed_count;
+          }
     }
     drawn_nodes = n - absorbed_count + boxes;
   };
   mark();
   if (opt.max_nodes == 0 || drawn_nodes <= opt.max_nodes) return;
   const std::size_t before = drawn_nodes;
-  std::vector<std::string> kinds;
+  std::vector<std::string_view> kinds;
   for (int d = max_depth; d >= 0 && drawn_nodes > opt.max_nodes; --d) {
-    for (std::size_t i = 0; i < groups.size(); ++i)
-      if (depth[i] == d && !collapsed[i]) {
-        collapsed[i] = 1;
-        if (std::find(kinds.begin(), kinds.end(), groups[i].kind) == kinds.end())
-          kinds.push_back(groups[i].kind);
+    for (std::size_t k = 0; k < units.size(); ++k)
+      if (units[k].depth == d && !collapsed[k]) {
+        collapsed[k] = 1;
+        if (std::find(kinds.begin(), kinds.end(), units[k].kind) == kinds.end())
+          kinds.push_back(units[k].kind);
       }
     mark();
   }
@@ -349,7 +394,8 @@ void Drawing::apply_collapse() {
         before, opt.max_nodes));
   } else {
     std::string list;
-    for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + (k.empty() ? "group" : k);
+    for (const auto& k : kinds)
+      list += (list.empty() ? "" : ", ") + std::string(k.empty() ? "group" : k);
     notes.push_back(fmt::format(
         "size guard: {} nodes > max_nodes = {}, so each {} is drawn as one box ({} boxes); "
         "max_nodes = 0 draws every node",
@@ -497,29 +543,33 @@ std::string Drawing::node_attributes(NodeId id) const {
       id, dot_string(klass), label, dot_string(tip), style, fill, color, width);
 }
 
-std::string Drawing::box_attributes(int group) const {
-  const Group& gr = g.groups()[group];
-  const NodeId out = representative(group);
+std::string Drawing::box_attributes(int unit) const {
+  const Unit& un = units[static_cast<std::size_t>(unit)];
+  const NodeId out = un.last;
   std::size_t params = 0, vanishing_count = 0, blocked_count = 0;
   double max_param_grad = 0.0;
-  for (NodeId id = gr.begin; id < gr.end; ++id) {
-    if (g.kind(id) == NodeKind::parameter) {
-      ++params;
-      if (reached(id)) max_param_grad = std::max(max_param_grad, std::abs(g.grad(id)));
+  for (const int i : un.groups) {
+    for (NodeId id = g.groups()[i].begin; id < g.groups()[i].end; ++id) {
+      if (g.kind(id) == NodeKind::parameter) {
+        ++params;
+        if (reached(id)) max_param_grad = std::max(max_param_grad, std::abs(g.grad(id)));
+      }
+      if (vanishing(id)) ++vanishing_count;
+      const auto ops = g.operands(id);
+      for (std::size_t k = 0; k < ops.size(); ++k)
+        if (blocked(id, k)) ++blocked_count;
     }
-    if (vanishing(id)) ++vanishing_count;
-    const auto ops = g.operands(id);
-    for (std::size_t k = 0; k < ops.size(); ++k)
-      if (blocked(id, k)) ++blocked_count;
   }
   std::string label = table_open;
   label +=
-      wide_row("<B>" + html(gr.name) + "</B> " +
-               small(html(fmt::format("{} \u00b7 {} nodes", gr.kind.empty() ? "group" : gr.kind,
-                                      gr.end - gr.begin))));
-  if (opt.show.op) label += wide_row(small("out: " + html(op_text(out))));
+      wide_row("<B>" + html(un.name) + "</B> " +
+               small(html(fmt::format(
+                   "{} \u00b7 {} nodes{}", un.kind.empty() ? "group" : un.kind, un.size,
+                   un.calls > 1 ? fmt::format(" \u00b7 {} calls", un.calls) : std::string()))));
+  if (opt.show.op)
+    label += wide_row(small((un.calls > 1 ? "last out: " : "out: ") + html(op_text(out))));
   if (opt.show.value) label += row("value", num(g.value(out)));
-  std::string klass = "group " + css_token(gr.kind);
+  std::string klass = "group " + css_token(un.kind);
   std::string color = look::neutral;
   double width = 1.2;
   if (opt.show.gradient) {
@@ -565,8 +615,8 @@ std::string Drawing::box_attributes(int group) const {
     color = look::highlight, width = 4.0;
     klass += " highlight";
   }
-  std::string tip = fmt::format("{} ({}): nodes #{}..#{} drawn as one box; output {} = {}", gr.name,
-                                gr.kind, gr.begin, gr.end - 1, g.label(out), num(g.value(out)));
+  const std::string tip = fmt::format("{} ({}): {} nodes drawn as one box; its last node {} = {}",
+                                      un.name, un.kind, un.size, g.label(out), num(g.value(out)));
   return fmt::format(
       "[id=\"n{}\", class={}, shape=box3d, style=\"filled\", fillcolor=\"{}\", color=\"{}\", "
       "penwidth={}, label=<{}>, tooltip={}]",
@@ -743,40 +793,49 @@ void Drawing::preamble(std::ostream& out, const std::vector<std::pair<NodeId, in
       look::font);
   if (!opt.clusters) return;
 
-  const auto groups = g.groups();
-  std::vector<std::vector<NodeId>> members(groups.size());
+  std::vector<std::vector<NodeId>> members(units.size());
   for (const auto& [rep, box] : drawn) {
-    const int cluster = box >= 0 ? groups[box].parent : owner[rep];
-    if (cluster >= 0) members[cluster].push_back(rep);
+    const int cluster = box >= 0 ? units[static_cast<std::size_t>(box)].parent : owner[rep];
+    if (cluster >= 0) members[static_cast<std::size_t>(cluster)].push_back(rep);
   }
-  // Groups nest as ranges and come parent first, so one pass with a stack of open clusters
-  // writes them nested.
-  std::vector<int> open;
+  std::vector<std::vector<int>> children(units.size());
+  std::vector<int> roots;
+  for (std::size_t k = 0; k < units.size(); ++k) {
+    if (hidden[k] || units[k].size == 0) continue;
+    (units[k].parent < 0 ? roots : children[static_cast<std::size_t>(units[k].parent)])
+        .push_back(static_cast<int>(k));
+  }
+  // Depth-first over the units, with an explicit stack of open clusters.
+  std::vector<std::pair<int, std::size_t>> open;  // unit, next child to write
   const auto indent = [&] { return std::string(2 * open.size(), ' '); };
-  for (std::size_t i = 0; i < groups.size(); ++i) {
-    if (hidden[i] || groups[i].begin >= groups[i].end) continue;
-    while (!open.empty() && open.back() != groups[i].parent) {
-      open.pop_back();
-      out << indent() << "}\n";
-    }
-    const Group& gr = groups[i];
-    const bool outer = open.empty();
+  const auto open_cluster = [&](int k) {
+    const Unit& u = units[static_cast<std::size_t>(k)];
+    const int first = u.groups.front();
     out << indent()
         << fmt::format(
                "subgraph cluster_g{} {{ id=\"g{}\"; class={}; label=<<B>{}</B> {}>; "
                "style=\"rounded,dashed\"; color=\"{}\"; fontcolor=\"{}\"; labeljust=l;\n",
-               i, i, dot_string("cluster " + css_token(gr.kind)), html(gr.name),
-               small(html(gr.kind)), outer ? "#7c3aed" : "#a78bfa", look::ink);
-    open.push_back(static_cast<int>(i));
-    if (!members[i].empty()) {
-      out << indent();
-      for (const NodeId id : members[i]) out << id << "; ";
-      out << "\n";
+               first, first, dot_string("cluster " + css_token(u.kind)), html(u.name),
+               small(html(u.kind)), open.empty() ? "#7c3aed" : "#a78bfa", look::ink);
+    open.emplace_back(k, 0);
+    const auto& m = members[static_cast<std::size_t>(k)];
+    if (m.empty()) return;
+    out << indent();
+    for (const NodeId id : m) out << id << "; ";
+    out << "\n";
+  };
+  for (const int root : roots) {
+    open_cluster(root);
+    while (!open.empty()) {
+      auto& [k, next] = open.back();
+      const auto& kids = children[static_cast<std::size_t>(k)];
+      if (next < kids.size()) {
+        open_cluster(kids[next++]);
+      } else {
+        open.pop_back();
+        out << indent() << "}\n";
+      }
     }
-  }
-  while (!open.empty()) {
-    open.pop_back();
-    out << indent() << "}\n";
   }
 }
 
@@ -837,13 +896,13 @@ Contracted contract(const Drawing& d, std::vector<std::pair<NodeId, int>>& drawn
   const Graph& g = d.g;
   Contracted c;
   std::vector<Contracted::vertex_descriptor> vertex_of(g.size());
-  std::vector<Contracted::vertex_descriptor> box_vertex(g.groups().size());
+  std::vector<Contracted::vertex_descriptor> box_vertex(d.units.size());
   for (NodeId id = 0; id < g.size(); ++id) {
     const int box = d.absorbed[id];
     if (box < 0) {
       vertex_of[id] = add_vertex(DrawnVertex{id, -1}, c);
       drawn.emplace_back(id, -1);
-    } else if (id == d.representative(box)) {
+    } else if (id == d.units[static_cast<std::size_t>(box)].last) {
       box_vertex[box] = add_vertex(DrawnVertex{id, box}, c);
       drawn.emplace_back(id, box);
     }
