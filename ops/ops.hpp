@@ -41,9 +41,10 @@ enum class Op : std::uint8_t {
   relu,
   leaky_relu,
   identity,
+  softplus,
 };
 /// Number of ops; with_rule() and the static_assert below fail to compile when they drift.
-inline constexpr std::size_t op_count = 19;
+inline constexpr std::size_t op_count = 20;
 
 /// What a node is: a value set before each evaluation, a trainable value, a fixed value, or the
 /// result of an op.
@@ -234,6 +235,19 @@ struct Identity {
   static double forward(double x, double, const Conventions&) { return x; }
   static double derivative(double, double, double, const Conventions&) { return 1.0; }
 };
+/// softplus(x) = log(1 + e^x), the smooth relu; binary cross-entropy from a logit s with target
+/// t is softplus(s) - t s. Evaluated as x + log1p(e^-x) for x > 0 so that e^x never overflows
+/// and small e^x keeps its digits (softplus(-40) = 4.2e-18, not 0).
+struct Softplus {
+  static constexpr OpInfo info{Op::softplus, "softplus", "softplus", 1, NodeKind::op};
+  static double forward(double x, double, const Conventions&) {
+    return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+  }
+  // The derivative is sigmoid(x), smooth everywhere: no kink convention needed.
+  static double derivative(double x, double, double, const Conventions& c) {
+    return Sigmoid::forward(x, 0.0, c);
+  }
+};
 
 }  // namespace rules
 
@@ -289,6 +303,8 @@ constexpr decltype(auto) with_rule(Op op, F&& f) {
       return f(rules::LeakyRelu{});
     case Op::identity:
       return f(rules::Identity{});
+    case Op::softplus:
+      return f(rules::Softplus{});
   }
   __builtin_unreachable();
 }
@@ -302,7 +318,7 @@ namespace detail {
 constexpr bool ops_consistent() {
   for (std::size_t i = 0; i < op_count; ++i)
     if (info(static_cast<Op>(i)).op != static_cast<Op>(i)) return false;
-  return info(static_cast<Op>(op_count - 1)).op == Op::identity;
+  return info(static_cast<Op>(op_count - 1)).op == Op::softplus;
 }
 }  // namespace detail
 static_assert(detail::ops_consistent(), "with_rule() and enum Op disagree: update both");
