@@ -1,0 +1,335 @@
+#include <gradflow/engine/train.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <numbers>
+#include <numeric>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include <gradflow/engine/engine.hpp>
+#include <gradflow/engine/errors.hpp>
+
+namespace gradflow::train {
+
+// ---- data ---------------------------------------------------------------------------------------
+
+void Dataset::add(std::span<const double> features_of_sample, double target) {
+  if (y.empty() && x.empty()) features = features_of_sample.size();
+  if (features_of_sample.size() != features)
+    throw UsageError(fmt::format("gradflow: a data set of {} features cannot take a sample of {}",
+                                 features, features_of_sample.size()));
+  x.insert(x.end(), features_of_sample.begin(), features_of_sample.end());
+  y.push_back(target);
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool parse_number(std::string_view s, double& out) {
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && end == s.data() + s.size() && !s.empty();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("gradflow: cannot open '{}' for reading", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+Dataset parse_csv(std::string_view text, std::string_view source) {
+  Dataset data;
+  std::vector<double> row;
+  std::vector<std::string_view> fields;
+  std::size_t columns = 0;
+  bool first = true;
+  std::size_t line_no = 0;
+  while (!text.empty()) {
+    const auto nl = text.find('\n');
+    const std::string_view line = trim(text.substr(0, nl));
+    text.remove_prefix(nl == std::string_view::npos ? text.size() : nl + 1);
+    ++line_no;
+    if (line.empty()) continue;
+    fields.clear();
+    for (std::string_view rest = line;;) {
+      const auto comma = rest.find(',');
+      fields.push_back(trim(rest.substr(0, comma)));
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    row.assign(fields.size(), 0.0);
+    std::size_t bad = fields.size();
+    for (std::size_t i = 0; i < fields.size() && bad == fields.size(); ++i)
+      if (!parse_number(fields[i], row[i])) bad = i;
+    const bool was_first = first;
+    first = false;
+    if (bad < fields.size()) {
+      if (was_first) {  // a header names the columns; it fixes how many there are
+        columns = fields.size();
+        continue;
+      }
+      throw Error(fmt::format("gradflow: {}:{}: field {} '{}' is not a number", source, line_no,
+                              bad + 1, fields[bad]));
+    }
+    if (columns == 0) columns = fields.size();
+    if (fields.size() != columns)
+      throw Error(fmt::format("gradflow: {}:{}: expected {} fields, found {}", source, line_no,
+                              columns, fields.size()));
+    if (columns < 2)
+      throw Error(fmt::format(
+          "gradflow: {}:{}: a sample needs at least one feature and a target (2 fields), "
+          "found 1",
+          source, line_no));
+    data.add(std::span<const double>(row).first(columns - 1), row.back());
+  }
+  if (data.size() == 0) throw Error(fmt::format("gradflow: {}: no samples", source));
+  return data;
+}
+
+Dataset load_csv(const std::string& path) { return parse_csv(read_file(path), path); }
+
+std::vector<double> load_numbers(const std::string& path) {
+  const std::string text = read_file(path);
+  std::vector<double> out;
+  std::string_view rest = text;
+  std::size_t line_no = 0;
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    const std::string_view line = trim(rest.substr(0, nl));
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    ++line_no;
+    if (line.empty()) continue;
+    double v = 0;
+    if (!parse_number(line, v))
+      throw Error(fmt::format("gradflow: {}:{}: '{}' is not a number", path, line_no, line));
+    out.push_back(v);
+  }
+  return out;
+}
+
+Dataset make_moons(std::size_t n, double noise, std::uint32_t seed, bool plus_minus_labels) {
+  Dataset data;
+  const std::size_t n_out = n / 2, n_in = n - n_out;
+  const auto t = [](std::size_t i, std::size_t m) {  // numpy.linspace(0, pi, m)[i]
+    return m < 2 ? 0.0 : std::numbers::pi * static_cast<double>(i) / static_cast<double>(m - 1);
+  };
+  for (std::size_t i = 0; i < n_out; ++i) {
+    const double p[2] = {std::cos(t(i, n_out)), std::sin(t(i, n_out))};
+    data.add(p, plus_minus_labels ? -1.0 : 0.0);
+  }
+  for (std::size_t i = 0; i < n_in; ++i) {
+    const double p[2] = {1.0 - std::cos(t(i, n_in)), 1.0 - std::sin(t(i, n_in)) - 0.5};
+    data.add(p, 1.0);
+  }
+  nn::Rng rng(seed);
+  for (double& v : data.x) v += noise * rng.normal();
+  return data;
+}
+
+// ---- losses -------------------------------------------------------------------------------------
+
+std::string_view name(Loss loss) {
+  switch (loss) {
+    case Loss::mse:
+      return "mse";
+    case Loss::bce_logits:
+      return "bce_logits";
+    case Loss::hinge:
+      return "hinge";
+  }
+  return "?";
+}
+
+Node squared_error(Node score, Node target) {
+  const Node d = score - target;
+  return d * d;
+}
+
+Node bce_with_logits(Node logit, Node target) { return nn::softplus(logit) - target * logit; }
+
+Node hinge(Node score, Node label) { return relu(1.0 - label * score); }
+
+Node sample_loss(Loss loss, Node score, Node target) {
+  switch (loss) {
+    case Loss::mse:
+      return squared_error(score, target);
+    case Loss::bce_logits:
+      return bce_with_logits(score, target);
+    case Loss::hinge:
+      return hinge(score, target);
+  }
+  throw UsageError("gradflow: sample_loss(): not a Loss value");
+}
+
+Node mean(std::span<const Node> terms) {
+  if (terms.empty()) throw UsageError("gradflow: mean of no terms");
+  return sum(terms) * (1.0 / static_cast<double>(terms.size()));
+}
+
+Node l2_penalty(std::span<const Node> parameters, double alpha) {
+  if (parameters.empty()) throw UsageError("gradflow: L2 penalty over no parameters");
+  std::vector<Node> squares;
+  squares.reserve(parameters.size());
+  for (const Node& p : parameters) squares.push_back(p * p);
+  return alpha * sum(squares);
+}
+
+// ---- SGD ----------------------------------------------------------------------------------------
+
+SGD::SGD(std::vector<Node> parameters, double momentum)
+    : params_(std::move(parameters)), velocity_(params_.size(), 0.0), momentum_(momentum) {}
+
+void SGD::step(double lr) {
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    velocity_[i] = momentum_ * velocity_[i] + params_[i].grad();
+    params_[i].set(params_[i].value() - lr * velocity_[i]);
+  }
+}
+
+// ---- Trainer ------------------------------------------------------------------------------------
+
+std::string progress_line(const StepRecord& r) {
+  return fmt::format("step {} loss {:.12f} accuracy {:g}%", r.step, r.loss, r.accuracy * 100.0);
+}
+
+Trainer::Trainer(Graph& g, const nn::MLP& net, std::size_t n_samples, const TrainOptions& options)
+    : g_(&g),
+      options_(options),
+      features_(net.sizes().front()),
+      batch_(options.batch_size == 0 ? n_samples : options.batch_size),
+      sgd_(net.parameters(), options.momentum),
+      shuffle_(options.shuffle_seed) {
+  if (net.sizes().back() != 1)
+    throw UsageError(fmt::format("gradflow: the Trainer needs a network with one output, not {}",
+                                 net.sizes().back()));
+  if (n_samples == 0 || batch_ > n_samples)
+    throw UsageError(
+        fmt::format("gradflow: a batch of {} from a data set of {} samples", batch_, n_samples));
+  if (options.steps < 1) throw UsageError("gradflow: training needs at least one step");
+  inputs_.reserve(batch_ * features_);
+  std::vector<Node> x(features_), losses;
+  losses.reserve(batch_);
+  for (std::size_t c = 0; c < batch_; ++c) {
+    GroupScope sample(g, fmt::format("sample {}", c + 1), "sample");
+    for (std::size_t j = 0; j < features_; ++j) {
+      x[j] = g.input(fmt::format("s{}.x{}", c + 1, j + 1), 0.0);
+      inputs_.push_back(x[j]);
+    }
+    targets_.push_back(g.input(fmt::format("s{}.target", c + 1), 0.0));
+    scores_.push_back(net(x).front());
+    losses.push_back(sample_loss(options.loss, scores_.back(), targets_.back()));
+  }
+  data_loss_ = mean(losses).named("data_loss");
+  if (options.l2 > 0.0) {
+    const auto params = net.parameters();
+    loss_ = (data_loss_ + l2_penalty(params, options.l2).named("reg_loss")).named("loss");
+  } else {
+    loss_ = data_loss_;
+  }
+  order_.resize(n_samples);
+  std::iota(order_.begin(), order_.end(), std::size_t{0});
+  cursor_ = n_samples;  // the first minibatch shuffles
+  {
+    GroupScope probe(g, "probe", "probe");
+    for (std::size_t j = 0; j < features_; ++j)
+      probe_inputs_.push_back(g.input(fmt::format("probe.x{}", j + 1), 0.0));
+    probe_output_ = net(probe_inputs_).front().named("probe.y");
+  }
+  probe_plan_ = make_plan(g, probe_output_);
+  for (const Node& p : sgd_.parameters()) param_ids_.push_back(p.id());
+}
+
+void Trainer::next_batch(std::size_t n) {
+  if (batch_ == n) {  // full batch: the data in its own order
+    cursor_ = 0;
+    return;
+  }
+  if (cursor_ + batch_ > n) {
+    for (std::size_t i = n; i-- > 1;) {  // Fisher-Yates with the portable Rng
+      const auto j = static_cast<std::size_t>(shuffle_.uniform() * static_cast<double>(i + 1));
+      std::swap(order_[i], order_[j]);
+    }
+    cursor_ = 0;
+  }
+}
+
+StepRecord Trainer::step(const Dataset& data) {
+  if (data.features != features_ || data.size() != order_.size())
+    throw UsageError(
+        fmt::format("gradflow: the Trainer was built for {} samples of {} features, given {} of {}",
+                    order_.size(), features_, data.size(), data.features));
+  next_batch(data.size());
+  std::size_t right = 0;
+  for (std::size_t c = 0; c < batch_; ++c) {
+    const std::size_t row = order_[cursor_ + c];
+    const auto x = data.row(row);
+    for (std::size_t j = 0; j < features_; ++j) inputs_[c * features_ + j].set(x[j]);
+    targets_[c].set(data.y[row]);
+  }
+  cursor_ += batch_;
+  g_->backward(loss_);  // forward over the whole static graph, then reverse mode
+  for (std::size_t c = 0; c < batch_; ++c)
+    right += (scores_[c].value() > options_.score_threshold) ==
+             (targets_[c].value() > options_.target_threshold);
+  StepRecord r;
+  r.step = steps_done_;
+  r.loss = loss_.value();
+  r.data_loss = data_loss_.value();
+  r.accuracy = static_cast<double>(right) / static_cast<double>(batch_);
+  r.lr = options_.lr.at(steps_done_, options_.steps);
+  sgd_.step(r.lr);
+  ++steps_done_;
+  if (options_.print_progress && options_.print_every > 0 && r.step % options_.print_every == 0)
+    fmt::print("{}\n", progress_line(r));
+  return r;
+}
+
+std::vector<StepRecord> Trainer::fit(const Dataset& data,
+                                     const std::function<void(const StepRecord&)>& on_step) {
+  std::vector<StepRecord> out;
+  out.reserve(static_cast<std::size_t>(options_.steps));
+  for (int k = 0; k < options_.steps; ++k) {
+    out.push_back(step(data));
+    if (on_step) on_step(out.back());
+  }
+  return out;
+}
+
+void Trainer::sync_probe() {
+  if (probe_ws_.value.size() != g_->size()) prepare(*g_, probe_ws_);
+  for (NodeId id : param_ids_) probe_ws_.value[id] = g_->value(id);
+}
+
+double Trainer::predict(std::span<const double> features) {
+  if (features.size() != features_)
+    throw UsageError(fmt::format("gradflow: predict() of a network with {} inputs given {}",
+                                 features_, features.size()));
+  sync_probe();
+  for (std::size_t j = 0; j < features_; ++j) probe_ws_.value[probe_inputs_[j].id()] = features[j];
+  forward(*g_, probe_ws_, probe_plan_);
+  return probe_ws_.value[probe_output_.id()];
+}
+
+double Trainer::accuracy(const Dataset& data) {
+  std::size_t right = 0;
+  for (std::size_t i = 0; i < data.size(); ++i)
+    right += (predict(data.row(i)) > options_.score_threshold) ==
+             (data.y[i] > options_.target_threshold);
+  return data.size() == 0 ? 0.0 : static_cast<double>(right) / static_cast<double>(data.size());
+}
+
+}  // namespace gradflow::train

@@ -1,0 +1,170 @@
+// Neurons, layers and multi-layer perceptrons assembled from primitive nodes, micrograd-style:
+// a module owns parameter nodes, and calling it on input nodes records its computation.
+//
+// One neuron is  y = f(w1 x1 + ... + wn xn + b):  one `mul` node per input, one n-ary `sum`
+// node, the bias, and one activation node. The bias comes in two forms that compute the same
+// numbers bit for bit (the additions happen in the same order):
+//   BiasForm::node            z = sum(w_i x_i), then a `bias` node z + b;
+//   BiasForm::constant_input  b is a weight on a constant input 1: z = sum(w_i x_i, b * 1).
+//
+// Parameters are created once, when the module is constructed; every call records a fresh copy
+// of the computation over the same parameter nodes. So a graph for a batch holds one copy of
+// the network per sample, all sharing their weights, and training re-evaluates that graph (set
+// inputs, forward, backward) without rebuilding it.
+//
+// Parameter order (parameters(), set_parameters(), --init files), documented and stable:
+//   for each layer (input side first), for each neuron (top first): its weights in input order,
+//   then its bias.
+// Groups (Graph::groups()): constructing records, per layer, a group of kind "layer" named "L1",
+// "L2", ... enclosing one group of kind "neuron" per neuron ("L1.n1", ...) holding its parameters;
+// each call records the same nesting again around the nodes it creates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <gradflow/graph/graph.hpp>
+
+namespace gradflow::nn {
+
+/// The activation applied by a neuron. `identity` makes the neuron linear.
+enum class Activation : std::uint8_t { identity, step, sigmoid, tanh, relu };
+
+std::string_view name(Activation f);
+/// "identity" (or "linear"), "step", "sigmoid", "tanh", "relu"; throws UsageError otherwise.
+Activation parse_activation(std::string_view text);
+/// Records the activation node for f over x.
+Node activate(Activation f, Node x);
+/// softplus(x) = log(1 + e^x), stable for every x (see ops.hpp).
+Node softplus(Node x);
+
+enum class BiasForm : std::uint8_t {
+  node,            ///< a `bias` node after the weighted sum
+  constant_input,  ///< a weight on a constant input 1, one more term of the sum
+};
+
+/// Random numbers that are the same on every platform and standard library. std::mt19937's
+/// output sequence is fixed by the C++ standard, but std::uniform_real_distribution and
+/// std::normal_distribution are not (libstdc++, libc++ and MSVC give different numbers), so the
+/// conversions are written out here.
+class Rng {
+ public:
+  explicit Rng(std::uint32_t seed) : engine_(seed) {}
+  /// Uniform on [0, 1) with 53 random bits, from two 32-bit draws: (a >> 5, b >> 6) as in
+  /// numpy's random_sample / the reference genrand_res53 of mt19937ar.c.
+  double uniform();
+  /// Uniform on [lo, hi).
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  /// Standard normal by the Box-Muller transform (one pair per two draws; the second is kept).
+  double normal();
+
+ private:
+  std::mt19937 engine_;
+  double spare_ = 0.0;
+  bool has_spare_ = false;
+};
+
+/// How parameters start. Weights are uniform on [-r, r) with r = weight_range, divided by
+/// sqrt(n_inputs) when scale_by_fan_in; biases start at `bias` (micrograd: r = 1, bias 0).
+struct Init {
+  std::uint32_t seed = 1;
+  double weight_range = 1.0;
+  bool scale_by_fan_in = false;
+  double bias = 0.0;
+};
+
+/// One neuron's parameters; calling it records its nodes.
+class Neuron {
+ public:
+  /// Creates n_inputs weight parameters and one bias parameter, named "<name>.w1", ...,
+  /// "<name>.b", drawing weights from `rng`.
+  Neuron(Graph& g, std::size_t n_inputs, Activation f, Rng& rng, const Init& init = {},
+         BiasForm form = BiasForm::node, std::string name = "n");
+
+  /// Records y = f(sum_i w_i x_i + b) over `inputs` (one node per input) and returns y.
+  /// Throws UsageError if inputs.size() != n_inputs().
+  Node operator()(std::span<const Node> inputs) const;
+
+  std::size_t n_inputs() const { return weights_.size(); }
+  Activation activation() const { return f_; }
+  BiasForm bias_form() const { return form_; }
+  const std::string& name() const { return name_; }
+  std::span<const Node> weights() const { return weights_; }
+  Node bias() const { return bias_; }
+  /// Appends the weights, then the bias.
+  void parameters(std::vector<Node>& out) const;
+
+  /// The nodes recorded by the last call: the weighted sum (z), the sum plus bias (z + b; for
+  /// the constant-input form the same node as z), and the output.
+  Node last_sum() const { return sum_; }
+  Node last_pre_activation() const { return pre_; }
+  Node last_output() const { return out_; }
+
+ private:
+  Graph* g_;
+  Activation f_;
+  BiasForm form_;
+  std::string name_;
+  std::vector<Node> weights_;
+  Node bias_;
+  Node one_;  // the constant input 1 of the constant-input form
+  mutable std::vector<Node> terms_;
+  mutable Node sum_, pre_, out_;
+};
+
+/// n_outputs neurons over the same inputs.
+class Layer {
+ public:
+  Layer(Graph& g, std::size_t n_inputs, std::size_t n_outputs, Activation f, Rng& rng,
+        const Init& init = {}, BiasForm form = BiasForm::node, std::string name = "L1");
+  /// Records the layer (a "layer" group enclosing one "neuron" group per neuron).
+  std::vector<Node> operator()(std::span<const Node> inputs) const;
+  std::span<const Neuron> neurons() const { return neurons_; }
+  const std::string& name() const { return name_; }
+  void parameters(std::vector<Node>& out) const;
+
+ private:
+  Graph* g_;
+  std::string name_;
+  std::vector<Neuron> neurons_;
+};
+
+struct MLPOptions {
+  Activation hidden = Activation::relu;      ///< every layer but the last
+  Activation output = Activation::identity;  ///< the last layer (micrograd: linear)
+  BiasForm bias_form = BiasForm::node;
+  Init init{};
+};
+
+/// A multi-layer perceptron: sizes = {n_inputs, hidden..., n_outputs}, e.g. {2, 16, 16, 1}.
+class MLP {
+ public:
+  MLP(Graph& g, std::vector<std::size_t> sizes, const MLPOptions& options = {});
+  /// Records the network over `inputs`, returning the output layer's nodes.
+  std::vector<Node> operator()(std::span<const Node> inputs) const;
+  /// Creates sizes[0] input nodes named "<prefix>1", ... and records the network over them.
+  std::vector<Node> operator()(std::string_view prefix = "x") const;
+
+  std::span<const std::size_t> sizes() const { return sizes_; }
+  std::span<const Layer> layers() const { return layers_; }
+  /// Every parameter in the documented order (per layer, per neuron: weights, then bias).
+  std::vector<Node> parameters() const;
+  std::size_t parameter_count() const;
+  /// Current values in parameter order.
+  std::vector<double> parameter_values() const;
+  /// Sets every parameter in parameter order; throws UsageError unless values.size() equals
+  /// parameter_count().
+  void set_parameters(std::span<const double> values) const;
+
+ private:
+  Graph* g_;
+  std::vector<std::size_t> sizes_;
+  std::vector<Layer> layers_;
+};
+
+}  // namespace gradflow::nn
