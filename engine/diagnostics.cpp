@@ -140,6 +140,9 @@ DiagnosticReport diagnose(const Stepper& pass, const DiagnosticOptions& options)
                                         st.passed,
                                         starved_below(g, e.operand, grad, mark, ++stamp)});
     }
+    if (st.op == Op::step && g.conventions().step_gradient != StepGradient::exact)
+      r.surrogates.push_back(
+          {st.node, pass.value(st.edges[0].operand), st.edges[0].local_derivative});
     if (is_squashing(st.op)) {
       const Squashing q{st.node, pass.value(st.edges[0].operand), st.edges[0].local_derivative};
       r.squashing.push_back(q);
@@ -309,18 +312,28 @@ std::string explain(const DiagnosticReport& r, std::span<const ReluActivity> rel
     lo = std::min(lo, s.local_derivative);
     hi = std::max(hi, s.local_derivative);
   }
-  if (squashing == 1 && r.saturated.empty())
-    say(
-        fmt::format("{} multiplies the gradient by {} ({}), so what reaches the parameters is "
-                    "shrunk {:.3g} times{}.",
-                    node_text(only), num(lo),
-                    g.op(only) == Op::sigmoid ? "sigmoid' = y(1-y) <= 0.25" : "tanh' = 1-y^2 <= 1",
-                    1.0 / lo, g.op(only) == Op::sigmoid ? ", at least 4x" : ""));
-  else if (squashing > 1)
+  if (squashing == 1 && r.saturated.empty()) {
+    const bool sig = g.op(only) == Op::sigmoid;
+    say(fmt::format(
+        "{} multiplies the gradient by {} ({}), so every gradient below it is {:.3g} "
+        "times smaller than what arrived{}.",
+        node_text(only), num(lo),
+        sig ? "sigmoid' = y(1-y) is at most 0.25" : "tanh' = 1-y^2 is at most 1", 1.0 / lo,
+        sig ? "; through n sigmoid layers it shrinks at least 4^n times" : ""));
+  } else if (squashing > 1) {
     say(
         fmt::format("{} sigmoid/tanh nodes multiply the gradient by between {} and {} each; "
                     "along a chain of them these factors multiply.",
                     squashing, num(lo), num(hi)));
+  }
+  for (const Squashing& s : r.surrogates)
+    say(
+        fmt::format("{} passes a surrogate gradient: its local derivative at {} is {} ({}), "
+                    "where the true derivative is 0; this is what lets a step unit learn.",
+                    node_text(s.node), num(s.input), num(s.local_derivative),
+                    g.conventions().step_gradient == StepGradient::straight_through
+                        ? "straight-through: as if step were the identity"
+                        : "sigmoid surrogate: sigmoid'(x)"));
 
   if (!r.exploding.empty()) {
     const auto big = std::max_element(r.exploding.begin(), r.exploding.end(),

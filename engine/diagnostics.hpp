@@ -77,6 +77,8 @@ struct DiagnosticReport {
   std::vector<BlockedEdge> blocked;
   std::vector<Squashing> squashing;  ///< every sigmoid/tanh node in the pass, backward order
   std::vector<Squashing> saturated;  ///< those whose local derivative is below `saturation`
+  /// Step nodes differentiated by a surrogate (Conventions::step_gradient is not exact).
+  std::vector<Squashing> surrogates;
   std::vector<NodeValue> vanishing;  ///< parameters; value = gradient
   std::vector<NodeValue> exploding;  ///< nodes in backward order; value = gradient
   std::vector<NodeId> unreached;     ///< parameters that do not reach the root

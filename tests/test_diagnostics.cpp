@@ -62,7 +62,10 @@ TEST_CASE("diagnostics: a step neuron is blocked, and the words say which parame
     const auto r2 = gf::diagnose(h, neuron(h, gf::Op::step));
     CHECK(r2.blocked.empty());
     CHECK(r2.largest_param_grad == 3.0);  // dy/dw3 = x3
-    CHECK(gf::explain(r2).find("No problem found") != std::string::npos);
+    REQUIRE(r2.surrogates.size() == 1);
+    CHECK(r2.surrogates[0].local_derivative == 1.0);
+    CHECK(gf::explain(r2).find("the step node 'y' passes a surrogate gradient: its local "
+                               "derivative at 0.2 is 1 (straight-through") != std::string::npos);
   }
 }
 
@@ -153,8 +156,9 @@ TEST_CASE("diagnostics: the sigmoid neuron is not saturated, but its gradient sh
   CHECK(r.vanishing.empty());
   const std::string words = gf::explain(r);
   INFO(words);
-  CHECK(words.find("the sigmoid node 'y' multiplies the gradient by 0.2475 (sigmoid' = y(1-y) "
-                   "<= 0.25), so what reaches the parameters is shrunk 4.04 times") !=
+  CHECK(words.find("the sigmoid node 'y' multiplies the gradient by 0.2475 (sigmoid' = y(1-y) is "
+                   "at most 0.25), so every gradient below it is 4.04 times smaller than what "
+                   "arrived; through n sigmoid layers it shrinks at least 4^n times.") !=
         std::string::npos);
 }
 
