@@ -102,16 +102,19 @@ std::string control_escape(char32_t c) {
 
 bool is_control(char32_t cp) { return cp < 0x20 || cp == 0x7F; }
 
-// Text inside an HTML-like label <...>.
+// Text inside an HTML-like label <...>: XML escapes, and backslashes doubled.
 std::string html(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     const char32_t cp = next_code_point(s, i);
     if (is_control(cp)) {
-      out += control_escape(cp);
+      out += "\\" + control_escape(cp);
     } else if (cp < 0x80) {
       switch (cp) {
+        case '\\':  // Graphviz expands \N, \G, \E in labels; \\ is a backslash
+          out += R"(\\)";
+          break;
         case '&':
           out += "&amp;";
           break;
@@ -137,18 +140,22 @@ std::string html(std::string_view s) {
   return out;
 }
 
-// A double-quoted DOT string. Graphviz reads \" as a quote and \\ as a backslash (it expands
-// \n, \N, \G... in tooltips, so every backslash is doubled), and decodes entities, so & is &amp;.
+// A double-quoted DOT string, as tooltips read it. Graphviz un-escapes a tooltip twice (\\ to \,
+// then \N, \G, \L... to the node's name, the graph's name, the label), so each literal backslash
+// is written as four; \" is a quote; entities are decoded, so & is written &amp;.
 std::string dot_string(std::string_view s) {
+  constexpr std::string_view backslash = R"(\\\\)";
   std::string out = "\"";
   for (std::size_t i = 0; i < s.size();) {
     const char32_t cp = next_code_point(s, i);
     if (is_control(cp)) {
-      out += "\\" + control_escape(cp);  // a visible \n, not a line break
+      const std::string text = control_escape(cp);  // a visible \n, not a line break
+      out += backslash;
+      out += text.substr(1);
     } else if (cp == '"') {
       out += "\\\"";
     } else if (cp == '\\') {
-      out += "\\\\";
+      out += backslash;
     } else if (cp == '&') {
       out += "&amp;";
     } else if (cp < 0x80) {
@@ -158,6 +165,20 @@ std::string dot_string(std::string_view s) {
     }
   }
   return out + "\"";
+}
+
+// The dump's own text (symbols such as the partial sign and arrows) in the same ASCII form.
+std::string ascii(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const char32_t cp = next_code_point(s, i);
+    if (cp < 0x80)
+      out += static_cast<char>(cp);
+    else
+      out += fmt::format("&#{};", static_cast<std::uint32_t>(xml_char(cp) ? cp : kReplacement));
+  }
+  return out;
 }
 
 // A CSS class token: letters, digits, - and _ only.
@@ -431,7 +452,9 @@ std::string wide_row(std::string_view cell, const char* bg = nullptr) {
   return bg ? fmt::format("<TR><TD COLSPAN=\"2\" BGCOLOR=\"{}\">{}</TD></TR>", bg, cell)
             : fmt::format("<TR><TD COLSPAN=\"2\">{}</TD></TR>", cell);
 }
+// Graphviz rejects empty <FONT> and <B> elements, so empty text yields nothing.
 std::string small(std::string_view text, const char* color = look::muted) {
+  if (text.empty()) return {};
   return fmt::format("<FONT POINT-SIZE=\"9\" COLOR=\"{}\">{}</FONT>", color, text);
 }
 constexpr const char* table_open =
@@ -562,7 +585,7 @@ std::string Drawing::box_attributes(int unit) const {
   }
   std::string label = table_open;
   label +=
-      wide_row("<B>" + html(un.name) + "</B> " +
+      wide_row("<B>" + html(un.name.empty() ? "(unnamed)" : un.name) + "</B> " +
                small(html(fmt::format(
                    "{} \u00b7 {} nodes{}", un.kind.empty() ? "group" : un.kind, un.size,
                    un.calls > 1 ? fmt::format(" \u00b7 {} calls", un.calls) : std::string()))));
@@ -815,8 +838,9 @@ void Drawing::preamble(std::ostream& out, const std::vector<std::pair<NodeId, in
         << fmt::format(
                "subgraph cluster_g{} {{ id=\"g{}\"; class={}; label=<<B>{}</B> {}>; "
                "style=\"rounded,dashed\"; color=\"{}\"; fontcolor=\"{}\"; labeljust=l;\n",
-               first, first, dot_string("cluster " + css_token(u.kind)), html(u.name),
-               small(html(u.kind)), open.empty() ? "#7c3aed" : "#a78bfa", look::ink);
+               first, first, dot_string("cluster " + css_token(u.kind)),
+               html(u.name.empty() ? "(unnamed)" : u.name), small(html(u.kind)),
+               open.empty() ? "#7c3aed" : "#a78bfa", look::ink);
     open.emplace_back(k, 0);
     const auto& m = members[static_cast<std::size_t>(k)];
     if (m.empty()) return;
@@ -845,17 +869,21 @@ void Drawing::preamble(std::ostream& out, const std::vector<std::pair<NodeId, in
 struct GraphWriter {
   const Drawing* d;
   const std::vector<std::pair<NodeId, int>>* drawn;
-  void operator()(std::ostream& out) const { d->preamble(out, *drawn); }
+  void operator()(std::ostream& out) const {
+    std::ostringstream text;
+    d->preamble(text, *drawn);
+    out << ascii(text.str());
+  }
 };
 
 struct NodeWriter {
   const Drawing* d;
-  void operator()(std::ostream& out, NodeId v) const { out << d->node_attributes(v); }
+  void operator()(std::ostream& out, NodeId v) const { out << ascii(d->node_attributes(v)); }
 };
 
 struct EdgeWriter {
   const Drawing* d;
-  void operator()(std::ostream& out, const EdgeId& e) const { out << d->edge_attributes(e); }
+  void operator()(std::ostream& out, const EdgeId& e) const { out << ascii(d->edge_attributes(e)); }
 };
 
 // The drawing with collapsed groups: one vertex per drawn node or box, one edge per edge that
@@ -878,7 +906,7 @@ struct BoxWriter {
   const Contracted* c;
   void operator()(std::ostream& out, Contracted::vertex_descriptor v) const {
     const DrawnVertex& dv = (*c)[v];
-    out << (dv.box >= 0 ? d->box_attributes(dv.box) : d->node_attributes(dv.rep));
+    out << ascii(dv.box >= 0 ? d->box_attributes(dv.box) : d->node_attributes(dv.rep));
   }
 };
 
@@ -887,8 +915,8 @@ struct BundleWriter {
   const Contracted* c;
   void operator()(std::ostream& out, Contracted::edge_descriptor e) const {
     const DrawnEdge& de = (*c)[e];
-    out << (de.count == 1 ? d->edge_attributes(de.first)
-                          : d->bundle_attributes(de.first, de.count, de.max_abs, de.blocked));
+    out << ascii(de.count == 1 ? d->edge_attributes(de.first)
+                               : d->bundle_attributes(de.first, de.count, de.max_abs, de.blocked));
   }
 };
 

@@ -1,0 +1,594 @@
+// Graphviz dumps: the DOT text carries the numbers and marks it should, hostile names cannot
+// break it, and the real `dot` accepts every dump without a single warning.
+//
+// Reference numbers are computed here independently of gradflow (std::exp, by hand) and
+// formatted as the dump formats them: DotOptions::digits significant digits, "{:.4g}".
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <gradflow/engine/errors.hpp>
+#include <gradflow/graph/dot.hpp>
+#include <gradflow/graph/graph.hpp>
+
+namespace gf = gradflow;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The dump writes every non-ASCII character as a character reference.
+constexpr std::string_view kPartial = "&#8706; ";  // ∂, before a local derivative
+constexpr std::string_view kBack = "&#8592; ";     // ←, before a contribution (RankDir::LR)
+
+std::string num(double v, int digits = 4) { return fmt::format("{:.{}g}", v, digits); }
+
+std::size_t count(std::string_view text, std::string_view what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string_view::npos; pos = text.find(what, pos + 1))
+    ++n;
+  return n;
+}
+
+// The one statement (one line) carrying `key`, e.g. [id="n5" or [id="e3".
+std::string statement(const std::string& dot, const std::string& key) {
+  const auto pos = dot.find(key);
+  REQUIRE_MESSAGE(pos != std::string::npos, "no statement with " << key);
+  REQUIRE_MESSAGE(dot.find(key, pos + 1) == std::string::npos, "two statements with " << key);
+  const auto begin = dot.rfind('\n', pos) + 1;
+  return dot.substr(begin, dot.find('\n', pos) - begin);
+}
+std::string node_stmt(const std::string& dot, gf::NodeId id) {
+  return statement(dot, fmt::format("[id=\"n{}\"", id));
+}
+std::string node_stmt(const std::string& dot, const gf::Node& n) { return node_stmt(dot, n.id()); }
+// The edge from `consumer` to its operand `slot`.
+std::string edge_stmt(const std::string& dot, const gf::Node& consumer, std::size_t slot) {
+  const auto edge = consumer.graph().first_operand(consumer.id()) + slot;
+  return statement(dot, fmt::format("[id=\"e{}\"", edge));
+}
+// Every edge statement, one per line (the legend also shows the symbols edges use).
+std::string edge_lines(const std::string& dot) {
+  std::istringstream in(dot);
+  std::string out;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("[id=\"e") != std::string::npos) out += line + "\n";
+  return out;
+}
+bool has(std::string_view text, std::string_view what) {
+  return text.find(what) != std::string_view::npos;
+}
+std::string klass(const std::string& stmt) {
+  const auto pos = stmt.find("class=\"");
+  REQUIRE(pos != std::string::npos);
+  return stmt.substr(pos + 7, stmt.find('"', pos + 7) - pos - 7);
+}
+
+fs::path scratch_dir() {
+  const fs::path dir = fs::path(GRADFLOW_BINARY_DIR) / "test_dot";
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct DotRun {
+  int status;
+  std::string errors;
+  std::string svg;
+};
+
+// Runs the real `dot -Tsvg` on `dot_text`; the paths are plain ASCII under the build directory.
+DotRun run_dot(const std::string& dot_text, const std::string& name) {
+  REQUIRE_MESSAGE(gf::dot_available(), "Graphviz's dot is needed (the set-up installs graphviz)");
+  const fs::path dir = scratch_dir();
+  const fs::path in = dir / (name + ".dot"), out = dir / (name + ".svg"),
+                 err = dir / (name + ".err");
+  {
+    std::ofstream f(in, std::ios::binary);
+    f << dot_text;
+  }
+  const std::string cmd =
+      fmt::format("dot -Tsvg '{}' -o '{}' 2> '{}'", in.string(), out.string(), err.string());
+  const int status = std::system(cmd.c_str());
+  return {status, read(err), read(out)};
+}
+
+void check_dot_accepts(const std::string& dot_text, const std::string& name) {
+  const DotRun r = run_dot(dot_text, name);
+  CHECK_MESSAGE(r.status == 0, "dot failed on " << name);
+  CHECK_MESSAGE(r.errors.empty(), "dot complained about " << name << ": " << r.errors);
+  CHECK(has(r.svg, "</svg>"));
+}
+
+// The tutorial's neuron: y = f(w1x1 + w2x2 + w3x3 + b), x = (1, 2, 3), w = (0.5, -0.25, 0.2).
+struct NeuronGraph {
+  gf::Graph g;
+  std::vector<gf::Node> x, w, products;
+  gf::Node z, b, zb, y;
+
+  NeuronGraph(gf::Op f, double bias_value) {
+    const double xs[] = {1, 2, 3}, ws[] = {0.5, -0.25, 0.2};
+    for (int i = 0; i < 3; ++i) x.push_back(g.input(fmt::format("x{}", i + 1), xs[i]));
+    gf::GroupScope neuron(g, "neuron", "neuron");
+    for (int i = 0; i < 3; ++i) {
+      w.push_back(g.parameter(fmt::format("w{}", i + 1), ws[i]));
+      products.push_back((w.back() * x[static_cast<std::size_t>(i)]).named(fmt::format("p{}", i)));
+    }
+    z = gf::sum(products).named("z");
+    b = g.parameter("b", bias_value);
+    zb = gf::bias(z, b).named("z+b");
+    y = g.apply(f, {zb}).named("y");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("dot: the sigmoid neuron's labels carry values, local derivatives, contributions") {
+  NeuronGraph n(gf::Op::sigmoid, -0.4);
+  n.g.backward(n.y);
+  const std::string dot = gf::to_dot(n.g);
+
+  // By hand: z = 0.5 - 0.5 + 0.6 = 0.6, z + b = 0.2, y = 1 / (1 + e^-0.2), dy/d(z+b) = y(1 - y).
+  const double s = 1.0 / (1.0 + std::exp(-0.2)), ds = s * (1.0 - s);
+  REQUIRE(num(s) == "0.5498");
+  REQUIRE(num(ds) == "0.2475");
+
+  const std::string y = node_stmt(dot, n.y);
+  CHECK(has(y, "<B>y</B>"));
+  CHECK(has(y, "sigmoid"));
+  CHECK(has(y, num(s)));
+  CHECK(has(y, "grad (root)"));
+  CHECK(has(klass(y), "root"));
+  CHECK(has(node_stmt(dot, n.zb), num(0.2)));
+  CHECK(has(node_stmt(dot, n.z), num(0.6)));
+
+  // y -> z+b: local derivative sigmoid' = y(1 - y), contribution 1 * y(1 - y).
+  const std::string top = edge_stmt(dot, n.y, 0);
+  CHECK(has(top, std::string(kPartial) + num(ds)));
+  CHECK(has(top, std::string(kBack) + num(ds)));
+  CHECK(klass(top) == "flow");
+  // p_i = w_i * x_i: d p_i / d w_i = x_i, and w_i receives ds * x_i; d p_i / d x_i = w_i.
+  const double xs[] = {1, 2, 3}, ws[] = {0.5, -0.25, 0.2};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string to_w = edge_stmt(dot, n.products[i], 0);
+    CHECK(has(to_w, std::string(kPartial) + num(xs[i])));
+    CHECK(has(to_w, std::string(kBack) + num(ds * xs[i])));
+    const std::string to_x = edge_stmt(dot, n.products[i], 1);
+    CHECK(has(to_x, std::string(kPartial) + num(ws[i])));
+    CHECK(has(to_x, std::string(kBack) + num(ds * ws[i])));
+    CHECK(has(node_stmt(dot, n.w[i]), "<B>" + num(ds * xs[i]) + "</B>"));
+  }
+  CHECK(num(ds * 3) == "0.7425");
+  CHECK(has(node_stmt(dot, n.b), "<B>" + num(ds) + "</B>"));
+  CHECK(has(dot, "after backward: gradients of y"));
+  check_dot_accepts(dot, "neuron_sigmoid");
+}
+
+TEST_CASE("dot: every node and edge carries its stable id") {
+  NeuronGraph n(gf::Op::tanh, -0.4);
+  const std::string dot = gf::to_dot(n.g);
+  CHECK(count(dot, "[id=\"n") == n.g.size());
+  CHECK(count(dot, "[id=\"e") == n.g.edge_count());
+  for (gf::NodeId id = 0; id < n.g.size(); ++id) {
+    // DOT names nodes by id; the statement "5 [id="n5", ..." starts its line.
+    CHECK(node_stmt(dot, id).rfind(fmt::format("{}[id=\"n{}\"", id, id), 0) == 0);
+  }
+  // An edge is written consumer -> operand, and its id is its index in the operand array.
+  for (std::size_t k = 0; k < 3; ++k) {
+    const auto e = edge_stmt(dot, n.z, k);
+    CHECK(e.rfind(fmt::format("{}->{} ", n.z.id(), n.products[k].id()), 0) == 0);
+  }
+}
+
+TEST_CASE("dot: before backward, after forward, after backward") {
+  gf::Graph g;
+  const auto x = g.input("x", 3.0);
+  const auto w = g.parameter("w", -2.0);
+  const auto p = (w * x).named("p");
+  const auto y = tanh(p).named("y");
+  const auto other = (x * 4.0).named("other");  // not on the path to y
+
+  SUBCASE("before any backward: values and local derivatives, no gradient numbers") {
+    const std::string dot = gf::to_dot(g);
+    for (gf::NodeId id = 0; id < g.size(); ++id) {
+      const std::string s = node_stmt(dot, id);
+      CHECK(has(s, "no gradient yet"));
+      CHECK(has(s, ">grad<"));  // the row is there, with no number in it
+      CHECK_FALSE(has(s, "<B>0</B>"));
+    }
+    CHECK(has(node_stmt(dot, p), num(-6.0)));
+    CHECK(has(edge_stmt(dot, p, 0), std::string(kPartial) + num(3.0)));   // d(wx)/dw = x
+    CHECK(has(edge_stmt(dot, p, 1), std::string(kPartial) + num(-2.0)));  // d(wx)/dx = w
+    CHECK_FALSE(has(edge_lines(dot), kBack));
+    CHECK(count(edge_lines(dot), "\n") == g.edge_count());
+    CHECK(klass(edge_stmt(dot, p, 0)) == "pending");
+    CHECK(has(dot, "no gradients yet"));
+    check_dot_accepts(dot, "before_backward");
+  }
+  SUBCASE("after an input changed: the dump re-evaluates, still no gradients") {
+    x.set(0.5);
+    const std::string dot = gf::to_dot(g);
+    CHECK(has(node_stmt(dot, p), num(-1.0)));
+    CHECK(has(node_stmt(dot, y), num(std::tanh(-1.0))));
+    CHECK(has(node_stmt(dot, y), "no gradient yet"));
+  }
+  SUBCASE("after backward: gradients, and unreached nodes say so") {
+    g.backward(y);
+    const std::string dot = gf::to_dot(g);
+    const double t = std::tanh(-6.0), dt = 1.0 - t * t;
+    CHECK(has(edge_stmt(dot, y, 0), std::string(kPartial) + num(dt)));
+    CHECK(has(node_stmt(dot, w), "<B>" + num(dt * 3.0) + "</B>"));
+    CHECK(has(node_stmt(dot, x), "<B>" + num(dt * -2.0) + "</B>"));
+    const std::string o = node_stmt(dot, other);
+    CHECK(has(o, "not reached"));
+    CHECK(has(klass(o), "unreached"));
+    CHECK_FALSE(has(o, "no gradient yet"));
+    CHECK(klass(edge_stmt(dot, other, 0)) == "unreached");
+    CHECK_FALSE(has(edge_stmt(dot, other, 0), kBack));
+    CHECK_FALSE(has(dot, "no gradient yet"));
+    check_dot_accepts(dot, "after_backward");
+  }
+  SUBCASE("after zero_grad: back to no gradients") {
+    g.backward(y);
+    g.zero_grad();
+    CHECK(has(node_stmt(gf::to_dot(g), w), "no gradient yet"));
+  }
+}
+
+TEST_CASE("dot: blocked edges are marked where the local derivative is 0, and only there") {
+  SUBCASE("step neuron: the step's edge is blocked; every gradient below it is 0") {
+    NeuronGraph n(gf::Op::step, -0.4);
+    n.g.backward(n.y);
+    const std::string dot = gf::to_dot(n.g);
+    const std::string top = edge_stmt(dot, n.y, 0);
+    CHECK(klass(top) == "blocked");
+    CHECK(has(top, "blocked</B>"));
+    CHECK(has(top, std::string(kPartial) + "0"));
+    CHECK(has(top, "style=dashed"));
+    CHECK(count(dot, "class=\"blocked\"") == 1);
+    // Below the step the edges pass 0: drawn as zero flow, not as blocked.
+    CHECK(klass(edge_stmt(dot, n.zb, 0)) == "zero");
+    CHECK(has(node_stmt(dot, n.w[0]), "<B>0</B>"));
+    check_dot_accepts(dot, "step_neuron");
+  }
+  SUBCASE("relu below 0 blocks; relu above 0 does not") {
+    NeuronGraph dead(gf::Op::relu, -1.0);  // z + b = -0.4
+    dead.g.backward(dead.y);
+    CHECK(klass(edge_stmt(gf::to_dot(dead.g), dead.y, 0)) == "blocked");
+    NeuronGraph live(gf::Op::relu, -0.4);  // z + b = 0.2
+    live.g.backward(live.y);
+    const std::string dot = gf::to_dot(live.g);
+    CHECK(count(dot, "class=\"blocked\"") == 0);
+    CHECK(has(edge_stmt(dot, live.y, 0), std::string(kBack) + "1"));
+  }
+  SUBCASE("before backward a zero local derivative is already marked") {
+    NeuronGraph n(gf::Op::step, -0.4);
+    CHECK(klass(edge_stmt(gf::to_dot(n.g), n.y, 0)) == "blocked");
+  }
+}
+
+TEST_CASE("dot: saturated sigmoid and tanh are flagged as vanishing, and only they") {
+  gf::Graph g;
+  const auto a = g.input("a", 10.0), c = g.input("c", 0.2), d = g.input("d", 5.0);
+  const auto s_sat = sigmoid(a).named("s_sat");  // s'(10) = 4.54e-5
+  const auto s_ok = sigmoid(c).named("s_ok");    // s'(0.2) = 0.2475
+  const auto t_sat = tanh(d).named("t_sat");     // 1 - tanh(5)^2 = 1.82e-4
+  const auto r = relu(a).named("r");
+  const auto y = gf::sum({s_sat, s_ok, t_sat, r});
+  g.backward(y);
+  const double e = std::exp(-10.0), s10 = 1.0 / (1.0 + e), th = std::tanh(5.0);
+  SUBCASE("default threshold 1e-3") {
+    const std::string dot = gf::to_dot(g);
+    CHECK(has(klass(node_stmt(dot, s_sat)), "vanishing"));
+    CHECK(has(node_stmt(dot, s_sat), num(s10 * (1 - s10))));
+    CHECK(has(klass(node_stmt(dot, t_sat)), "vanishing"));
+    CHECK(has(node_stmt(dot, t_sat), num(1 - th * th)));
+    CHECK_FALSE(has(klass(node_stmt(dot, s_ok)), "vanishing"));
+    CHECK_FALSE(has(klass(node_stmt(dot, r)), "vanishing"));
+    CHECK(has(klass(edge_stmt(dot, s_sat, 0)), "vanishing"));
+    CHECK_FALSE(has(klass(edge_stmt(dot, s_ok, 0)), "vanishing"));
+    // The flag row: "⚠ vanishing: σ′ = ..." with the local derivative.
+    CHECK(has(node_stmt(dot, s_sat), "&#9888; vanishing: &#963;&#8242; = " + num(s10 * (1 - s10))));
+    CHECK(has(node_stmt(dot, t_sat), "&#9888; vanishing: tanh&#8242; = " + num(1 - th * th)));
+    CHECK_FALSE(has(node_stmt(dot, s_ok), "&#9888;"));
+    check_dot_accepts(dot, "vanishing");
+  }
+  SUBCASE("a higher threshold flags sigmoid's best case, 0.2475 < 0.3") {
+    gf::DotOptions o;
+    o.vanishing_threshold = 0.3;
+    CHECK(has(klass(node_stmt(gf::to_dot(g, o), s_ok)), "vanishing"));
+  }
+}
+
+TEST_CASE("dot: hostile names are escaped, and dot accepts them without a warning") {
+  const std::vector<std::string> names = {
+      "a\"b",
+      "back\\slash\\",
+      "<tag>&amp;",
+      "{x}|y",
+      "line\nbreak\ttab",
+      "\xcf\x83-na\xc3\xafve",
+      "\xff\xfe bad",
+      "cut \xe2\x82",
+      "\xf0\x9f\x98\x80",
+      "\x01\x1b[31m",
+      "]; node [shape=none",
+      "-- -> // /*",
+      "&#0; &#xD800;",
+      "\xef\xbf\xbe",
+      "'single'",
+      "%s %n {}",
+      "",
+  };
+  gf::Graph g;
+  std::vector<gf::Node> leaves;
+  {
+    gf::GroupScope hostile(g, "grp \"<{|}>\" \\ \xcf\x83", "ki\"nd<>");
+    for (const auto& nm : names) leaves.push_back(g.input(nm, 1.5));
+    gf::GroupScope inner(g, "\xff inner \n", "");
+    leaves.push_back(g.parameter("\\N \\G \\E \\L", -2.0));
+  }
+  const auto y = sigmoid(gf::sum(leaves)).named("y \"out\" \\");
+  const auto big = exp(g.input("huge", 1000.0));  // inf
+  const auto nan = (big * 0.0).named("nan?");     // inf * 0 = NaN
+  g.backward(y);
+  gf::DotOptions o;
+  o.title = "title \"quoted\" <b> & \\ \xcf\x83";
+  o.highlight = {leaves[0].id(), nan.id()};
+  o.show.ids = true;
+  const std::string dot = gf::to_dot(g, o);
+
+  CHECK_MESSAGE(std::all_of(dot.begin(), dot.end(),
+                            [](char ch) { return static_cast<unsigned char>(ch) < 0x80; }),
+                "the dump is pure ASCII");
+  CHECK(has(node_stmt(dot, big), "inf"));
+  CHECK(has(node_stmt(dot, nan), "nan"));
+  const DotRun r = run_dot(dot, "hostile");
+  CHECK(r.status == 0);
+  CHECK_MESSAGE(r.errors.empty(), r.errors);
+  // The names arrive intact in the picture (the SVG escapes <, >, &, " and -).
+  CHECK(has(r.svg, "\xcf\x83&#45;na\xc3\xafve"));
+  CHECK(has(r.svg, "a&quot;b"));
+  CHECK(has(r.svg, "back\\slash\\"));
+  CHECK(has(r.svg, "&lt;tag&gt;&amp;amp;"));
+  CHECK(has(r.svg, "{x}|y"));
+  CHECK(has(r.svg, "line\\nbreak\\ttab"));  // control characters shown as C escapes
+  CHECK(has(r.svg, "\xef\xbf\xbd bad"));    // malformed UTF-8 becomes U+FFFD
+  CHECK(has(r.svg, "\xf0\x9f\x98\x80"));
+  CHECK(has(r.svg, "]; node [shape=none"));
+  CHECK(has(r.svg, "&amp;#0; &amp;#xD800;"));
+  CHECK(has(r.svg, ">\\N \\G \\E \\L<"));
+  CHECK(has(r.svg, "y &quot;out&quot; \\"));
+  // Tooltips go through a different escaping (a quoted string); they arrive intact too.
+  CHECK(has(r.svg, "xlink:title=\"a&quot;b (input) = 1.5"));
+  CHECK(has(r.svg, "xlink:title=\"\\N \\G \\E \\L (parameter) = &#45;2"));
+  // Graphviz reads the ids back: every node and edge of the graph is in the SVG under its id.
+  for (gf::NodeId id = 0; id < g.size(); ++id)
+    CHECK(has(r.svg, fmt::format("<g id=\"n{}\" class=\"node", id)));
+  for (std::size_t e = 0; e < g.edge_count(); ++e)
+    CHECK(has(r.svg, fmt::format("<g id=\"e{}\" class=\"edge", e)));
+  CHECK(has(r.svg, "class=\"node input highlight\""));
+}
+
+TEST_CASE("dot: groups become nested clusters listing their nodes") {
+  gf::Graph g;
+  const auto x = g.input("x", 0.5);
+  gf::Node h, params_b;
+  {
+    gf::GroupScope layer(g, "L1", "layer");
+    {
+      gf::GroupScope neuron(g, "L1.n1", "neuron");
+      params_b = g.parameter("b", 0.1);
+    }
+    {  // the same neuron recorded again (a module's call): one cluster with both parts
+      gf::GroupScope neuron(g, "L1.n1", "neuron");
+      h = tanh(bias(x * 2.0, params_b)).named("h");
+    }
+  }
+  const auto y = (h * h).named("y");
+  g.backward(y);
+
+  SUBCASE("clusters on") {
+    const std::string dot = gf::to_dot(g);
+    CHECK(count(dot, "subgraph cluster_") == 2);
+    const auto outer = dot.find("subgraph cluster_g0 {");
+    const auto inner = dot.find("subgraph cluster_g1 {");
+    REQUIRE(outer != std::string::npos);
+    REQUIRE(inner != std::string::npos);
+    CHECK(outer < inner);
+    CHECK(has(dot, "class=\"cluster layer\""));
+    CHECK(has(dot, "class=\"cluster neuron\""));
+    CHECK(has(dot, "label=<<B>L1.n1</B>"));
+    // The inner cluster's member list holds the parameter and h, not x or y.
+    const auto members_begin = dot.find('\n', inner) + 1;
+    const std::string members =
+        dot.substr(members_begin, dot.find('\n', members_begin) - members_begin);
+    CHECK(has(members, fmt::format(" {}; ", params_b.id())));
+    CHECK(has(members, fmt::format(" {}; ", h.id())));
+    CHECK_FALSE(has(" " + members, fmt::format(" {}; ", x.id())));
+    CHECK_FALSE(has(" " + members, fmt::format(" {}; ", y.id())));
+    check_dot_accepts(dot, "clusters");
+  }
+  SUBCASE("clusters off") {
+    gf::DotOptions o;
+    o.clusters = false;
+    CHECK_FALSE(has(gf::to_dot(g, o), "subgraph"));
+  }
+  SUBCASE("collapsed: the neuron is one box with the id of its last node") {
+    gf::DotOptions o;
+    o.collapse = {"neuron"};
+    const std::string dot = gf::to_dot(g, o);
+    const std::string box = node_stmt(dot, h);
+    CHECK(has(klass(box), "group neuron"));
+    CHECK(has(box, "shape=box3d"));
+    CHECK(has(box, "5 nodes"));      // b, and 2.0, mul, bias, tanh
+    CHECK_FALSE(has(box, "calls"));  // the first record holds no op: one call
+    CHECK(has(box, num(std::tanh(1.1))));
+    CHECK(count(dot, "[id=\"n") == 3);  // x, the box, y
+    // y = h * h: its two edges to the box are bundled; the box's edge to x is the mul's edge.
+    CHECK(count(dot, fmt::format("{}->{} ", y.id(), h.id())) == 1);
+    CHECK(has(statement(dot, fmt::format("{}->{} ", y.id(), h.id())), "2 edges"));
+    CHECK(count(dot, fmt::format("{}->{} ", h.id(), x.id())) == 1);
+    CHECK(count(dot, "subgraph cluster_") == 1);  // the layer, around the box
+    check_dot_accepts(dot, "collapsed_neuron");
+  }
+}
+
+namespace {
+// A 2-16-16-1 tanh network with a squared loss, every layer and neuron recorded as a group.
+gf::Node mlp(gf::Graph& g) {
+  std::vector<gf::Node> act = {g.input("x1", 0.5), g.input("x2", -1.2)};
+  unsigned state = 7;
+  const auto next = [&state] {
+    state = state * 1103515245u + 12345u;
+    return static_cast<double>((state >> 8) % 2001) / 1000.0 - 1.0;
+  };
+  const int sizes[] = {16, 16, 1};
+  for (int l = 0; l < 3; ++l) {
+    gf::GroupScope layer(g, fmt::format("L{}", l + 1), "layer");
+    std::vector<gf::Node> out;
+    for (int j = 0; j < sizes[l]; ++j) {
+      gf::GroupScope neuron(g, fmt::format("L{}.n{}", l + 1, j + 1), "neuron");
+      std::vector<gf::Node> products;
+      for (const auto& a : act) products.push_back(g.parameter("w", next()) * a);
+      const auto zb = bias(gf::sum(products), g.parameter("b", next()));
+      out.push_back(l == 2 ? identity(zb) : tanh(zb));
+    }
+    act = out;
+  }
+  return pow(act[0] - 1.0, 2).named("loss");
+}
+}  // namespace
+
+TEST_CASE("dot: the size guard keeps a 2-16-16-1 network readable") {
+  gf::Graph g;
+  const auto loss = mlp(g);
+  g.backward(loss);
+  REQUIRE(g.size() > 700);
+
+  SUBCASE("default: neurons drawn as boxes, edge numbers moved to tooltips") {
+    const std::string dot = gf::to_dot(g);
+    const std::size_t drawn = count(dot, "[id=\"n");
+    CHECK(drawn <= gf::DotOptions{}.max_nodes);
+    CHECK(count(dot, "class=\"group neuron") == 33);
+    CHECK(drawn == 2 + 33 + 3);  // inputs, neurons, and the loss's constant, sub and pow
+    CHECK(has(dot, "size guard"));
+    CHECK(has(dot, "edge numbers are in tooltips"));
+    CHECK(count(dot, "subgraph cluster_") == 3);  // the layers, around their neurons
+    check_dot_accepts(dot, "mlp_guarded");
+  }
+  SUBCASE("bundles: a neuron's 16 crossings to one box of the previous layer are one edge") {
+    gf::DotOptions o;
+    o.collapse = {"layer"};
+    const std::string dot = gf::to_dot(g, o);
+    CHECK(count(dot, "[id=\"n") == 2 + 3 + 3);
+    CHECK(has(dot, "256 edges"));  // layer 2 -> layer 1
+    CHECK(has(dot, "class=\"bundle flow\""));
+    check_dot_accepts(dot, "mlp_layers");
+  }
+  SUBCASE("max_nodes = 0 draws every node") {
+    gf::DotOptions o;
+    o.max_nodes = 0;
+    const std::string dot = gf::to_dot(g, o);
+    CHECK(count(dot, "[id=\"n") == g.size());
+    CHECK(count(dot, "[id=\"e") == g.edge_count());
+    CHECK_FALSE(has(dot, "size guard"));
+  }
+}
+
+TEST_CASE("dot: options") {
+  NeuronGraph n(gf::Op::sigmoid, -0.4);
+  n.g.backward(n.y);
+  const double s = 1.0 / (1.0 + std::exp(-0.2));
+  gf::DotOptions o;
+  SUBCASE("rank direction: inputs left or on top (mirrored, edges point to operands)") {
+    CHECK(has(gf::to_dot(n.g, o), "rankdir=RL"));
+    o.rankdir = gf::RankDir::TB;
+    const std::string dot = gf::to_dot(n.g, o);
+    CHECK(has(dot, "rankdir=BT"));
+    CHECK(has(edge_stmt(dot, n.y, 0), "&#8593; "));  // ↑: gradients go up
+  }
+  SUBCASE("significant digits") {
+    o.digits = 2;
+    CHECK(has(node_stmt(gf::to_dot(n.g, o), n.y), ">" + num(s, 2) + "<"));
+    o.digits = 9;
+    CHECK(has(node_stmt(gf::to_dot(n.g, o), n.y), ">" + num(s, 9) + "<"));
+  }
+  SUBCASE("fields") {
+    CHECK(has(node_stmt(gf::to_dot(n.g, o), n.y), "&#963;  sigmoid"));  // σ and the op's name
+    o.show.value = false;
+    o.show.contribution = false;
+    o.show.op = false;
+    const std::string dot = gf::to_dot(n.g, o);
+    CHECK_FALSE(has(node_stmt(dot, n.y), ">value<"));
+    CHECK_FALSE(has(node_stmt(dot, n.y), "&#963;  sigmoid"));
+    CHECK(has(node_stmt(dot, n.y), ">grad (root)<"));
+    CHECK(has(edge_stmt(dot, n.y, 0), kPartial));
+    CHECK_FALSE(has(edge_lines(dot), kBack));
+    o.show.local_derivative = false;
+    o.show.gradient = false;
+    const std::string bare = gf::to_dot(n.g, o);
+    CHECK_FALSE(has(edge_stmt(bare, n.y, 0), "label="));
+    CHECK_FALSE(has(node_stmt(bare, n.y), ">grad"));
+  }
+  SUBCASE("highlight") {
+    o.highlight = {n.w[1].id()};
+    const std::string dot = gf::to_dot(n.g, o);
+    CHECK(has(klass(node_stmt(dot, n.w[1])), "highlight"));
+    CHECK(count(dot, "highlight\"") == 1);
+  }
+  SUBCASE("no legend, a title") {
+    o.legend = false;
+    o.title = "my title";
+    const std::string dot = gf::to_dot(n.g, o);
+    CHECK(has(dot, "<B>my title</B>"));
+    CHECK_FALSE(has(dot, "local derivative exactly 0"));
+    check_dot_accepts(dot, "options_no_legend");
+  }
+}
+
+TEST_CASE("dot: files and rendering") {
+  NeuronGraph n(gf::Op::relu, -0.4);
+  n.g.backward(n.y);
+  const fs::path dir = scratch_dir();
+  const std::string dot_path = (dir / "render.dot").string();
+  gf::write_dot_file(dot_path, n.g);
+  CHECK(read(dot_path) == gf::to_dot(n.g));
+
+  REQUIRE(gf::dot_available());
+  const std::string svg = (dir / "render.svg").string(), png = (dir / "render.png").string();
+  fs::remove(svg);
+  fs::remove(png);
+  CHECK(gf::render(dot_path, svg));
+  CHECK(has(read(svg), "<svg"));
+  CHECK(gf::render(dot_path, png));
+  CHECK(read(png).rfind("\x89PNG", 0) == 0);
+
+  CHECK_THROWS_AS(gf::render(dot_path, (dir / "render.gif").string()), gf::UsageError);
+  const std::string broken = (dir / "broken.dot").string();
+  {
+    std::ofstream f(broken);
+    f << "digraph { a -> ; }\n";
+  }
+  try {
+    gf::render(broken, (dir / "broken.svg").string());
+    FAIL("render of a broken DOT file should throw");
+  } catch (const gf::Error& e) {
+    CHECK(has(e.what(), "syntax error"));  // dot's own message
+  }
+  CHECK_THROWS_AS(gf::write_dot_file((dir / "no/such/dir/x.dot").string(), n.g), gf::Error);
+}
