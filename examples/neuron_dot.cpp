@@ -33,16 +33,14 @@ gf::Node activate(std::string_view f, gf::Node z) {
   return gf::identity(z);
 }
 
-// The neuron from primitive nodes: three mul, one sum, a bias, an activation. The inputs stand
-// outside the neuron's group; its weights and bias belong to it.
+// The neuron from primitive nodes: three mul, one sum, a bias, an activation. (The neuron is
+// the whole graph, so it records no group: a cluster around everything would only add a frame.)
 gf::Node neuron(gf::Graph& g, std::string_view f, double b) {
-  std::array<gf::Node, 3> x;
-  for (std::size_t i = 0; i < 3; ++i) x[i] = g.input(fmt::format("x{}", i + 1), kInputs[i]);
-  gf::GroupScope scope(g, "neuron", "neuron");
   std::array<gf::Node, 3> products;
   for (std::size_t i = 0; i < 3; ++i) {
+    const auto x = g.input(fmt::format("x{}", i + 1), kInputs[i]);
     const auto w = g.parameter(fmt::format("w{}", i + 1), kWeights[i]);
-    products[i] = (w * x[i]).named(fmt::format("w{0}*x{0}", i + 1));
+    products[i] = (w * x).named(fmt::format("w{0}*x{0}", i + 1));
   }
   const auto z = gf::sum(products).named("z");
   const auto zb = gf::bias(z, g.parameter("b", b)).named("z+b");
@@ -139,12 +137,20 @@ int run(const std::filesystem::path& dir) {
     out.write("neuron_forward", g, options);
   }
 
-  gf::Graph net;
-  const auto loss = mlp(net, {2, 16, 16, 1});
-  net.backward(loss);
-  gf::DotOptions options;
-  options.title = fmt::format("MLP 2-16-16-1, tanh, loss (y - 1)\u00b2: {} nodes", net.size());
-  out.write("mlp_2_16_16_1", net, options);
+  {  // a small network drawn node by node, its layers and neurons as clusters
+    gf::Graph net;
+    net.backward(mlp(net, {2, 2, 1}));
+    gf::DotOptions options;
+    options.title = "MLP 2-2-1, tanh, loss (y - 1)\u00b2: layers and neurons as clusters";
+    out.write("mlp_2_2_1", net, options);
+  }
+  {  // 745 nodes: the size guard draws each neuron as one box
+    gf::Graph net;
+    net.backward(mlp(net, {2, 16, 16, 1}));
+    gf::DotOptions options;
+    options.title = fmt::format("MLP 2-16-16-1, tanh, loss (y - 1)\u00b2: {} nodes", net.size());
+    out.write("mlp_2_16_16_1", net, options);
+  }
   return 0;
 }
 
