@@ -441,6 +441,26 @@ std::string Drawing::op_text(NodeId id) const {
   }
 }
 
+// A node kind's SVG class and fill colour.
+struct KindLook {
+  const char* klass;
+  const char* fill;
+};
+KindLook kind_look(NodeKind kind, Op op) {
+  switch (kind) {
+    case NodeKind::input:
+      return {"input", look::input_fill};
+    case NodeKind::parameter:
+      return {"parameter", look::parameter_fill};
+    case NodeKind::constant:
+      return {"constant", look::constant_fill};
+    case NodeKind::op:
+      break;
+  }
+  return is_activation(op) ? KindLook{"op activation", look::activation_fill}
+                           : KindLook{"op", look::op_fill};
+}
+
 // Rows of a node's table: a left cell (grey caption) and a right cell (the number).
 std::string row(std::string_view caption, std::string_view cell) {
   return fmt::format(
@@ -475,21 +495,8 @@ std::string Drawing::node_attributes(NodeId id) const {
   if (opt.show.op) label += wide_row(small(html(op_text(id))));
   if (opt.show.value) label += row("value", num(value));
 
-  std::string klass;
-  switch (kind) {
-    case NodeKind::input:
-      klass = "input";
-      break;
-    case NodeKind::parameter:
-      klass = "parameter";
-      break;
-    case NodeKind::constant:
-      klass = "constant";
-      break;
-    case NodeKind::op:
-      klass = is_activation(op) ? "op activation" : "op";
-      break;
-  }
+  const KindLook kl = kind_look(kind, op);
+  std::string klass = kl.klass;
   const bool root = grads && g.gradient_root() == id;
   std::string color = look::neutral;
   double width = 1.2;
@@ -531,28 +538,15 @@ std::string Drawing::node_attributes(NodeId id) const {
     klass += " highlight";
   }
 
-  const char* fill = look::op_fill;
-  switch (kind) {
-    case NodeKind::input:
-      fill = look::input_fill;
-      break;
-    case NodeKind::parameter:
-      fill = look::parameter_fill;
-      break;
-    case NodeKind::constant:
-      fill = look::constant_fill;
-      break;
-    case NodeKind::op:
-      fill = is_activation(op) ? look::activation_fill : look::op_fill;
-      break;
-  }
-
   // tooltip: "y = sigmoid(z+b) = 0.5498; grad 1"
   std::string tip = name;
   if (kind == NodeKind::op) {
     tip += fmt::format(" = {}(", info(op).name);
     const auto ops = g.operands(id);
-    for (std::size_t k = 0; k < ops.size(); ++k) tip += (k ? ", " : "") + g.label(ops[k]);
+    constexpr std::size_t shown = 8;  // a sum over a thousand terms needs no thousand names
+    for (std::size_t k = 0; k < std::min(ops.size(), shown); ++k)
+      tip += (k ? ", " : "") + g.label(ops[k]);
+    if (ops.size() > shown) tip += fmt::format(", ... {} operands", ops.size());
     tip += ")";
   } else {
     tip += fmt::format(" ({})", info(op).name);
@@ -563,7 +557,7 @@ std::string Drawing::node_attributes(NodeId id) const {
   return fmt::format(
       "[id=\"n{}\", class={}, label=<{}>, tooltip={}, style=\"{}\", fillcolor=\"{}\", "
       "color=\"{}\", penwidth={}]",
-      id, dot_string(klass), label, dot_string(tip), style, fill, color, width);
+      id, dot_string(klass), label, dot_string(tip), style, kl.fill, color, width);
 }
 
 std::string Drawing::box_attributes(int unit) const {

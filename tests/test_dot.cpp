@@ -592,3 +592,48 @@ TEST_CASE("dot: files and rendering") {
   }
   CHECK_THROWS_AS(gf::write_dot_file((dir / "no/such/dir/x.dot").string(), n.g), gf::Error);
 }
+
+TEST_CASE("dot: edge cases: empty graph, lone leaf, open group, nodes recorded after backward") {
+  SUBCASE("empty graph") {
+    gf::Graph g;
+    const std::string dot = gf::to_dot(g);
+    CHECK(count(dot, "[id=\"") == 0);
+    check_dot_accepts(dot, "empty");
+  }
+  SUBCASE("a lone constant, top to bottom, no legend") {
+    gf::Graph g;
+    g.constant(2.5);
+    gf::DotOptions o;
+    o.rankdir = gf::RankDir::TB;
+    o.legend = false;
+    const std::string dot = gf::to_dot(g, o);
+    CHECK(has(node_stmt(dot, 0), "<B>#0</B>"));
+    CHECK(has(node_stmt(dot, 0), ">2.5<"));
+    check_dot_accepts(dot, "lone_constant");
+  }
+  SUBCASE("a group still open, and an unnamed one") {
+    gf::Graph g;
+    {
+      gf::GroupScope unnamed(g, "", "");
+      g.input("a", 1.0);
+    }
+    g.begin_group("open", "layer");
+    const auto b = g.input("b", 2.0) * 3.0;
+    const std::string dot = gf::to_dot(g);
+    CHECK(has(dot, "<B>(unnamed)</B>"));
+    CHECK(has(node_stmt(dot, b), ">6<"));
+    check_dot_accepts(dot, "open_group");
+    g.end_group();
+  }
+  SUBCASE("nodes recorded after backward are not reached") {
+    gf::Graph g;
+    const auto x = g.input("x", 2.0);
+    const auto y = (x * x).named("y");
+    g.backward(y);
+    const auto later = (y + 1.0).named("later");
+    const std::string dot = gf::to_dot(g);
+    CHECK(has(node_stmt(dot, later), "not reached"));
+    CHECK(has(node_stmt(dot, x), "<B>4</B>"));  // d(x^2)/dx = 2x
+    check_dot_accepts(dot, "after_backward_growth");
+  }
+}
