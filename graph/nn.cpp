@@ -58,7 +58,9 @@ Node softplus(Node x) { return x.graph().apply(Op::softplus, {x}); }
 // ---- Rng ----------------------------------------------------------------------------------------
 
 double Rng::uniform() {
-  const std::uint32_t a = engine_() >> 5, b = engine_() >> 6;
+  // mt19937 yields 32-bit values in a possibly wider result_type.
+  const auto a = static_cast<std::uint32_t>(engine_()) >> 5;
+  const auto b = static_cast<std::uint32_t>(engine_()) >> 6;
   return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);  // (a 2^26 + b) / 2^53
 }
 

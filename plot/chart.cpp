@@ -323,7 +323,7 @@ std::string scatter_chart(const std::vector<Series>& series, const ChartOptions&
     const std::string neg = pale(colour(0)),
                       pos = pale(colour(series.empty() ? 1 : series.size() - 1));
     // Shading: each sample owns the cell around it; runs of equal sign in a row are one rect.
-    svg += "<g class=\"field\" stroke=\"none\">\n";
+    svg += "<g class=\"field\" stroke=\"none\" shape-rendering=\"crispEdges\">\n";
     for (int j = 0; j < fd.ny; ++j) {
       const double y0 = y(fd.y_min + (j - 0.5) * dy), y1 = y(fd.y_min + (j + 0.5) * dy);
       int start = 0;
