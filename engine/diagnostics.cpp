@@ -377,7 +377,10 @@ std::string flow_table(const DiagnosticReport& r) {
     return out;
   };
   std::string out = table("depth", r.by_depth);
-  if (!r.by_group.empty()) out += "\n" + table("group", r.by_group);
+  if (!r.by_group.empty()) {
+    out += '\n';  // not "\n" + table(...): GCC 12 warns falsely (-Wrestrict) on that
+    out += table("group", r.by_group);
+  }
   return out;
 }
 

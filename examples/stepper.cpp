@@ -85,7 +85,9 @@ gf::Node neuron(gf::Graph& g, std::string_view f) {
     const auto w = g.parameter(fmt::format("w{}", i + 1), kWeights[i]);
     products[i] = (w * x).named(fmt::format("w{0}*x{0}", i + 1));
   }
-  const auto zb = gf::bias(gf::sum(products).named("z"), g.parameter("b", kBias)).named("z+b");
+  const auto z = gf::sum(products).named("z");
+  const auto b = g.parameter("b", kBias);  // after z, whatever the compiler's argument order
+  const auto zb = gf::bias(z, b).named("z+b");
   const gf::Node y = f == "step"      ? gf::step(zb)
                      : f == "sigmoid" ? gf::sigmoid(zb)
                      : f == "tanh"    ? gf::tanh(zb)

@@ -29,7 +29,9 @@ gf::Node neuron(gf::Graph& g, gf::Op activation, double b = -0.4) {
     const auto w = g.parameter(fmt::format("w{}", i + 1), ws[i]);
     products.push_back((w * x).named(fmt::format("w{0}*x{0}", i + 1)));
   }
-  const auto zb = gf::bias(gf::sum(products).named("z"), g.parameter("b", b)).named("z+b");
+  const auto z = gf::sum(products).named("z");
+  const auto bias_node = g.parameter("b", b);  // after z: argument order is unspecified
+  const auto zb = gf::bias(z, bias_node).named("z+b");
   return g.apply(activation, {zb}).named("y");
 }
 

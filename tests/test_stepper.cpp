@@ -29,7 +29,9 @@ gf::Node neuron(gf::Graph& g, gf::Op activation) {
     const auto w = g.parameter(fmt::format("w{}", i + 1), ws[i]);
     products.push_back((w * x).named(fmt::format("w{0}*x{0}", i + 1)));
   }
-  const auto zb = gf::bias(gf::sum(products).named("z"), g.parameter("b", -0.4)).named("z+b");
+  const auto z = gf::sum(products).named("z");
+  const auto b = g.parameter("b", -0.4);  // after z: argument order is unspecified
+  const auto zb = gf::bias(z, b).named("z+b");
   return g.apply(activation, {zb}).named("y");
 }
 
