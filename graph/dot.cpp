@@ -799,7 +799,7 @@ void Drawing::preamble(std::ostream& out, const std::vector<std::pair<NodeId, in
          "// dir=back draws arrows the way values flow, and the rank direction is mirrored.\n";
   out << fmt::format(
       "graph [rankdir={}, fontname=\"{}\", fontsize=11, nodesep=0.25, ranksep=0.45, "
-      "newrank=true, bgcolor=\"white\", labelloc=b, labeljust=l, label=<{}>];\n",
+      "newrank=true, remincross=false, bgcolor=\"white\", labelloc=b, labeljust=l, label=<{}>];\n",
       opt.rankdir == RankDir::LR ? "RL" : "BT", look::font, legend());
   out << fmt::format(
       "node [shape=box, style=\"rounded,filled\", fontname=\"{}\", fontsize=11, "
