@@ -43,7 +43,7 @@ std::vector<std::string> labels(const gf::Graph& g, const std::vector<gf::NodeId
 
 }  // namespace
 
-TEST_CASE("diagnostics: a step neuron is blocked, and the words say which parameters starve") {
+TEST_CASE("diagnostics: a step neuron is blocked and the words name the starved parameters") {
   gf::Graph g;
   const auto y = neuron(g, gf::Op::step);
   const auto r = gf::diagnose(g, y);
@@ -71,7 +71,7 @@ TEST_CASE("diagnostics: a step neuron is blocked, and the words say which parame
   }
 }
 
-TEST_CASE("diagnostics: only the first blocker is reported; a zero input blocks its weight") {
+TEST_CASE("diagnostics: only the first blocker is reported and a zero input blocks its weight") {
   // Two hidden step units feed an output step unit: the output blocks everything, and the hidden
   // units, which receive 0, are not reported again.
   gf::Graph g;
@@ -150,7 +150,7 @@ TEST_CASE("diagnostics: a deep sigmoid chain is reported as vanishing") {
   }
 }
 
-TEST_CASE("diagnostics: the sigmoid neuron is not saturated, but its gradient shrinks 4x") {
+TEST_CASE("diagnostics: the sigmoid neuron is not saturated but its gradient shrinks 4x") {
   gf::Graph g;
   const auto r = gf::diagnose(g, neuron(g, gf::Op::sigmoid));
   CHECK(r.blocked.empty());
@@ -164,7 +164,7 @@ TEST_CASE("diagnostics: the sigmoid neuron is not saturated, but its gradient sh
         std::string::npos);
 }
 
-TEST_CASE("diagnostics: dead ReLUs over a set of inputs; the inputs are restored") {
+TEST_CASE("diagnostics: dead ReLUs over a set of inputs with the inputs restored") {
   gf::Graph g;
   const auto x = g.input("x", 0.5);
   const auto w1 = g.parameter("w1", 1.0), b1 = g.parameter("b1", -10.0);
@@ -258,7 +258,7 @@ TEST_CASE("diagnostics: exploding gradients through a chain of x3 multiplication
                             "'w20' (1.162e+09), largest 'x' (3.487e+09)") != std::string::npos);
 }
 
-TEST_CASE("diagnostics: gradient flow per depth and per group, as a table and an SVG chart") {
+TEST_CASE("diagnostics: gradient flow per depth and per group as a table and an SVG chart") {
   gf::Graph g;
   const auto x = g.input("x", 1.0);
   gf::Node h1, y;

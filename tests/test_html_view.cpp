@@ -152,7 +152,7 @@ TEST_CASE("html: the page is self-contained and carries every step's record") {
   CHECK(page.find("13 steps") != std::string::npos);
 }
 
-TEST_CASE("html: in headless Chromium the page loads cleanly, opens at #step=N and steps") {
+TEST_CASE("html: in headless Chromium the page loads cleanly and opens at #step=N and steps") {
   Chromium chrome;
   TempDir dir;
   gf::Graph g;
@@ -196,7 +196,7 @@ TEST_CASE("html: in headless Chromium the page loads cleanly, opens at #step=N a
   }
 }
 
-TEST_CASE("html: a hostile node name cannot break the page; a screenshot is taken") {
+TEST_CASE("html: a hostile node name cannot break the page and a screenshot is taken") {
   Chromium chrome;
   TempDir dir;
   gf::Graph g;

@@ -87,7 +87,7 @@ TEST_CASE("stepper: replaying every step gives exactly Graph::backward's gradien
   }
 }
 
-TEST_CASE("stepper: the sigmoid neuron's records, worked out by hand") {
+TEST_CASE("stepper: the sigmoid neuron's records worked out by hand") {
   gf::Graph g;
   const auto y = neuron(g, gf::Op::sigmoid);
   gf::Stepper s(g, y);
@@ -184,7 +184,7 @@ TEST_CASE("stepper: stepping back restores every earlier state exactly") {
   }
 }
 
-TEST_CASE("stepper: jump equals stepping; out of range is an error that names the range") {
+TEST_CASE("stepper: jump equals stepping and an out-of-range jump names the range") {
   gf::Graph g;
   const auto y = neuron(g, gf::Op::tanh);
   gf::Stepper walked(g, y), jumped(g, y);
@@ -294,7 +294,7 @@ TEST_CASE("stepper: hooks rewrite the gradient passed on") {
   }
 }
 
-TEST_CASE("stepper: step cannot learn, its straight-through and sigmoid surrogates can") {
+TEST_CASE("stepper: step cannot learn but its straight-through and sigmoid surrogates can") {
   const auto param_grads = [](gf::StepGradient mode) {
     gf::Graph g;
     g.conventions().step_gradient = mode;

@@ -47,7 +47,7 @@ bool has(const std::string& text, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("stepper: terminal, interactive: next, Enter, back, jump, a wrong number, quit") {
+TEST_CASE("stepper: terminal session with next Enter back jump and quit") {
   const Run r = run_stepper("", "n\\n\\np\\n5\\n99\\nx\\nq\\n");
   INFO(r.out);
   CHECK(r.status == 0);
@@ -62,7 +62,7 @@ TEST_CASE("stepper: terminal, interactive: next, Enter, back, jump, a wrong numb
   CHECK(has(r.out, "Diagnostics:\n- the sigmoid node 'y' multiplies the gradient by 0.2475"));
 }
 
-TEST_CASE("stepper: terminal, back at the start and past the end; end of input quits") {
+TEST_CASE("stepper: terminal at the first and the last step and at the end of input") {
   const Run r = run_stepper("--activation relu", "p\\n13\\nn\\n");
   INFO(r.out);
   CHECK(r.status == 0);
@@ -74,7 +74,7 @@ TEST_CASE("stepper: terminal, back at the start and past the end; end of input q
   CHECK(has(r.out, "Diagnostics:\n- No problem found"));
 }
 
-TEST_CASE("stepper: terminal --all prints every step; step blocks, its surrogate learns") {
+TEST_CASE("stepper: terminal --all for sigmoid and step and step's surrogates") {
   SUBCASE("sigmoid") {
     const Run r = run_stepper("--all", "");
     CHECK(r.status == 0);
@@ -108,7 +108,7 @@ TEST_CASE("stepper: terminal --all prints every step; step blocks, its surrogate
   }
 }
 
-TEST_CASE("stepper: terminal --html writes the browser view; bad arguments say why") {
+TEST_CASE("stepper: terminal --html writes the browser view and bad arguments say why") {
   const auto path = std::filesystem::temp_directory_path() / "gradflow_test_stepper_view.html";
   std::filesystem::remove(path);
   const Run r = run_stepper("--all --activation tanh --html '" + path.string() + "'", "");
