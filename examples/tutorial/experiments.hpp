@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -545,6 +546,8 @@ struct MoonsOptions {
   int steps = 100;
   bool print_progress = false;
   int field_resolution = 0;  ///< > 0: sample the trained score on a grid this many points wide
+  /// Called once the data and initial parameters are checked, before the first step.
+  std::function<void(const train::Dataset&)> before_training;
 };
 
 struct MoonsResult {
@@ -565,10 +568,16 @@ inline MoonsResult moons(const MoonsOptions& mo = {}) {
     throw UsageError(fmt::format(
         "gradflow: the moons network takes 2 features (x1,x2,label rows), the data has {}",
         r.data.features));
+  for (std::size_t i = 0; i < r.data.size(); ++i)
+    if (r.data.y[i] != -1.0 && r.data.y[i] != 1.0)
+      throw UsageError(
+          fmt::format("gradflow: the max-margin loss needs labels -1 or +1; sample {} has label {}",
+                      i + 1, r.data.y[i]));
   Graph g;
   const nn::MLP net(g, {2, 16, 16, 1}, {});
   if (mo.init) net.set_parameters(*mo.init);
   r.init = net.parameter_values();
+  if (mo.before_training) mo.before_training(r.data);
   train::TrainOptions o;
   o.loss = train::Loss::hinge;
   o.l2 = 1e-4;
