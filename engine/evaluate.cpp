@@ -12,14 +12,25 @@
 namespace gradflow {
 namespace {
 
-// Raw views of the arrays the sweeps touch, read once per sweep.
+// Raw views of the arrays the sweeps touch, read once per sweep into locals (stores through
+// the byte array `reached` may alias anything, so nothing is re-read from the graph per node).
 struct Arrays {
   explicit Arrays(const Graph& g)
-      : conv(g.conventions()), n(static_cast<NodeId>(g.size())), graph(g) {}
+      : conv(g.conventions()),
+        n(static_cast<NodeId>(g.size())),
+        graph(g),
+        op(detail::Access::ops(g)),
+        first(detail::Access::first(g)),
+        arg(detail::Access::args(g)),
+        attr(detail::Access::attrs(g)) {}
   const Conventions& conv;
   NodeId n;
   const Graph& graph;
-  const NodeId* args(NodeId i) const { return graph.operands(i).data(); }
+  const Op* op;
+  const std::uint32_t* first;
+  const NodeId* arg;
+  const double* attr;
+  const NodeId* args(NodeId i) const { return arg + first[i]; }
 };
 
 std::string operand_text(const Graph& g, NodeId id, double v) {
@@ -50,57 +61,54 @@ std::string operand_text(const Graph& g, NodeId id, double v) {
       i, in_gradient, v);
 }
 
-// Computes value[i] from its operands' values.
-inline void forward_node(const Arrays& a, Workspace& ws, NodeId i, bool recording) {
-  double* v = ws.value.data();
-  const Graph& g = a.graph;
-  with_rule(g.op(i), [&](auto rule) {
+// Computes v[i] from its operands' values.
+inline void forward_node(const Arrays& a, Workspace& ws, double* v, NodeId i, bool recording) {
+  with_rule(a.op[i], [&](auto rule) {
     using R = decltype(rule);
     if constexpr (R::info.arity == 1) {
       const double x = v[a.args(i)[0]];
-      if constexpr (requires { R::domain(x, x); }) {
-        if (const char* why = R::domain(x, g.attr(i))) throw_domain(g, ws, i, 0, why, recording);
+      if constexpr (UnaryDomain<R>) {
+        if (const char* why = R::domain(x, a.attr[i]))
+          throw_domain(a.graph, ws, i, 0, why, recording);
       }
-      v[i] = R::forward(x, g.attr(i), a.conv);
+      v[i] = R::forward(x, a.attr[i], a.conv);
     } else if constexpr (R::info.arity == 2) {
       const NodeId* p = a.args(i);
       const double x = v[p[0]], y = v[p[1]];
       if constexpr (requires { R::domain(x, y); }) {
-        if (const char* why = R::domain(x, y)) throw_domain(g, ws, i, 1, why, recording);
+        if (const char* why = R::domain(x, y)) throw_domain(a.graph, ws, i, 1, why, recording);
       }
       v[i] = R::forward(x, y);
     } else if constexpr (R::info.arity == variadic) {
       double s = 0.0;
-      for (NodeId k : g.operands(i)) s += v[k];
+      for (const NodeId *p = a.args(i), *e = a.args(i + 1); p != e; ++p) s += v[*p];
       v[i] = s;
     }
   });
 }
 
 // Pushes grad[i] to the operands of i, each times its local derivative.
-inline void backward_node(const Arrays& a, Workspace& ws, NodeId i) {
-  const double* v = ws.value.data();
-  double* grad = ws.grad.data();
-  std::uint8_t* reached = ws.reached.data();
+inline void backward_node(const Arrays& a, const double* v, double* grad, std::uint8_t* reached,
+                          NodeId i) {
   const double gi = grad[i];
-  const Graph& g = a.graph;
-  with_rule(g.op(i), [&](auto rule) {
+  with_rule(a.op[i], [&](auto rule) {
     using R = decltype(rule);
     if constexpr (R::info.arity == 1) {
       const NodeId x = a.args(i)[0];
-      grad[x] += gi * R::derivative(v[x], v[i], g.attr(i), a.conv);
+      grad[x] += gi * R::derivative(v[x], v[i], a.attr[i], a.conv);
       reached[x] = 1;
     } else if constexpr (R::info.arity == 2) {
       const NodeId* p = a.args(i);
-      const Partials2 d = R::derivative(v[p[0]], v[p[1]], v[i]);
-      grad[p[0]] += gi * d.da;
-      grad[p[1]] += gi * d.db;
-      reached[p[0]] = 1;
-      reached[p[1]] = 1;
+      const NodeId x = p[0], y = p[1];
+      const Partials2 d = R::derivative(v[x], v[y], v[i]);
+      grad[x] += gi * d.da;
+      grad[y] += gi * d.db;
+      reached[x] = 1;
+      reached[y] = 1;
     } else if constexpr (R::info.arity == variadic) {
-      for (NodeId k : g.operands(i)) {
-        grad[k] += gi;
-        reached[k] = 1;
+      for (const NodeId *p = a.args(i), *e = a.args(i + 1); p != e; ++p) {
+        grad[*p] += gi;
+        reached[*p] = 1;
       }
     }
   });
@@ -114,6 +122,7 @@ void check_root(const Graph& g, NodeId root) {
 
 // Clears gradients before a pass; in accumulate mode keeps the leaves' old ones aside.
 void start_pass(const Graph& g, Workspace& ws, GradMode mode) {
+  const bool fresh = ws.grad.size() != g.size();  // prepare() then sizes them, zero-filled
   prepare(g, ws);
   if (mode == GradMode::accumulate && ws.root != no_node) {
     ws.scratch.swap(ws.grad);
@@ -121,8 +130,10 @@ void start_pass(const Graph& g, Workspace& ws, GradMode mode) {
     ws.grad.assign(g.size(), 0.0);
     ws.reached.assign(g.size(), 0);
   } else {
-    std::fill(ws.grad.begin(), ws.grad.end(), 0.0);
-    std::fill(ws.reached.begin(), ws.reached.end(), 0);
+    if (!fresh) {
+      std::fill(ws.grad.begin(), ws.grad.end(), 0.0);
+      std::fill(ws.reached.begin(), ws.reached.end(), 0);
+    }
     ws.scratch8.clear();
   }
 }
@@ -155,8 +166,8 @@ void prepare(const Graph& g, Workspace& ws) {
                 ws.value.begin() + static_cast<std::ptrdiff_t>(old));
   }
   if (ws.grad.size() != n) {
-    ws.grad.resize(n, 0.0);
-    ws.reached.resize(n, 0);
+    ws.grad.assign(n, 0.0);
+    ws.reached.assign(n, 0);
   }
 }
 
@@ -164,9 +175,14 @@ void forward(const Graph& g, Workspace& ws) {
   prepare(g, ws);
   const Arrays a(g);
   const bool check = g.check_finite();
+  double* v = ws.value.data();
+  if (!check) {
+    for (NodeId i = 0; i < a.n; ++i) forward_node(a, ws, v, i, false);
+    return;
+  }
   for (NodeId i = 0; i < a.n; ++i) {
-    forward_node(a, ws, i, false);
-    if (check && !std::isfinite(ws.value[i])) throw_non_finite(g, i, ws.value[i], false);
+    forward_node(a, ws, v, i, false);
+    if (!std::isfinite(v[i])) throw_non_finite(g, i, v[i], false);
   }
 }
 
@@ -174,9 +190,10 @@ void forward(const Graph& g, Workspace& ws, const Plan& plan) {
   prepare(g, ws);
   const Arrays a(g);
   const bool check = g.check_finite();
-  for (NodeId i : plan.order) {
-    forward_node(a, ws, i, false);
-    if (check && !std::isfinite(ws.value[i])) throw_non_finite(g, i, ws.value[i], false);
+  double* v = ws.value.data();
+  for (const NodeId i : plan.order) {
+    forward_node(a, ws, v, i, false);
+    if (check && !std::isfinite(v[i])) throw_non_finite(g, i, v[i], false);
   }
 }
 
@@ -185,13 +202,16 @@ void backward(const Graph& g, Workspace& ws, NodeId root, GradMode mode) {
   start_pass(g, ws, mode);
   const Arrays a(g);
   const bool check = g.check_finite();
-  ws.grad[root] = 1.0;
-  ws.reached[root] = 1;
+  const double* v = ws.value.data();
+  double* grad = ws.grad.data();
+  std::uint8_t* reached = ws.reached.data();
+  grad[root] = 1.0;
+  reached[root] = 1;
   // Every consumer has a larger id than its operands, so grad[i] is complete when i is reached.
   for (NodeId i = root + 1; i-- > 0;) {
-    if (!ws.reached[i]) continue;
-    if (check && !std::isfinite(ws.grad[i])) throw_non_finite(g, i, ws.grad[i], true);
-    backward_node(a, ws, i);
+    if (!reached[i]) continue;
+    if (check && !std::isfinite(grad[i])) throw_non_finite(g, i, grad[i], true);
+    backward_node(a, v, grad, reached, i);
   }
   finish_pass(g, ws, root);
 }
@@ -201,12 +221,15 @@ void backward(const Graph& g, Workspace& ws, const Plan& plan, GradMode mode) {
   start_pass(g, ws, mode);
   const Arrays a(g);
   const bool check = g.check_finite();
-  ws.grad[plan.root] = 1.0;
+  const double* v = ws.value.data();
+  double* grad = ws.grad.data();
+  std::uint8_t* reached = ws.reached.data();
+  grad[plan.root] = 1.0;
   for (auto it = plan.order.rbegin(); it != plan.order.rend(); ++it) {
     const NodeId i = *it;
-    ws.reached[i] = 1;
-    if (check && !std::isfinite(ws.grad[i])) throw_non_finite(g, i, ws.grad[i], true);
-    backward_node(a, ws, i);
+    reached[i] = 1;
+    if (check && !std::isfinite(grad[i])) throw_non_finite(g, i, grad[i], true);
+    backward_node(a, v, grad, reached, i);
   }
   finish_pass(g, ws, plan.root);
 }
@@ -234,7 +257,7 @@ double local_derivative(const Graph& g, const Workspace& ws, NodeId i, std::size
 
 namespace detail {
 void evaluate_appended(const Graph& g, Workspace& ws, NodeId id) {
-  forward_node(Arrays(g), ws, id, true);
+  forward_node(Arrays(g), ws, ws.value.data(), id, true);
   if (g.check_finite() && !std::isfinite(ws.value[id]))
     throw_non_finite(g, id, ws.value[id], false);
 }

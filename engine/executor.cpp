@@ -20,6 +20,7 @@ constexpr std::size_t npos = static_cast<std::size_t>(-1);
 // Σ_s f(s) over s in [0, n), as four interleaved partial sums added pairwise at the end.
 template <class F>
 inline double reduce(std::size_t n, F&& f) {
+  if (n == 1) return f(0);
   double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
   std::size_t s = 0;
   for (; s + 4 <= n; s += 4) {
@@ -184,16 +185,18 @@ namespace {
 }
 }  // namespace
 
-void Executor::forward_step(const Step& st, const Conventions& conv) {
-  const std::size_t nb = batch_;
+template <bool kOne>
+[[gnu::always_inline]] inline void Executor::forward_step(const Bufs& m, const Step& st,
+                                                          const Conventions& conv) const {
+  const std::size_t nb = kOne ? 1 : m.nb;
   const Graph& g = *g_;
   const double attr = st.attr;
   switch (st.kind) {
     case Kind::leaf_uniform:
-      uval_[st.out] = g.value(st.node);
+      m.uv[st.out] = g.value(st.node);
       return;
     case Kind::scalar: {
-      double* u = uval_.data();
+      double* u = m.uv;
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 1) {
@@ -210,15 +213,15 @@ void Executor::forward_step(const Step& st, const Conventions& conv) {
           u[st.out] = R::forward(x, y);
         } else if constexpr (R::info.arity == variadic) {
           double s = 0.0;
-          for (std::uint32_t t = st.a; t < st.a + st.b; ++t) s += u[terms_[t] >> 1];
+          for (std::uint32_t t = st.a; t < st.a + st.b; ++t) s += u[m.terms[t] >> 1];
           u[st.out] = s;
         }
       });
       return;
     }
     case Kind::unary: {
-      const double* x = row(st.a);
-      double* y = row(st.out);
+      const double* x = m.row(st.a);
+      double* y = m.row(st.out);
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 1) {
@@ -234,7 +237,7 @@ void Executor::forward_step(const Step& st, const Conventions& conv) {
     case Kind::binary_vv:
     case Kind::binary_vu:
     case Kind::binary_uv: {
-      double* y = row(st.out);
+      double* y = m.row(st.out);
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 2) {
@@ -246,15 +249,15 @@ void Executor::forward_step(const Step& st, const Conventions& conv) {
             for (std::size_t s = 0; s < nb; ++s) y[s] = R::forward(a(s), b(s));
           };
           if (st.kind == Kind::binary_vv) {
-            const double *a = row(st.a), *b = row(st.b);
+            const double *a = m.row(st.a), *b = m.row(st.b);
             run([a](std::size_t s) { return a[s]; }, [b](std::size_t s) { return b[s]; });
           } else if (st.kind == Kind::binary_vu) {
-            const double* a = row(st.a);
-            const double b = uval_[st.b];
+            const double* a = m.row(st.a);
+            const double b = m.uv[st.b];
             run([a](std::size_t s) { return a[s]; }, [b](std::size_t) { return b; });
           } else {
-            const double a = uval_[st.a];
-            const double* b = row(st.b);
+            const double a = m.uv[st.a];
+            const double* b = m.row(st.b);
             run([a](std::size_t) { return a; }, [b](std::size_t s) { return b[s]; });
           }
         }
@@ -262,15 +265,15 @@ void Executor::forward_step(const Step& st, const Conventions& conv) {
       return;
     }
     case Kind::sum: {
-      double* y = row(st.out);
+      double* y = m.row(st.out);
       std::fill_n(y, nb, 0.0);
       for (std::uint32_t t = st.a; t < st.a + st.b; ++t) {
-        const std::uint32_t e = terms_[t];
+        const std::uint32_t e = m.terms[t];
         if (e & 1u) {
-          const double c = uval_[e >> 1];
+          const double c = m.uv[e >> 1];
           for (std::size_t s = 0; s < nb; ++s) y[s] += c;
         } else {
-          const double* x = row(e >> 1);
+          const double* x = m.row(e >> 1);
           for (std::size_t s = 0; s < nb; ++s) y[s] += x[s];
         }
       }
@@ -279,23 +282,23 @@ void Executor::forward_step(const Step& st, const Conventions& conv) {
     case Kind::dot: {
       // Register-blocked over samples: eight running sums, each term read once per block. Each
       // sample adds w_k x_k in term order, as the unfused sum node does, so the bits agree.
-      double* y = row(st.out);
-      const std::uint32_t* p = terms_.data() + st.a;
+      double* y = m.row(st.out);
+      const std::uint32_t* p = m.terms + st.a;
       const std::uint32_t count = st.b;
       constexpr std::size_t block = 8;
       std::size_t s0 = 0;
       for (; s0 + block <= nb; s0 += block) {
         double acc[block] = {};
         for (std::uint32_t k = 0; k < count; ++k) {
-          const double w = uval_[p[2 * k]];
-          const double* x = row(p[2 * k + 1]) + s0;
+          const double w = m.uv[p[2 * k]];
+          const double* x = m.row(p[2 * k + 1]) + s0;
           for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
         }
         for (std::size_t j = 0; j < block; ++j) y[s0 + j] = acc[j];
       }
       for (std::size_t s = s0; s < nb; ++s) {
         double acc = 0.0;
-        for (std::uint32_t k = 0; k < count; ++k) acc += uval_[p[2 * k]] * row(p[2 * k + 1])[s];
+        for (std::uint32_t k = 0; k < count; ++k) acc += m.uv[p[2 * k]] * m.row(p[2 * k + 1])[s];
         y[s] = acc;
       }
       return;
@@ -326,24 +329,53 @@ void Executor::forward() {
   evaluated_ = false;
   differentiated_ = false;
   cached_sample_ = npos;
-  for (const Step& st : steps_) {
-    forward_step(st, conv);
-    if (check) check_step(st, false);
+  if (check) {
+    const Bufs b = bufs();
+    for (const Step& st : steps_) {
+      forward_step<false>(b, st, conv);
+      check_step(st, false);
+    }
+  } else if (batch_ == 1) {
+    forward_sweep<true>();
+  } else {
+    forward_sweep<false>();
   }
   evaluated_ = true;
 }
 
+Executor::Bufs Executor::bufs() {
+  return {vval_.data(), vgrad_.data(), uval_.data(), ugrad_.data(), terms_.data(), batch_};
+}
+
+template <bool kOne>
+[[gnu::flatten]] void Executor::forward_sweep() {
+  const Conventions& conv = g_->conventions();
+  const Bufs b = bufs();
+  for (const Step& st : steps_) forward_step<kOne>(b, st, conv);
+}
+
+template <bool kOne>
+[[gnu::flatten]] void Executor::backward_sweep(double scale) {
+  const Conventions& conv = g_->conventions();
+  const Bufs b = bufs();
+  for (auto it = steps_.rbegin(); it != steps_.rend(); ++it)
+    backward_step<kOne>(b, *it, conv, scale);
+}
+
 // ---- backward -----------------------------------------------------------------------------------
 
-void Executor::backward_step(const Step& st, const Conventions& conv, double scale) {
-  const std::size_t nb = batch_;
+template <bool kOne>
+[[gnu::always_inline]] inline void Executor::backward_step(const Bufs& m, const Step& st,
+                                                           const Conventions& conv,
+                                                           double scale) const {
+  const std::size_t nb = kOne ? 1 : m.nb;
   const double attr = st.attr;
   switch (st.kind) {
     case Kind::leaf_uniform:
       return;
     case Kind::scalar: {
-      const double* u = uval_.data();
-      double* gu = ugrad_.data();
+      const double* u = m.uv;
+      double* gu = m.ug;
       const double gi = gu[st.out];
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
@@ -354,16 +386,16 @@ void Executor::backward_step(const Step& st, const Conventions& conv, double sca
           gu[st.a] += gi * d.da;
           gu[st.b] += gi * d.db;
         } else if constexpr (R::info.arity == variadic) {
-          for (std::uint32_t t = st.a; t < st.a + st.b; ++t) gu[terms_[t] >> 1] += gi;
+          for (std::uint32_t t = st.a; t < st.a + st.b; ++t) gu[m.terms[t] >> 1] += gi;
         }
       });
       return;
     }
     case Kind::unary: {
-      const double* x = row(st.a);
-      const double* y = row(st.out);
-      const double* gy = grow(st.out);
-      double* gx = grow(st.a);
+      const double* x = m.row(st.a);
+      const double* y = m.row(st.out);
+      const double* gy = m.grow(st.out);
+      double* gx = m.grow(st.a);
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 1)
@@ -375,48 +407,48 @@ void Executor::backward_step(const Step& st, const Conventions& conv, double sca
     case Kind::binary_vv:
     case Kind::binary_vu:
     case Kind::binary_uv: {
-      const double* y = row(st.out);
-      const double* gy = grow(st.out);
+      const double* y = m.row(st.out);
+      const double* gy = m.grow(st.out);
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 2) {
           if (st.kind == Kind::binary_vv) {
-            const double *a = row(st.a), *b = row(st.b);
-            double *ga = grow(st.a), *gb = grow(st.b);
+            const double *a = m.row(st.a), *b = m.row(st.b);
+            double *ga = m.grow(st.a), *gb = m.grow(st.b);
             for (std::size_t s = 0; s < nb; ++s) {
               const Partials2 d = R::derivative(a[s], b[s], y[s]);
               ga[s] += gy[s] * d.da;
               gb[s] += gy[s] * d.db;
             }
           } else if (st.kind == Kind::binary_vu) {
-            const double* a = row(st.a);
-            const double b = uval_[st.b];
-            double* ga = grow(st.a);
+            const double* a = m.row(st.a);
+            const double b = m.uv[st.b];
+            double* ga = m.grow(st.a);
             for (std::size_t s = 0; s < nb; ++s) ga[s] += gy[s] * R::derivative(a[s], b, y[s]).da;
-            ugrad_[st.b] += scale * reduce(nb, [&](std::size_t s) {
-                              return gy[s] * R::derivative(a[s], b, y[s]).db;
-                            });
+            m.ug[st.b] += scale * reduce(nb, [&](std::size_t s) {
+                            return gy[s] * R::derivative(a[s], b, y[s]).db;
+                          });
           } else {
-            const double a = uval_[st.a];
-            const double* b = row(st.b);
-            double* gb = grow(st.b);
+            const double a = m.uv[st.a];
+            const double* b = m.row(st.b);
+            double* gb = m.grow(st.b);
             for (std::size_t s = 0; s < nb; ++s) gb[s] += gy[s] * R::derivative(a, b[s], y[s]).db;
-            ugrad_[st.a] += scale * reduce(nb, [&](std::size_t s) {
-                              return gy[s] * R::derivative(a, b[s], y[s]).da;
-                            });
+            m.ug[st.a] += scale * reduce(nb, [&](std::size_t s) {
+                            return gy[s] * R::derivative(a, b[s], y[s]).da;
+                          });
           }
         }
       });
       return;
     }
     case Kind::sum: {
-      const double* gy = grow(st.out);
+      const double* gy = m.grow(st.out);
       for (std::uint32_t t = st.a; t < st.a + st.b; ++t) {
-        const std::uint32_t e = terms_[t];
+        const std::uint32_t e = m.terms[t];
         if (e & 1u) {
-          ugrad_[e >> 1] += scale * reduce(nb, [gy](std::size_t s) { return gy[s]; });
+          m.ug[e >> 1] += scale * reduce(nb, [gy](std::size_t s) { return gy[s]; });
         } else {
-          double* gx = grow(e >> 1);
+          double* gx = m.grow(e >> 1);
           for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s];
         }
       }
@@ -424,14 +456,14 @@ void Executor::backward_step(const Step& st, const Conventions& conv, double sca
     }
     case Kind::dot: {
       // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
-      const double* gy = grow(st.out);
-      const std::uint32_t* p = terms_.data() + st.a;
+      const double* gy = m.grow(st.out);
+      const std::uint32_t* p = m.terms + st.a;
       for (std::uint32_t k = st.b; k-- > 0;) {
-        const double w = uval_[p[2 * k]];
-        const double* x = row(p[2 * k + 1]);
-        double* gx = grow(p[2 * k + 1]);
+        const double w = m.uv[p[2 * k]];
+        const double* x = m.row(p[2 * k + 1]);
+        double* gx = m.grow(p[2 * k + 1]);
         for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s] * w;
-        ugrad_[p[2 * k]] += scale * reduce(nb, [gy, x](std::size_t s) { return gy[s] * x[s]; });
+        m.ug[p[2 * k]] += scale * reduce(nb, [gy, x](std::size_t s) { return gy[s] * x[s]; });
       }
       return;
     }
@@ -453,9 +485,16 @@ void Executor::backward() {
     std::fill_n(grow(r.index), batch_, 1.0);
   else  // the root is the same in every sample: its reduction is itself (mean) or B times it
     ugrad_[r.index] = mean ? 1.0 : static_cast<double>(batch_);
-  for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
-    if (check) check_step(*it, true);
-    backward_step(*it, conv, scale);
+  if (check) {
+    const Bufs b = bufs();
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
+      check_step(*it, true);
+      backward_step<false>(b, *it, conv, scale);
+    }
+  } else if (batch_ == 1) {
+    backward_sweep<true>(scale);
+  } else {
+    backward_sweep<false>(scale);
   }
   differentiated_ = true;
 }

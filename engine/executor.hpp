@@ -132,8 +132,27 @@ class Executor {
   double* row(std::uint32_t slot) { return vval_.data() + slot * batch_; }
   double* grow(std::uint32_t slot) { return vgrad_.data() + slot * batch_; }
   const double* grow(std::uint32_t slot) const { return vgrad_.data() + slot * batch_; }
-  void forward_step(const Step& st, const Conventions& conv);
-  void backward_step(const Step& st, const Conventions& conv, double scale);
+  // The arrays a sweep works on, as locals (kept in registers across steps).
+  struct Bufs {
+    double* vv;  // varying values
+    double* vg;  // varying gradients
+    double* uv;  // uniform values
+    double* ug;  // uniform gradients
+    const std::uint32_t* terms;
+    std::size_t nb;
+    double* row(std::uint32_t slot) const { return vv + slot * nb; }
+    double* grow(std::uint32_t slot) const { return vg + slot * nb; }
+  };
+  Bufs bufs();
+  // kOne: the batch holds one sample, and every loop over it is known to run once.
+  template <bool kOne>
+  void forward_sweep();
+  template <bool kOne>
+  void backward_sweep(double scale);
+  template <bool kOne>
+  void forward_step(const Bufs& m, const Step& st, const Conventions& conv) const;
+  template <bool kOne>
+  void backward_step(const Bufs& m, const Step& st, const Conventions& conv, double scale) const;
   void check_step(const Step& st, bool gradient) const;
   const Workspace& sample_cache(std::size_t s) const;
   double value_at(NodeId id, std::size_t s) const;

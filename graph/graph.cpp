@@ -84,26 +84,88 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
   return Node(*this, id);
 }
 
-Node Graph::input(std::string_view name, double value) {
-  Node n = append(Op::input, {}, 0.0);
-  ws_.value[n.id()] = value;
+NodeId Graph::push(Op op, double attr, double value) {
+  const auto id = static_cast<NodeId>(op_.size());
+  op_.push_back(op);
+  attr_.push_back(attr);
+  first_.push_back(static_cast<std::uint32_t>(args_.size()));
+  ws_.value.push_back(value);
+  return id;
+}
+
+Node Graph::leaf(Op op, std::string_view name, double value) {
+  if (size() == no_node) throw UsageError("gradflow: graph is full (2^32 - 1 nodes)");
+  const Node n(*this, push(op, 0.0, value));
   if (!name.empty()) set_name(n.id(), name);
   return n;
 }
 
+Node Graph::input(std::string_view name, double value) { return leaf(Op::input, name, value); }
 Node Graph::parameter(std::string_view name, double value) {
-  Node n = append(Op::parameter, {}, 0.0);
-  ws_.value[n.id()] = value;
-  if (!name.empty()) set_name(n.id(), name);
-  return n;
+  return leaf(Op::parameter, name, value);
+}
+Node Graph::constant(double value, std::string_view name) {
+  return leaf(Op::constant, name, value);
 }
 
-Node Graph::constant(double value, std::string_view name) {
-  Node n = append(Op::constant, {}, 0.0);
-  ws_.value[n.id()] = value;
-  if (!name.empty()) set_name(n.id(), name);
-  return n;
-}
+namespace detail {
+
+// The recording fast path: operands checked with a few compares, the value computed from the
+// rule directly, five appends. Anything unusual (a bad handle, a value outside the op's domain,
+// check mode, stale values) takes Graph::apply's general path, which reports it.
+struct Recorder {
+  static bool ok(const Graph& g, Node n) { return n.graph_ == &g && n.id_ < g.op_.size(); }
+  static bool fast(const Graph& g) {
+    return !g.stale_ && !g.check_finite_ && g.op_.size() < no_node;
+  }
+
+  template <class R>
+  static Node binary(Node a, Node b) {
+    Graph& g = a.graph();
+    if (!fast(g) || !ok(g, a) || !ok(g, b)) [[unlikely]]
+      return g.apply(R::info.op, {a, b});
+    const double* v = g.ws_.value.data();
+    const double x = v[a.id_], y = v[b.id_];
+    if constexpr (requires { R::domain(x, y); })
+      if (R::domain(x, y) != nullptr) return g.apply(R::info.op, {a, b});
+    const NodeId id = g.push(R::info.op, 0.0, R::forward(x, y));
+    g.args_.push_back(a.id_);
+    g.args_.push_back(b.id_);
+    g.first_.back() = static_cast<std::uint32_t>(g.args_.size());
+    return Node(g, id);
+  }
+
+  template <class R>
+  static Node unary(Node a, double attr) {
+    Graph& g = a.graph();
+    if (!fast(g) || !ok(g, a)) [[unlikely]]
+      return g.apply(R::info.op, {a}, attr);
+    const double x = g.ws_.value[a.id_];
+    if constexpr (UnaryDomain<R>)
+      if (R::domain(x, attr) != nullptr) return g.apply(R::info.op, {a}, attr);
+    const NodeId id = g.push(R::info.op, attr, R::forward(x, attr, g.conventions_));
+    g.args_.push_back(a.id_);
+    g.first_.back() = static_cast<std::uint32_t>(g.args_.size());
+    return Node(g, id);
+  }
+
+  static Node sum(std::span<const Node> terms) {
+    Graph& g = terms.front().graph();
+    bool good = fast(g);
+    for (const Node& t : terms) good = good && ok(g, t);
+    if (!good) [[unlikely]]
+      return g.apply(Op::sum, terms);
+    const double* v = g.ws_.value.data();
+    double s = 0.0;
+    for (const Node& t : terms) s += v[t.id_];
+    const NodeId id = g.push(Op::sum, 0.0, s);
+    for (const Node& t : terms) g.args_.push_back(t.id_);
+    g.first_.back() = static_cast<std::uint32_t>(g.args_.size());
+    return Node(g, id);
+  }
+};
+
+}  // namespace detail
 
 Node Graph::apply(Op op, std::span<const Node> operands, double attr) {
   const OpInfo oi = info(op);
@@ -119,6 +181,33 @@ Node Graph::apply(Op op, std::span<const Node> operands, double attr) {
                                  operands.size()));
   for (const Node& n : operands) check(n, oi.name);
   if (stale_) refresh();
+  if (!check_finite_ && size() < no_node) {
+    // Evaluate first; commit only if the operands are in the op's domain (otherwise append()
+    // records, reports and rolls back).
+    const double* v = ws_.value.data();
+    bool in_domain = true;
+    double r = 0.0;
+    with_rule(op, [&](auto rule) {
+      using R = decltype(rule);
+      if constexpr (R::info.arity == 1) {
+        const double x = v[operands[0].id()];
+        if constexpr (UnaryDomain<R>) in_domain = R::domain(x, attr) == nullptr;
+        if (in_domain) r = R::forward(x, attr, conventions_);
+      } else if constexpr (R::info.arity == 2) {
+        const double x = v[operands[0].id()], y = v[operands[1].id()];
+        if constexpr (requires { R::domain(x, y); }) in_domain = R::domain(x, y) == nullptr;
+        if (in_domain) r = R::forward(x, y);
+      } else if constexpr (R::info.arity == variadic) {
+        for (const Node& n : operands) r += v[n.id()];
+      }
+    });
+    if (in_domain) {
+      const NodeId id = push(op, attr, r);
+      for (const Node& n : operands) args_.push_back(n.id());
+      first_.back() = static_cast<std::uint32_t>(args_.size());
+      return Node(*this, id);
+    }
+  }
   return append(op, operands, attr);
 }
 
@@ -268,42 +357,41 @@ double Graph::contribution(NodeId id, std::size_t slot) const {
 // ---- the maths ----------------------------------------------------------------------------------
 
 namespace {
-Node binary(Op op, Node a, Node b) { return a.graph().apply(op, {a, b}); }
-Node unary(Op op, Node x, double attr = 0.0) { return x.graph().apply(op, {x}, attr); }
+using detail::Recorder;
 Node lift(Node like, double v) { return like.graph().constant(v); }
 }  // namespace
 
-Node operator+(Node a, Node b) { return binary(Op::add, a, b); }
-Node operator+(Node a, double b) { return binary(Op::add, a, lift(a, b)); }
-Node operator+(double a, Node b) { return binary(Op::add, lift(b, a), b); }
-Node operator-(Node a, Node b) { return binary(Op::sub, a, b); }
-Node operator-(Node a, double b) { return binary(Op::sub, a, lift(a, b)); }
-Node operator-(double a, Node b) { return binary(Op::sub, lift(b, a), b); }
-Node operator*(Node a, Node b) { return binary(Op::mul, a, b); }
-Node operator*(Node a, double b) { return binary(Op::mul, a, lift(a, b)); }
-Node operator*(double a, Node b) { return binary(Op::mul, lift(b, a), b); }
-Node operator/(Node a, Node b) { return binary(Op::div, a, b); }
-Node operator/(Node a, double b) { return binary(Op::div, a, lift(a, b)); }
-Node operator/(double a, Node b) { return binary(Op::div, lift(b, a), b); }
-Node operator-(Node a) { return unary(Op::neg, a); }
+Node operator+(Node a, Node b) { return Recorder::binary<rules::Add>(a, b); }
+Node operator+(Node a, double b) { return Recorder::binary<rules::Add>(a, lift(a, b)); }
+Node operator+(double a, Node b) { return Recorder::binary<rules::Add>(lift(b, a), b); }
+Node operator-(Node a, Node b) { return Recorder::binary<rules::Sub>(a, b); }
+Node operator-(Node a, double b) { return Recorder::binary<rules::Sub>(a, lift(a, b)); }
+Node operator-(double a, Node b) { return Recorder::binary<rules::Sub>(lift(b, a), b); }
+Node operator*(Node a, Node b) { return Recorder::binary<rules::Mul>(a, b); }
+Node operator*(Node a, double b) { return Recorder::binary<rules::Mul>(a, lift(a, b)); }
+Node operator*(double a, Node b) { return Recorder::binary<rules::Mul>(lift(b, a), b); }
+Node operator/(Node a, Node b) { return Recorder::binary<rules::Div>(a, b); }
+Node operator/(Node a, double b) { return Recorder::binary<rules::Div>(a, lift(a, b)); }
+Node operator/(double a, Node b) { return Recorder::binary<rules::Div>(lift(b, a), b); }
+Node operator-(Node a) { return Recorder::unary<rules::Neg>(a, 0.0); }
 
-Node pow(Node x, double c) { return unary(Op::pow, x, c); }
-Node exp(Node x) { return unary(Op::exp, x); }
-Node log(Node x) { return unary(Op::log, x); }
+Node pow(Node x, double c) { return Recorder::unary<rules::Pow>(x, c); }
+Node exp(Node x) { return Recorder::unary<rules::Exp>(x, 0.0); }
+Node log(Node x) { return Recorder::unary<rules::Log>(x, 0.0); }
 Node sum(std::span<const Node> terms) {
   if (terms.empty()) throw UsageError("gradflow: sum of no terms");
-  return terms.front().graph().apply(Op::sum, terms);
+  return Recorder::sum(terms);
 }
 Node sum(std::initializer_list<Node> terms) {
   return sum(std::span<const Node>(terms.begin(), terms.size()));
 }
-Node bias(Node z, Node b) { return binary(Op::bias, z, b); }
-Node bias(Node z, double b) { return binary(Op::bias, z, lift(z, b)); }
-Node step(Node x) { return unary(Op::step, x); }
-Node sigmoid(Node x) { return unary(Op::sigmoid, x); }
-Node tanh(Node x) { return unary(Op::tanh, x); }
-Node relu(Node x) { return unary(Op::relu, x); }
-Node leaky_relu(Node x, double alpha) { return unary(Op::leaky_relu, x, alpha); }
-Node identity(Node x) { return unary(Op::identity, x); }
+Node bias(Node z, Node b) { return Recorder::binary<rules::Bias>(z, b); }
+Node bias(Node z, double b) { return Recorder::binary<rules::Bias>(z, lift(z, b)); }
+Node step(Node x) { return Recorder::unary<rules::Step>(x, 0.0); }
+Node sigmoid(Node x) { return Recorder::unary<rules::Sigmoid>(x, 0.0); }
+Node tanh(Node x) { return Recorder::unary<rules::Tanh>(x, 0.0); }
+Node relu(Node x) { return Recorder::unary<rules::Relu>(x, 0.0); }
+Node leaky_relu(Node x, double alpha) { return Recorder::unary<rules::LeakyRelu>(x, alpha); }
+Node identity(Node x) { return Recorder::unary<rules::Identity>(x, 0.0); }
 
 }  // namespace gradflow

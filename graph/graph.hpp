@@ -25,6 +25,10 @@ using NodeId = std::uint32_t;
 inline constexpr NodeId no_node = std::numeric_limits<NodeId>::max();
 
 class Graph;
+namespace detail {
+struct Access;
+struct Recorder;
+}  // namespace detail
 
 /// What a backward pass does with gradients that are already there.
 enum class GradMode : std::uint8_t {
@@ -90,6 +94,7 @@ class Node {
   friend bool operator==(const Node& a, const Node& b) = default;
 
  private:
+  friend struct detail::Recorder;
   Graph* graph_ = nullptr;
   NodeId id_ = no_node;
 };
@@ -180,7 +185,12 @@ class Graph {
   void check(const Node& n, std::string_view what) const;
 
  private:
+  friend struct detail::Access;
+  friend struct detail::Recorder;
   Node append(Op op, std::span<const Node> operands, double attr);
+  // Appends a node whose value is already computed (no checks): the recording fast path.
+  NodeId push(Op op, double attr, double value);
+  Node leaf(Op op, std::string_view name, double value);
   void refresh() const;
 
   // structure
@@ -198,6 +208,16 @@ class Graph {
   mutable Workspace ws_;
   mutable bool stale_ = false;
 };
+
+namespace detail {
+/// Raw views of a graph's structure arrays, for the engine's sweeps (internal).
+struct Access {
+  static const Op* ops(const Graph& g) { return g.op_.data(); }
+  static const std::uint32_t* first(const Graph& g) { return g.first_.data(); }
+  static const NodeId* args(const Graph& g) { return g.args_.data(); }
+  static const double* attrs(const Graph& g) { return g.attr_.data(); }
+};
+}  // namespace detail
 
 /// Opens a group for the scope's lifetime.
 class GroupScope {

@@ -1,0 +1,806 @@
+// gradflow's benchmark: every workload next to a hand-written C++ version of it (the limit),
+// timed in the same run, interleaved (baseline, gradflow, baseline, ...) so that machine noise
+// hits both alike; figures are medians over repetitions, ratios the median of per-repetition
+// ratios. Big graphs run in a fresh process each (this program, re-executed with --child), so
+// that their peak memory is measured alone.
+//
+//   gradflow_bench            human table
+//   gradflow_bench --json     the same figures as JSON
+//   gradflow_bench --quick    fewer repetitions and 1M/100k-node graphs (a smoke test)
+//
+// Workloads (micrograd's moons demo: MLP 2-16-16-1, 100 points, max-margin loss + 1e-4 L2):
+//   1. batched step: Executor over the one-sample graph vs the hand-written step;
+//   2. record-and-reverse, the graph rebuilt every time: the tanh MLP on one sample vs its plain
+//      double evaluation, and the whole ReLU moons step vs the hand-written step;
+//   3. re-evaluation (forward + backward) of the already built moons-step graph vs the
+//      hand-written step;
+//   4. 10-million-node chain and wide random DAG: build, forward, backward throughput, peak bytes
+//      per node, and the time ratio 10M / 1M.
+#include <unistd.h>
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <gradflow/engine/engine.hpp>
+#include <gradflow/engine/executor.hpp>
+#include <gradflow/graph/graph.hpp>
+
+namespace gf = gradflow;
+
+namespace {
+
+// =================================================================================================
+// Timing
+
+using Clock = std::chrono::steady_clock;
+volatile double sink = 0.0;  // results land here so that no work is optimised away
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+struct Options {
+  bool json = false;
+  bool quick = false;
+  int reps = 31;        // interleaved repetitions
+  std::string profile;  // --profile NAME N: run only that workload N times, for a profiler
+  int profile_iters = 0;
+  double sample_s = 0.004;  // each timing runs the workload for about this long
+};
+
+struct Candidate {
+  std::string name;
+  std::function<double()> run;  // one iteration; returns something to keep
+};
+
+struct Timed {
+  std::string name;
+  double seconds = 0.0;  // median time of one iteration
+  double ratio = 1.0;    // median over repetitions of (this / the first candidate)
+};
+
+// Times every candidate, interleaved: repetition r runs each candidate in turn.
+std::vector<Timed> compare(const std::vector<Candidate>& cs, const Options& opt) {
+  if (!opt.profile.empty()) {  // no timing: run the named candidate for a profiler
+    for (const auto& c : cs)
+      if (c.name == opt.profile)
+        for (int i = 0; i < opt.profile_iters; ++i) sink = sink + c.run();
+    return std::vector<Timed>(cs.size());
+  }
+  std::vector<int> iters(cs.size());
+  for (std::size_t c = 0; c < cs.size(); ++c) {  // calibrate (and warm up)
+    int n = 1;
+    for (;;) {
+      const auto t0 = Clock::now();
+      for (int i = 0; i < n; ++i) sink = sink + cs[c].run();
+      if (seconds_since(t0) >= opt.sample_s || n >= (1 << 24)) break;
+      n *= 2;
+    }
+    iters[c] = n;
+  }
+  std::vector<std::vector<double>> t(cs.size()), ratio(cs.size());
+  for (int r = 0; r < opt.reps; ++r) {
+    std::vector<double> now(cs.size());
+    for (std::size_t c = 0; c < cs.size(); ++c) {
+      const auto t0 = Clock::now();
+      for (int i = 0; i < iters[c]; ++i) sink = sink + cs[c].run();
+      now[c] = seconds_since(t0) / iters[c];
+      t[c].push_back(now[c]);
+    }
+    for (std::size_t c = 0; c < cs.size(); ++c) ratio[c].push_back(now[c] / now[0]);
+  }
+  std::vector<Timed> out;
+  for (std::size_t c = 0; c < cs.size(); ++c)
+    out.push_back({cs[c].name, median(t[c]), median(ratio[c])});
+  return out;
+}
+
+// =================================================================================================
+// The data: scikit-learn's make_moons(100, noise=0.1), drawn with a fixed seed; labels ±1.
+
+struct Moons {
+  std::vector<double> x1, x2, y;
+};
+
+Moons make_moons(std::size_t n, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> noise(0.0, 0.1);
+  const double pi = std::acos(-1.0);
+  Moons d;
+  const std::size_t outer = n / 2;
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool top = i < outer;
+    const std::size_t k = top ? i : i - outer;
+    const std::size_t m = top ? outer : n - outer;
+    const double t = pi * static_cast<double>(k) / static_cast<double>(m - 1);
+    const double a = top ? std::cos(t) : 1.0 - std::cos(t);
+    const double b = top ? std::sin(t) : 0.5 - std::sin(t);
+    d.x1.push_back(a + noise(rng));
+    d.x2.push_back(b + noise(rng));
+    d.y.push_back(top ? -1.0 : 1.0);
+  }
+  return d;
+}
+
+constexpr int hidden = 16;
+constexpr double alpha = 1e-4;  // micrograd's L2 factor
+
+// Parameters in micrograd's order: per layer, per neuron, its weights then its bias.
+std::vector<double> init_parameters(std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::vector<double> p;
+  const int fan_in[] = {2, hidden, hidden}, width[] = {hidden, hidden, 1};
+  for (int l = 0; l < 3; ++l)
+    for (int j = 0; j < width[l]; ++j) {
+      for (int k = 0; k < fan_in[l]; ++k) p.push_back(u(rng));
+      p.push_back(0.0);
+    }
+  return p;
+}
+
+// =================================================================================================
+// The limit: the MLP written by hand with plain doubles, forward and backward.
+
+enum class Act { relu, tanh };
+
+struct HandMlp {
+  static constexpr int H = hidden;
+  double w1[H][2], b1[H], w2[H][H], b2[H], w3[H], b3;
+  double gw1[H][2], gb1[H], gw2[H][H], gb2[H], gw3[H], gb3;
+
+  explicit HandMlp(const std::vector<double>& p) {
+    std::size_t i = 0;
+    for (int j = 0; j < H; ++j) {
+      for (int k = 0; k < 2; ++k) w1[j][k] = p[i++];
+      b1[j] = p[i++];
+    }
+    for (int j = 0; j < H; ++j) {
+      for (int k = 0; k < H; ++k) w2[j][k] = p[i++];
+      b2[j] = p[i++];
+    }
+    for (int k = 0; k < H; ++k) w3[k] = p[i++];
+    b3 = p[i++];
+  }
+  // Gradients in parameter order.
+  std::vector<double> grads() const {
+    std::vector<double> g;
+    for (int j = 0; j < H; ++j) {
+      g.push_back(gw1[j][0]);
+      g.push_back(gw1[j][1]);
+      g.push_back(gb1[j]);
+    }
+    for (int j = 0; j < H; ++j) {
+      for (int k = 0; k < H; ++k) g.push_back(gw2[j][k]);
+      g.push_back(gb2[j]);
+    }
+    for (int k = 0; k < H; ++k) g.push_back(gw3[k]);
+    g.push_back(gb3);
+    return g;
+  }
+  static double act(Act a, double z) { return a == Act::relu ? (z > 0.0 ? z : 0.0) : std::tanh(z); }
+  static double act_grad(Act a, double z, double h) {
+    return a == Act::relu ? (z > 0.0 ? 1.0 : 0.0) : 1.0 - h * h;
+  }
+
+  // Plain double evaluation of the score of one sample.
+  double score(Act a, double x1, double x2) const {
+    double h1[H], h2[H];
+    for (int j = 0; j < H; ++j) h1[j] = act(a, w1[j][0] * x1 + w1[j][1] * x2 + b1[j]);
+    for (int j = 0; j < H; ++j) {
+      double s = 0.0;
+      for (int k = 0; k < H; ++k) s += w2[j][k] * h1[k];
+      h2[j] = act(a, s + b2[j]);
+    }
+    double s = 0.0;
+    for (int k = 0; k < H; ++k) s += w3[k] * h2[k];
+    return s + b3;
+  }
+
+  void zero() {
+    std::memset(gw1, 0, sizeof gw1);
+    std::memset(gb1, 0, sizeof gb1);
+    std::memset(gw2, 0, sizeof gw2);
+    std::memset(gb2, 0, sizeof gb2);
+    std::memset(gw3, 0, sizeof gw3);
+    gb3 = 0.0;
+  }
+
+  // Forward and backward of one sample; `dscore_of` maps the score to d(loss)/d(score).
+  template <class D>
+  double sample(Act a, double x1, double x2, D&& dscore_of) {
+    double z1[H], h1[H], z2[H], h2[H], dh1[H] = {}, dz2[H];
+    for (int j = 0; j < H; ++j) {
+      z1[j] = w1[j][0] * x1 + w1[j][1] * x2 + b1[j];
+      h1[j] = act(a, z1[j]);
+    }
+    for (int j = 0; j < H; ++j) {
+      double s = 0.0;
+      for (int k = 0; k < H; ++k) s += w2[j][k] * h1[k];
+      z2[j] = s + b2[j];
+      h2[j] = act(a, z2[j]);
+    }
+    double s = 0.0;
+    for (int k = 0; k < H; ++k) s += w3[k] * h2[k];
+    const double score = s + b3;
+    const double ds = dscore_of(score);
+    gb3 += ds;
+    for (int k = 0; k < H; ++k) {
+      gw3[k] += ds * h2[k];
+      dz2[k] = ds * w3[k] * act_grad(a, z2[k], h2[k]);
+    }
+    for (int j = 0; j < H; ++j) {
+      gb2[j] += dz2[j];
+      for (int k = 0; k < H; ++k) {
+        gw2[j][k] += dz2[j] * h1[k];
+        dh1[k] += dz2[j] * w2[j][k];
+      }
+    }
+    for (int j = 0; j < H; ++j) {
+      const double dz1 = dh1[j] * act_grad(a, z1[j], h1[j]);
+      gb1[j] += dz1;
+      gw1[j][0] += dz1 * x1;
+      gw1[j][1] += dz1 * x2;
+    }
+    return score;
+  }
+
+  // One training step's forward and backward: micrograd's loss
+  // (1/B) Σ relu(1 - y_i score_i) + alpha Σ p², and its gradient.
+  double step(const Moons& d) {
+    zero();
+    const std::size_t n = d.y.size();
+    const double inv = 1.0 / static_cast<double>(n);
+    double data = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double y = d.y[i];
+      sample(Act::relu, d.x1[i], d.x2[i], [&](double score) {
+        const double margin = 1.0 - y * score;
+        data += margin > 0.0 ? margin : 0.0;
+        return margin > 0.0 ? -y * inv : 0.0;
+      });
+    }
+    double reg = 0.0;
+    const auto l2 = [&](double& p, double& g) {
+      reg += p * p;
+      g += 2.0 * alpha * p;
+    };
+    for (int j = 0; j < H; ++j) {
+      l2(w1[j][0], gw1[j][0]);
+      l2(w1[j][1], gw1[j][1]);
+      l2(b1[j], gb1[j]);
+      for (int k = 0; k < H; ++k) l2(w2[j][k], gw2[j][k]);
+      l2(b2[j], gb2[j]);
+      l2(w3[j], gw3[j]);
+    }
+    l2(b3, gb3);
+    return data * inv + alpha * reg;
+  }
+};
+
+// =================================================================================================
+// gradflow: the same MLP from primitive nodes (one mul per input, one sum, a bias node, the
+// activation), written here rather than taken from graph/nn.hpp so that the benchmark measures
+// the engine alone.
+
+std::vector<gf::Node> record_mlp(const std::vector<gf::Node>& p, gf::Node x1, gf::Node x2, Act a) {
+  std::size_t i = 0;
+  std::array<gf::Node, hidden> terms;
+  std::vector<gf::Node> in{x1, x2}, out;
+  const int width[] = {hidden, hidden, 1};
+  for (int l = 0; l < 3; ++l) {
+    out.clear();
+    for (int j = 0; j < width[l]; ++j) {
+      for (std::size_t k = 0; k < in.size(); ++k) terms[k] = p[i++] * in[k];
+      const gf::Node z = bias(gf::sum(std::span<const gf::Node>(terms.data(), in.size())), p[i++]);
+      out.push_back(l == 2 ? z : (a == Act::relu ? relu(z) : tanh(z)));
+    }
+    in.swap(out);
+  }
+  return in;  // the score
+}
+
+std::vector<gf::Node> add_parameters(gf::Graph& g, const std::vector<double>& values) {
+  std::vector<gf::Node> p;
+  p.reserve(values.size());
+  for (const double v : values) p.push_back(g.parameter({}, v));
+  return p;
+}
+
+// The L2 penalty alpha Σ p².
+gf::Node penalty(const std::vector<gf::Node>& p) {
+  std::vector<gf::Node> sq;
+  sq.reserve(p.size());
+  for (const auto& q : p) sq.push_back(q * q);
+  return alpha * gf::sum(sq);
+}
+
+// The whole moons step as one graph, micrograd-style: one copy of the network per sample.
+gf::Node record_step(gf::Graph& g, const std::vector<gf::Node>& p, const Moons& d) {
+  std::vector<gf::Node> losses;
+  losses.reserve(d.y.size());
+  for (std::size_t i = 0; i < d.y.size(); ++i) {
+    const gf::Node x1 = g.input({}, d.x1[i]), x2 = g.input({}, d.x2[i]);
+    const gf::Node score = record_mlp(p, x1, x2, Act::relu)[0];
+    losses.push_back(relu(1.0 - d.y[i] * score));
+  }
+  return gf::sum(losses) * (1.0 / static_cast<double>(d.y.size())) + penalty(p);
+}
+
+double max_rel_error(const std::vector<double>& a, const std::vector<double>& b) {
+  double worst = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(1e-12, std::abs(b[i])));
+  return worst;
+}
+
+// =================================================================================================
+// Big graphs, one per process.
+
+long status_kb(const char* key) {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  const std::size_t n = std::strlen(key);
+  while (std::getline(f, line))
+    if (line.compare(0, n, key) == 0) return std::strtol(line.c_str() + n + 1, nullptr, 10);
+  return -1;
+}
+
+struct BigResult {
+  double build = 0, forward = 0, backward = 0, bytes_per_node = 0;
+};
+
+// A chain: y <- y * p, tanh(y), bias(y, p), repeated; every node depends on the one before.
+// A wide random DAG: 2000 leaves, then ops (add, mul, sub, tanh, sigmoid, relu, 3-term sum,
+// bias) whose operands are drawn uniformly from the 65,536 nodes before them.
+BigResult run_big(const std::string& kind, std::size_t n) {
+  const long hwm0 = status_kb("VmHWM:");
+  BigResult r;
+  gf::Graph g;
+  auto t0 = Clock::now();
+  g.reserve(n, 2 * n);
+  gf::Node root;
+  if (kind == "chain") {
+    const auto p = g.parameter("p", 0.9);
+    gf::Node y = g.input("x", 0.5);
+    for (std::size_t i = 2; i < n; ++i) {
+      switch (i % 3) {
+        case 0:
+          y = y * p;
+          break;
+        case 1:
+          y = tanh(y);
+          break;
+        default:
+          y = bias(y, p);
+          break;
+      }
+    }
+    root = y;
+  } else {
+    std::uint64_t s = 0x9E3779B97F4A7C15ull;
+    const auto next = [&s] {
+      s ^= s << 13;
+      s ^= s >> 7;
+      s ^= s << 17;
+      return s;
+    };
+    const auto real = [&] { return static_cast<double>(next() % 2001) / 1000.0 - 1.0; };
+    constexpr std::size_t leaves = 2000, window = 65536;
+    for (std::size_t i = 0; i < leaves; ++i)
+      i % 2 ? (void)g.parameter({}, real()) : (void)g.input({}, real());
+    const auto pick = [&] {
+      const std::size_t size = g.size(), w = std::min(size, window);
+      return g.node(static_cast<gf::NodeId>(size - 1 - next() % w));
+    };
+    for (std::size_t i = leaves; i < n; ++i) {
+      const gf::Node a = pick(), b = pick();
+      switch (next() % 8) {
+        case 0:
+          root = a + b;
+          break;
+        case 1:
+          root = a * b;
+          break;
+        case 2:
+          root = a - b;
+          break;
+        case 3:
+          root = tanh(a);
+          break;
+        case 4:
+          root = sigmoid(a);
+          break;
+        case 5:
+          root = relu(a);
+          break;
+        case 6:
+          root = gf::sum({a, b, pick()});
+          break;
+        default:
+          root = bias(a, b);
+          break;
+      }
+    }
+  }
+  r.build = seconds_since(t0);
+  t0 = Clock::now();
+  g.forward();
+  r.forward = seconds_since(t0);
+  t0 = Clock::now();
+  g.backward(root);
+  r.backward = seconds_since(t0);
+  sink = sink + root.value() + g.grad(0);
+  const long hwm1 = status_kb("VmHWM:");
+  r.bytes_per_node = static_cast<double>(hwm1 - hwm0) * 1024.0 / static_cast<double>(n);
+  return r;
+}
+
+BigResult run_child(const std::string& self, const std::string& kind, std::size_t n) {
+  const std::string cmd = fmt::format("'{}' --child {} {}", self, kind, n);
+  FILE* p = popen(cmd.c_str(), "r");
+  BigResult r;
+  if (p == nullptr || std::fscanf(p, "%lf %lf %lf %lf", &r.build, &r.forward, &r.backward,
+                                  &r.bytes_per_node) != 4) {
+    std::fprintf(stderr, "gradflow_bench: child '%s' failed\n", cmd.c_str());
+    std::exit(1);
+  }
+  pclose(p);
+  return r;
+}
+
+std::string self_path() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "gradflow_bench";
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+std::string cpu_model() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
+
+// =================================================================================================
+// Report
+
+struct Row {
+  std::string id, what;
+  double gradflow_us, baseline_us, ratio, target;  // target <= 0: informational
+  std::string baseline;
+};
+
+std::string fmt_us(double us) {
+  return us >= 1000.0 ? fmt::format("{:.2f} ms", us / 1000.0) : fmt::format("{:.2f} us", us);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--child" && i + 2 < argc) {
+      const BigResult r = run_big(argv[i + 1], std::strtoull(argv[i + 2], nullptr, 10));
+      std::printf("%.9f %.9f %.9f %.3f\n", r.build, r.forward, r.backward, r.bytes_per_node);
+      return 0;
+    }
+    if (a == "--json") {
+      opt.json = true;
+    } else if (a == "--profile" && i + 2 < argc) {
+      opt.profile = argv[i + 1];
+      opt.profile_iters = std::atoi(argv[i + 2]);
+      i += 2;
+    } else if (a == "--quick") {
+      opt.quick = true;
+      opt.reps = 7;
+      opt.sample_s = 0.002;
+    } else {
+      std::fprintf(stderr, "usage: gradflow_bench [--json] [--quick]\n");
+      return 2;
+    }
+  }
+  auto log = [&](const std::string& s) {
+    if (!opt.json) std::fprintf(stderr, "%s\n", s.c_str());
+  };
+#ifndef NDEBUG
+  std::fprintf(stderr, "gradflow_bench: warning: not a Release build; figures are meaningless\n");
+#endif
+
+  const Moons data = make_moons(100, 7);
+  const std::vector<double> init = init_parameters(1);
+  HandMlp hand(init);
+  const std::size_t batch = data.y.size();
+  std::vector<Row> rows;
+  std::vector<std::string> checks;
+
+  // ---- 1. the batched moons step ----------------------------------------------------------------
+  log("1. batched moons step ...");
+  gf::Graph one;
+  const auto p1 = add_parameters(one, init);
+  const auto in1 = one.input("x1", 0.0), in2 = one.input("x2", 0.0), lab = one.input("y", 1.0);
+  const auto score1 = record_mlp(p1, in1, in2, Act::relu)[0];
+  const auto loss1 = relu(1.0 - lab * score1) + penalty(p1);
+  gf::Executor fused(one, loss1, batch), plain(one, loss1, batch, {gf::Reduction::mean, false});
+  for (auto* ex : {&fused, &plain}) {
+    ex->set_input(in1, data.x1);
+    ex->set_input(in2, data.x2);
+    ex->set_input(lab, data.y);
+  }
+  {
+    const double want = hand.step(data);
+    const auto hg = hand.grads();
+    for (auto* ex : {&fused, &plain}) {
+      ex->run();
+      std::vector<double> eg(p1.size());
+      ex->gradients(p1, eg);
+      checks.push_back(fmt::format(
+          "executor ({}): loss {:.12g} vs hand-written {:.12g}, gradients "
+          "max relative error {:.1e}",
+          ex->fused_sums() ? "fused" : "unfused", ex->loss(), want, max_rel_error(eg, hg)));
+    }
+  }
+  {
+    const auto t = compare({{"hand-written step", [&] { return hand.step(data); }},
+                            {"executor, fused",
+                             [&] {
+                               fused.run();
+                               return fused.loss();
+                             }},
+                            {"executor, unfused",
+                             [&] {
+                               plain.run();
+                               return plain.loss();
+                             }}},
+                           opt);
+    rows.push_back({"1", "moons step, batched executor (fused)", t[1].seconds * 1e6,
+                    t[0].seconds * 1e6, t[1].ratio, 2.0, "hand-written step"});
+    rows.push_back({"1u", "moons step, batched executor (unfused)", t[2].seconds * 1e6,
+                    t[0].seconds * 1e6, t[2].ratio, 2.0, "hand-written step"});
+  }
+
+  // ---- 2. record-and-reverse --------------------------------------------------------------------
+  log("2. record-and-reverse ...");
+  std::size_t tanh_nodes = 0, tanh_edges = 0, step_nodes = 0, step_edges = 0;
+  {
+    gf::Graph g;
+    const auto p = add_parameters(g, init);
+    const auto s = record_mlp(p, g.input({}, 0.1), g.input({}, 0.2), Act::tanh)[0];
+    (void)s;
+    tanh_nodes = g.size();
+    tanh_edges = g.edge_count();
+    gf::Graph h;
+    record_step(h, add_parameters(h, init), data);
+    step_nodes = h.size();
+    step_edges = h.edge_count();
+  }
+  std::size_t at = 0;  // the sample of the single-sample workloads cycles through the data
+  std::vector<double> grads(init.size());
+  const auto record_tanh = [&] {
+    const std::size_t i = at++ % batch;
+    gf::Graph g;
+    g.reserve(tanh_nodes, tanh_edges);
+    const auto p = add_parameters(g, init);
+    const auto s = record_mlp(p, g.input({}, data.x1[i]), g.input({}, data.x2[i]), Act::tanh)[0];
+    g.backward(s);
+    for (std::size_t k = 0; k < p.size(); ++k) grads[k] = g.grad(p[k].id());
+    return s.value() + grads[0];
+  };
+  {
+    record_tanh();
+    HandMlp h(init);
+    h.zero();
+    const std::size_t i = (at - 1) % batch;
+    h.sample(Act::tanh, data.x1[i], data.x2[i], [](double) { return 1.0; });
+    checks.push_back(fmt::format("record-and-reverse, tanh: gradients max relative error {:.1e}",
+                                 max_rel_error(grads, h.grads())));
+  }
+  const auto record_moons = [&] {
+    gf::Graph g;
+    g.reserve(step_nodes, step_edges);
+    const auto p = add_parameters(g, init);
+    const auto loss = record_step(g, p, data);
+    g.backward(loss);
+    for (std::size_t k = 0; k < p.size(); ++k) grads[k] = g.grad(p[k].id());
+    return loss.value() + grads[0];
+  };
+  {
+    record_moons();
+    HandMlp h(init);
+    h.step(data);
+    checks.push_back(
+        fmt::format("record-and-reverse, moons step: gradients max relative error {:.1e}",
+                    max_rel_error(grads, h.grads())));
+  }
+  {
+    const auto t = compare({{"plain double evaluation (tanh)",
+                             [&] {
+                               const std::size_t i = at++ % batch;
+                               return hand.score(Act::tanh, data.x1[i], data.x2[i]);
+                             }},
+                            {"record-and-reverse (tanh)", record_tanh},
+                            {"hand-written fwd+bwd (tanh)",
+                             [&] {
+                               const std::size_t i = at++ % batch;
+                               hand.zero();
+                               return hand.sample(Act::tanh, data.x1[i], data.x2[i],
+                                                  [](double) { return 1.0; });
+                             }}},
+                           opt);
+    rows.push_back(
+        {"2a", fmt::format("record-and-reverse, tanh MLP, 1 sample ({} nodes)", tanh_nodes),
+         t[1].seconds * 1e6, t[0].seconds * 1e6, t[1].ratio, 5.0, "plain double evaluation"});
+    rows.push_back({"2a'", "hand-written forward+backward, tanh MLP, 1 sample", t[2].seconds * 1e6,
+                    t[0].seconds * 1e6, t[2].ratio, 0.0, "plain double evaluation"});
+  }
+  {
+    const auto t = compare({{"hand-written step", [&] { return hand.step(data); }},
+                            {"record-and-reverse (moons)", record_moons}},
+                           opt);
+    rows.push_back({"2b", fmt::format("record-and-reverse, moons step ({} nodes)", step_nodes),
+                    t[1].seconds * 1e6, t[0].seconds * 1e6, t[1].ratio, 5.0, "hand-written step"});
+  }
+
+  // ---- 3. re-evaluation of a built graph --------------------------------------------------------
+  log("3. re-evaluation ...");
+  {
+    gf::Graph g;
+    const auto p = add_parameters(g, init);
+    const auto loss = record_step(g, p, data);
+    const auto plan = gf::make_plan(g, loss);
+    gf::Workspace ws = g.workspace();
+    gf::Executor single(g, loss, 1);  // batch of one: the same graph, compiled and fused
+    single.run();
+    {
+      std::vector<double> eg(p.size());
+      single.gradients(p, eg);
+      HandMlp h(init);
+      h.step(data);
+      checks.push_back(
+          fmt::format("executor, batch 1 on the built step graph: gradients max "
+                      "relative error {:.1e}",
+                      max_rel_error(eg, h.grads())));
+    }
+    const auto t = compare({{"hand-written step", [&] { return hand.step(data); }},
+                            {"Graph::forward + backward",
+                             [&] {
+                               g.forward();
+                               g.backward(loss);
+                               return g.grad(p[0].id());
+                             }},
+                            {"plan forward + backward",
+                             [&] {
+                               gf::forward(g, ws, plan);
+                               gf::backward(g, ws, plan);
+                               return ws.grad[p[0].id()];
+                             }},
+                            {"executor, batch 1",
+                             [&] {
+                               single.run();
+                               return single.loss();
+                             }}},
+                           opt);
+    rows.push_back({"3",
+                    fmt::format("re-evaluation of the built moons-step graph ({} nodes)", g.size()),
+                    t[1].seconds * 1e6, t[0].seconds * 1e6, t[1].ratio, 3.0, "hand-written step"});
+    rows.push_back({"3p", "re-evaluation over a Boost.Graph plan", t[2].seconds * 1e6,
+                    t[0].seconds * 1e6, t[2].ratio, 3.0, "hand-written step"});
+    rows.push_back({"3x", "re-evaluation of the same graph by the executor (batch 1, fused)",
+                    t[3].seconds * 1e6, t[0].seconds * 1e6, t[3].ratio, 3.0, "hand-written step"});
+  }
+
+  // ---- 4. big graphs ----------------------------------------------------------------------------
+  if (!opt.profile.empty()) return 0;
+  log("4. big graphs (one process each) ...");
+  const std::string self = self_path();
+  const std::size_t big = opt.quick ? 1'000'000 : 10'000'000, small = big / 10;
+  const int big_reps = opt.quick ? 1 : 3;
+  struct BigRow {
+    std::string kind;
+    BigResult small, big;
+    double linearity;
+  };
+  std::vector<BigRow> big_rows;
+  for (const std::string kind : {"chain", "dag"}) {
+    std::vector<BigResult> rs, rb;
+    for (int r = 0; r < big_reps; ++r) {
+      rs.push_back(run_child(self, kind, small));
+      rb.push_back(run_child(self, kind, big));
+    }
+    const auto med = [](const std::vector<BigResult>& v) {
+      std::vector<double> b, f, w, m;
+      for (const auto& r : v) {
+        b.push_back(r.build);
+        f.push_back(r.forward);
+        w.push_back(r.backward);
+        m.push_back(r.bytes_per_node);
+      }
+      return BigResult{median(b), median(f), median(w), median(m)};
+    };
+    const BigResult s = med(rs), b = med(rb);
+    const double total_s = s.build + s.forward + s.backward,
+                 total_b = b.build + b.forward + b.backward;
+    big_rows.push_back({kind, s, b, total_b / total_s});
+  }
+
+  // ---- output -----------------------------------------------------------------------------------
+  const std::string machine =
+      fmt::format("{}, {} cores", cpu_model(), sysconf(_SC_NPROCESSORS_ONLN));
+  if (opt.json) {
+    std::string out = fmt::format("{{\n  \"machine\": \"{}\",\n  \"ratios\": [\n", machine);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const Row& r = rows[i];
+      out += fmt::format(
+          "    {{\"id\": \"{}\", \"workload\": \"{}\", \"gradflow_us\": {:.3f}, \"baseline\": "
+          "\"{}\", "
+          "\"baseline_us\": {:.3f}, \"ratio\": {:.3f}, \"target\": {}, \"met\": {}}}{}\n",
+          r.id, r.what, r.gradflow_us, r.baseline, r.baseline_us, r.ratio,
+          r.target > 0 ? fmt::format("{}", r.target) : "null",
+          r.target > 0 ? (r.ratio <= r.target ? "true" : "false") : "null",
+          i + 1 < rows.size() ? "," : "");
+    }
+    out += "  ],\n  \"big_graphs\": [\n";
+    for (std::size_t i = 0; i < big_rows.size(); ++i) {
+      const auto& r = big_rows[i];
+      const double n = static_cast<double>(big);
+      out += fmt::format(
+          "    {{\"graph\": \"{}\", \"nodes\": {}, \"build_nodes_per_s\": {:.4g}, "
+          "\"forward_nodes_per_s\": {:.4g}, \"backward_nodes_per_s\": {:.4g}, "
+          "\"peak_bytes_per_node\": {:.1f}, \"time_ratio_10x_nodes\": {:.3f}}}{}\n",
+          r.kind, big, n / r.big.build, n / r.big.forward, n / r.big.backward, r.big.bytes_per_node,
+          r.linearity, i + 1 < big_rows.size() ? "," : "");
+    }
+    out += "  ],\n  \"checks\": [\n";
+    for (std::size_t i = 0; i < checks.size(); ++i)
+      out += fmt::format("    \"{}\"{}\n", checks[i], i + 1 < checks.size() ? "," : "");
+    out += "  ]\n}\n";
+    std::fputs(out.c_str(), stdout);
+  } else {
+    std::printf("gradflow benchmark on %s (medians of %d interleaved repetitions)\n\n",
+                machine.c_str(), opt.reps);
+    std::printf("| # | workload | gradflow | baseline | baseline time | ratio | target |\n");
+    std::printf("|---|---|---:|---|---:|---:|---|\n");
+    for (const Row& r : rows)
+      std::printf(
+          "| %s | %s | %s | %s | %s | %.2fx | %s |\n", r.id.c_str(), r.what.c_str(),
+          fmt_us(r.gradflow_us).c_str(), r.baseline.c_str(), fmt_us(r.baseline_us).c_str(), r.ratio,
+          r.target > 0
+              ? fmt::format("<= {}x {}", r.target, r.ratio <= r.target ? "met" : "MISSED").c_str()
+              : "-");
+    std::printf(
+        "\n| graph | nodes | build (nodes/s) | forward (nodes/s) | backward (nodes/s) | "
+        "peak bytes/node | time 10x nodes |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+    for (const auto& r : big_rows) {
+      const double n = static_cast<double>(big);
+      std::printf("| %s | %zu | %.3g | %.3g | %.3g | %.1f %s | %.2fx %s |\n", r.kind.c_str(), big,
+                  n / r.big.build, n / r.big.forward, n / r.big.backward, r.big.bytes_per_node,
+                  r.big.bytes_per_node <= 64 ? "(<= 64 met)" : "(<= 64 MISSED)", r.linearity,
+                  r.linearity <= 11 ? "(<= 11x met)" : "(<= 11x MISSED)");
+    }
+    std::printf("\nchecks:\n");
+    for (const auto& c : checks) std::printf("  %s\n", c.c_str());
+  }
+  return 0;
+}
