@@ -15,7 +15,7 @@ using gradflow::nn::Activation;
 
 int main(int argc, char** argv) try {
   const auto args = gt::parse_args(argc, argv, "Experiment 8: why non-linearity (XOR).");
-  const auto lin = gt::xor_run(Activation::identity, 7, 400, 61);
+  const auto lin = gt::xor_run(Activation::identity);
   const auto th = gt::xor_run(Activation::tanh, 7, 400, 61);
   const auto re = gt::xor_run(Activation::relu, 7, 400, 61);
   fmt::print(
@@ -57,14 +57,14 @@ int main(int argc, char** argv) try {
     s.x.push_back(data.row(i)[0]);
     s.y.push_back(data.row(i)[1]);
   }
-  write_chart(args, "tutorial_8_xor_linear.svg",
-              plot::scatter_chart(
-                  points, {"Linear network: output > 0.5 shaded", "x1", "x2", false, 520, 420},
-                  &lin.field));
   write_chart(args, "tutorial_8_xor_tanh.svg",
               plot::scatter_chart(
                   points, {"tanh hidden layer: output > 0.5 shaded", "x1", "x2", false, 520, 420},
                   &th.field));
+  write_chart(args, "tutorial_8_xor_relu.svg",
+              plot::scatter_chart(
+                  points, {"relu hidden layer: output > 0.5 shaded", "x1", "x2", false, 520, 420},
+                  &re.field));
   return 0;
 } catch (const std::exception& e) {
   fmt::print(stderr, "{}\n", e.what());
