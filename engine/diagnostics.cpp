@@ -384,25 +384,29 @@ std::string flow_table(const DiagnosticReport& r) {
   return out;
 }
 
-std::string flow_chart(const DiagnosticReport& r) {
+std::string flow_chart(const DiagnosticReport& r, FlowAxis axis) {
+  const bool by_group = axis == FlowAxis::group;
+  const std::vector<FlowRow>& rows = by_group ? r.by_group : r.by_depth;
   plot::Series mean{"mean |grad|", {}, {}}, max{"max |grad|", {}, {}};
-  for (std::size_t d = 0; d < r.by_depth.size(); ++d) {
-    mean.x.push_back(static_cast<double>(d));
-    mean.y.push_back(r.by_depth[d].mean_abs);
-    max.x.push_back(static_cast<double>(d));
-    max.y.push_back(r.by_depth[d].max_abs);
+  std::string names;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    mean.x.push_back(static_cast<double>(i));
+    mean.y.push_back(rows[i].mean_abs);
+    max.x.push_back(static_cast<double>(i));
+    max.y.push_back(rows[i].max_abs);
+    if (by_group) names += fmt::format("{}{} {}", i ? ", " : "", i, rows[i].label);
   }
   plot::ChartOptions o;
-  o.title = r.graph ? fmt::format("Gradient flow from '{}'", r.graph->label(r.root))
-                    : std::string("Gradient flow");
-  o.x_label = "depth (edges from the root)";
+  const std::string root = r.graph ? r.graph->label(r.root) : std::string("?");
+  o.title = fmt::format("Gradient flow from '{}' {}", root, by_group ? "per group" : "per depth");
+  o.x_label = by_group ? "group: " + names : std::string("depth (edges from the root)");
   o.y_label = "|gradient| (log scale; zeros omitted)";
   o.log_y = true;
   return plot::line_chart({mean, max}, o);
 }
 
-void write_flow_chart(const std::string& path, const DiagnosticReport& r) {
-  plot::write_text_file(path, flow_chart(r));
+void write_flow_chart(const std::string& path, const DiagnosticReport& r, FlowAxis axis) {
+  plot::write_text_file(path, flow_chart(r, axis));
 }
 
 }  // namespace gradflow

@@ -1,13 +1,14 @@
 // Walk the backward pass of the tutorial's neuron one node at a time, in the terminal.
 //
 //   stepper [--activation step|sigmoid|tanh|relu] [--surrogate[=sigmoid|straight-through]]
-//           [--all] [--html FILE]
+//           [--all] [--html FILE] [--flow FILE]
 //
 // Interactive by default: Enter or n steps on, p steps back, a number jumps to that step, q
 // quits. --all prints every step without asking. Each step shows the node processed, the
 // gradient that arrived, and per operand the local derivative, the contribution and how the
 // operand's gradient changed; then the parameters' gradients so far. The walk ends with the
-// diagnostics in words. --html FILE also writes the browser view of the same walk.
+// diagnostics in words. --html FILE also writes the browser view of the same walk; --flow FILE
+// prints the gradient-flow table and writes its chart (SVG).
 #include <array>
 #include <cstdio>
 #include <iostream>
@@ -36,12 +37,13 @@ struct Args {
   gf::StepGradient step_gradient = gf::StepGradient::exact;
   bool all = false;
   std::string html;
+  std::string flow;
 };
 
 void usage(std::FILE* to) {
   fmt::print(to,
              "usage: stepper [--activation step|sigmoid|tanh|relu] "
-             "[--surrogate[=sigmoid|straight-through]] [--all] [--html FILE]\n"
+             "[--surrogate[=sigmoid|straight-through]] [--all] [--html FILE] [--flow FILE]\n"
              "  interactive keys: Enter or n: next step, p: back, a number: jump to that step, "
              "q: quit\n");
 }
@@ -67,6 +69,8 @@ Args parse(int argc, char** argv) {
       a.all = true;
     } else if (arg == "--html") {
       a.html = value(arg);
+    } else if (arg == "--flow") {
+      a.flow = value(arg);
     } else if (arg == "--help" || arg == "-h") {
       usage(stdout);
       std::exit(0);
@@ -132,11 +136,17 @@ void print_step(const gf::Stepper& s) {
   fmt::print("\n");
 }
 
-void print_diagnostics(const gf::Stepper& s) {
-  fmt::print("\nDiagnostics:\n{}", gf::explain(gf::diagnose(s)));
+void print_diagnostics(const gf::Stepper& s, const std::string& flow) {
+  const gf::DiagnosticReport report = gf::diagnose(s);
+  if (!flow.empty()) {
+    fmt::print("\nGradient flow (|gradient| by depth, edges from y):\n{}", gf::flow_table(report));
+    gf::write_flow_chart(flow, report);
+    fmt::print("chart written to {}\n", flow);
+  }
+  fmt::print("\nDiagnostics:\n{}", gf::explain(report));
 }
 
-void interactive(gf::Stepper& s) {
+void interactive(gf::Stepper& s, const std::string& flow) {
   print_step(s);
   std::string line;
   while (true) {
@@ -175,7 +185,7 @@ void interactive(gf::Stepper& s) {
     }
     print_step(s);
   }
-  print_diagnostics(s);
+  print_diagnostics(s, flow);
 }
 
 }  // namespace
@@ -217,9 +227,9 @@ int main(int argc, char** argv) {
     if (args.all) {
       print_step(s);
       while (s.next()) print_step(s);
-      print_diagnostics(s);
+      print_diagnostics(s, args.flow);
     } else {
-      interactive(s);
+      interactive(s, args.flow);
     }
   } catch (const gf::Error& e) {
     fmt::print(stderr, "stepper: {}\n", e.what());

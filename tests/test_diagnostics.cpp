@@ -299,7 +299,7 @@ TEST_CASE("diagnostics: gradient flow per depth and per group as a table and an 
   CHECK(table.find("layer 2") != std::string::npos);
   const std::string svg = gf::flow_chart(r);
   CHECK(svg.rfind("<svg", 0) == 0);
-  CHECK(svg.find("Gradient flow from 'y'") != std::string::npos);
+  CHECK(svg.find("Gradient flow from 'y' per depth") != std::string::npos);
   CHECK(svg.find("mean |grad|") != std::string::npos);
   const auto path = std::filesystem::temp_directory_path() / "gradflow_test_flow.svg";
   gf::write_flow_chart(path.string(), r);
@@ -308,4 +308,7 @@ TEST_CASE("diagnostics: gradient flow per depth and per group as a table and an 
   read << in.rdbuf();
   CHECK(read.str() == svg);
   std::filesystem::remove(path);
+  const std::string groups = gf::flow_chart(r, gf::FlowAxis::group);
+  CHECK(groups.find("per group") != std::string::npos);
+  CHECK(groups.find("group: 0 layer 1, 1 layer 2") != std::string::npos);
 }

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -14,6 +15,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/html_view.hpp>
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/graph.hpp>
@@ -150,6 +152,22 @@ TEST_CASE("html: the page is self-contained and carries every step's record") {
     CHECK(page.find(fmt::format("id=\"e{}\"", e)) != std::string::npos);
   CHECK(page.find("steps: [") != std::string::npos);
   CHECK(page.find("13 steps") != std::string::npos);
+}
+
+TEST_CASE("html: without dot on the PATH the error says to install Graphviz") {
+  gf::Graph g;
+  const auto y = neuron(g, gf::Op::relu);
+  const gf::Stepper s(g, y);
+  const std::string saved = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", "/nonexistent", 1);
+  std::string message;
+  try {
+    (void)gf::html_view(s);
+  } catch (const gf::Error& e) {
+    message = e.what();
+  }
+  ::setenv("PATH", saved.c_str(), 1);
+  CHECK(message.find("install graphviz") != std::string::npos);
 }
 
 TEST_CASE("html: in headless Chromium the page loads cleanly and opens at #step=N and steps") {

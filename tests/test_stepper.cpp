@@ -314,3 +314,22 @@ TEST_CASE("stepper: step cannot learn but its straight-through and sigmoid surro
   CHECK(sur[0] == doctest::Approx(0.2475165727));
   CHECK(sur[2] == doctest::Approx(3 * 0.2475165727));
 }
+
+TEST_CASE("stepper: a leaf root is one step and stale values are brought up to date first") {
+  gf::Graph g;
+  const auto x = g.input("x", 2.0);
+  const auto y = x * x;
+  gf::Stepper leaf(g, x);
+  CHECK(leaf.size() == 1);
+  CHECK(leaf.current().edges.empty());
+  CHECK(leaf.grad(x.id()) == 1.0);
+  CHECK_FALSE(leaf.next());
+  x.set(5.0);  // y is stale until evaluated
+  gf::Stepper s(g, y);
+  CHECK(s.value(y.id()) == 25.0);
+  CHECK(s.step(0).edges[0].local_derivative == 5.0);
+  s.jump(1);
+  CHECK(s.grad(x.id()) == 10.0);
+  x.set(1.0);  // the records keep the values they were made with
+  CHECK(s.value(y.id()) == 25.0);
+}

@@ -117,6 +117,18 @@ TEST_CASE("stepper: terminal --html writes the browser view and bad arguments sa
   CHECK(std::filesystem::file_size(path) > 10000);
   std::filesystem::remove(path);
 
+  const auto chart = std::filesystem::temp_directory_path() / "gradflow_test_stepper_flow.svg";
+  const Run f = run_stepper("--all --flow '" + chart.string() + "'", "");
+  CHECK(f.status == 0);
+  // Depths from y: y 0, z+b 1, z and b 2, the products 3, weights and inputs 4.
+  CHECK(has(f.out, "depth  nodes  params  mean |grad|   max |grad|  zeros\n"));
+  CHECK(has(f.out, "\n2          2       1       0.2475       0.2475      0\n"));
+  // Depth 4, with s = sigmoid'(0.2) = 0.247517: |grad| of w_i is s x_i, of x_i s |w_i|; the mean
+  // is s (1 + 2 + 3 + 0.5 + 0.25 + 0.2) / 6 = 0.28670, the largest 3s = 0.74255.
+  CHECK(has(f.out, "\n4          6       3       0.2867       0.7425      0\n"));
+  CHECK(std::filesystem::file_size(chart) > 1000);
+  std::filesystem::remove(chart);
+
   const Run bad = run_stepper("--activation softmax", "");
   CHECK(bad.status == 2);
   CHECK(has(bad.out, "stepper: unknown activation 'softmax'"));
