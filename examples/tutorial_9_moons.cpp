@@ -24,14 +24,14 @@ int main(int argc, char** argv) try {
   mo.before_training = [&](const train::Dataset& data) {
     fmt::print(
         "Experiment 9. micrograd's moons demo\n\n"
-        "Data: {} ({} points). Network: MLP(2, [16, 16, 1]), ReLU hidden\n"
+        "Data: {}. Network: MLP(2, [16, 16, 1]), ReLU hidden\n"
         "layers, linear output; initial parameters {}.\n"
         "Loss: mean_i relu(1 - y_i score_i) + 1e-4 sum_p p^2. Full-batch SGD, lr = 1.0 - 0.9 "
         "k/100.\n"
         "One static graph holds a copy of the network per sample (sharing the parameters); every\n"
         "training step re-evaluates it: forward, backward, update.\n\n",
-        args.data ? fmt::format("'{}'", *args.data) : std::string("two moons (noise 0.1, seed 1)"),
-        data.size(),
+        args.data ? fmt::format("'{}', {} points", *args.data, data.size())
+                  : fmt::format("{} two-moons points (noise 0.1, seed 1)", data.size()),
         args.init ? fmt::format("from '{}'", *args.init)
                   : std::string("uniform on [-1, 1) (seed 1), biases 0"));
   };
