@@ -114,11 +114,6 @@ Stepper::Stepper(const Graph& g, Node root, const Hooks& hooks) : g_(&g), root_(
   for (NodeId i = 0; i < g.size(); ++i)
     if (g.op(i) == Op::parameter) params_.push_back(i);
 
-  const std::size_t cone = std::min<std::size_t>(g.size(), root_ + std::size_t{1});
-  node_.reserve(cone);
-  upstream_.reserve(cone);
-  passed_.reserve(cone);
-  edge_begin_.reserve(cone + 1);
   edge_begin_.push_back(0);
   const Recorder rec{&node_, &upstream_, &passed_, &edge_begin_, &local_, &before_, &after_};
   std::vector<std::uint8_t> reached;

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <gradflow/engine/diagnostics.hpp>
 #include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/graph.hpp>
@@ -332,4 +333,21 @@ TEST_CASE("stepper: a leaf root is one step and stale values are brought up to d
   CHECK(s.grad(x.id()) == 10.0);
   x.set(1.0);  // the records keep the values they were made with
   CHECK(s.value(y.id()) == 25.0);
+}
+
+TEST_CASE("stepper: a 300000-node chain is stepped and diagnosed without recursion") {
+  gf::Graph g;
+  const auto x = g.parameter("x", 0.5);
+  auto h = x;
+  for (int i = 0; i < 300000; ++i) h = h * 1.0;  // a constant and a mul per link
+  gf::Stepper s(g, h);
+  CHECK(s.size() == 600001);  // every node reaches h
+  s.jump(s.size() - 1);
+  CHECK(s.grad(x.id()) == 1.0);
+  s.jump(0);
+  CHECK(s.grad(x.id()) == 0.0);
+  const auto r = gf::diagnose(s);
+  CHECK(r.by_depth.size() == 300001);  // x is 300000 muls below h
+  CHECK(r.depth[x.id()] == 300000);
+  CHECK(r.blocked.empty());
 }
