@@ -122,7 +122,7 @@ void check_root(const Graph& g, NodeId root) {
 
 // Clears gradients before a pass; in accumulate mode keeps the leaves' old ones aside.
 void start_pass(const Graph& g, Workspace& ws, GradMode mode) {
-  const bool fresh = ws.grad.size() != g.size();  // prepare() then sizes them, zero-filled
+  const bool fresh = ws.grad.empty();  // then prepare() sizes them, all zeros
   prepare(g, ws);
   if (mode == GradMode::accumulate && ws.root != no_node) {
     ws.scratch.swap(ws.grad);
@@ -166,8 +166,8 @@ void prepare(const Graph& g, Workspace& ws) {
                 ws.value.begin() + static_cast<std::ptrdiff_t>(old));
   }
   if (ws.grad.size() != n) {
-    ws.grad.assign(n, 0.0);
-    ws.reached.assign(n, 0);
+    ws.grad.resize(n, 0.0);
+    ws.reached.resize(n, 0);
   }
 }
 

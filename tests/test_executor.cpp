@@ -294,3 +294,16 @@ TEST_CASE("executor: errors name the node and the sample") {
     CHECK(std::string(e.what()).find("sample 1") != std::string::npos);
   }
 }
+
+// The sweeps were optimised together with the executor; this guards one of their corners.
+TEST_CASE("executor: accumulate mode keeps the leaves' gradients when the graph grew in between") {
+  gf::Graph g;
+  const auto x = g.input("x", 3.0);
+  const auto y = x * x;
+  g.backward(y);
+  const auto z = y + x;  // the graph grows after the first pass
+  g.backward(z, gf::GradMode::accumulate);
+  CHECK(x.grad() == 6.0 + 7.0);
+  g.backward(z);
+  CHECK(x.grad() == 7.0);
+}
