@@ -344,24 +344,22 @@ std::string scatter_chart(const std::vector<Series>& series, const ChartOptions&
       for (int i = 0; i + 1 < fd.nx; ++i) {
         const std::array<std::array<int, 2>, 4> corner{
             {{i, j}, {i + 1, j}, {i + 1, j + 1}, {i, j + 1}}};
-        std::array<double, 8> cross{};
-        int n = 0;
-        for (int e = 0; e < 4; ++e) {
-          const auto [ia, ja] = corner[static_cast<std::size_t>(e)];
-          const auto [ib, jb] = corner[static_cast<std::size_t>((e + 1) % 4)];
+        struct Crossing {
+          double x, y;
+        };
+        std::array<Crossing, 4> cross{};
+        std::size_t n = 0;
+        for (std::size_t e = 0; e < 4; ++e) {
+          const auto [ia, ja] = corner[e];
+          const auto [ib, jb] = corner[(e + 1) % 4];
           const double za = at(ia, ja), zb = at(ib, jb);
           if ((za > 0) == (zb > 0)) continue;
           const double t = za / (za - zb);
-          cross[static_cast<std::size_t>(2 * n)] = fd.x_min + (ia + t * (ib - ia)) * dx;
-          cross[static_cast<std::size_t>(2 * n + 1)] = fd.y_min + (ja + t * (jb - ja)) * dy;
-          ++n;
+          cross[n++] = {fd.x_min + (ia + t * (ib - ia)) * dx, fd.y_min + (ja + t * (jb - ja)) * dy};
         }
-        for (int s = 0; s + 1 < n; s += 2)
-          path +=
-              fmt::format("M{:.2f} {:.2f}L{:.2f} {:.2f}", x(cross[static_cast<std::size_t>(2 * s)]),
-                          y(cross[static_cast<std::size_t>(2 * s + 1)]),
-                          x(cross[static_cast<std::size_t>(2 * s + 2)]),
-                          y(cross[static_cast<std::size_t>(2 * s + 3)]));
+        for (std::size_t k = 0; k + 1 < n; k += 2)
+          path += fmt::format("M{:.2f} {:.2f}L{:.2f} {:.2f}", x(cross[k].x), y(cross[k].y),
+                              x(cross[k + 1].x), y(cross[k + 1].y));
       }
     if (!path.empty())
       svg += fmt::format(
