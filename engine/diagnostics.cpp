@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 #include <boost/graph/depth_first_search.hpp>
 
-#include <gradflow/engine/engine.hpp>
 #include <gradflow/engine/errors.hpp>
 #include <gradflow/graph/boost_graph.hpp>
 #include <gradflow/plot/chart.hpp>
