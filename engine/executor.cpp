@@ -189,6 +189,7 @@ template <bool kOne>
 [[gnu::always_inline]] inline void Executor::forward_step(const Bufs& m, const Step& st,
                                                           const Conventions& conv) const {
   const std::size_t nb = kOne ? 1 : m.nb;
+  const auto vrow = [&m, nb](std::uint32_t slot) { return m.vv + slot * nb; };
   const Graph& g = *g_;
   const double attr = st.attr;
   switch (st.kind) {
@@ -220,8 +221,8 @@ template <bool kOne>
       return;
     }
     case Kind::unary: {
-      const double* x = m.row(st.a);
-      double* y = m.row(st.out);
+      const double* x = vrow(st.a);
+      double* y = vrow(st.out);
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 1) {
@@ -237,7 +238,7 @@ template <bool kOne>
     case Kind::binary_vv:
     case Kind::binary_vu:
     case Kind::binary_uv: {
-      double* y = m.row(st.out);
+      double* y = vrow(st.out);
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 2) {
@@ -249,15 +250,15 @@ template <bool kOne>
             for (std::size_t s = 0; s < nb; ++s) y[s] = R::forward(a(s), b(s));
           };
           if (st.kind == Kind::binary_vv) {
-            const double *a = m.row(st.a), *b = m.row(st.b);
+            const double *a = vrow(st.a), *b = vrow(st.b);
             run([a](std::size_t s) { return a[s]; }, [b](std::size_t s) { return b[s]; });
           } else if (st.kind == Kind::binary_vu) {
-            const double* a = m.row(st.a);
+            const double* a = vrow(st.a);
             const double b = m.uv[st.b];
             run([a](std::size_t s) { return a[s]; }, [b](std::size_t) { return b; });
           } else {
             const double a = m.uv[st.a];
-            const double* b = m.row(st.b);
+            const double* b = vrow(st.b);
             run([a](std::size_t) { return a; }, [b](std::size_t s) { return b[s]; });
           }
         }
@@ -265,7 +266,7 @@ template <bool kOne>
       return;
     }
     case Kind::sum: {
-      double* y = m.row(st.out);
+      double* y = vrow(st.out);
       std::fill_n(y, nb, 0.0);
       for (std::uint32_t t = st.a; t < st.a + st.b; ++t) {
         const std::uint32_t e = m.terms[t];
@@ -273,7 +274,7 @@ template <bool kOne>
           const double c = m.uv[e >> 1];
           for (std::size_t s = 0; s < nb; ++s) y[s] += c;
         } else {
-          const double* x = m.row(e >> 1);
+          const double* x = vrow(e >> 1);
           for (std::size_t s = 0; s < nb; ++s) y[s] += x[s];
         }
       }
@@ -282,7 +283,7 @@ template <bool kOne>
     case Kind::dot: {
       // Register-blocked over samples: eight running sums, each term read once per block. Each
       // sample adds w_k x_k in term order, as the unfused sum node does, so the bits agree.
-      double* y = m.row(st.out);
+      double* y = vrow(st.out);
       const std::uint32_t* p = m.terms + st.a;
       const std::uint32_t count = st.b;
       constexpr std::size_t block = 8;
@@ -291,14 +292,14 @@ template <bool kOne>
         double acc[block] = {};
         for (std::uint32_t k = 0; k < count; ++k) {
           const double w = m.uv[p[2 * k]];
-          const double* x = m.row(p[2 * k + 1]) + s0;
+          const double* x = vrow(p[2 * k + 1]) + s0;
           for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
         }
         for (std::size_t j = 0; j < block; ++j) y[s0 + j] = acc[j];
       }
       for (std::size_t s = s0; s < nb; ++s) {
         double acc = 0.0;
-        for (std::uint32_t k = 0; k < count; ++k) acc += m.uv[p[2 * k]] * m.row(p[2 * k + 1])[s];
+        for (std::uint32_t k = 0; k < count; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
         y[s] = acc;
       }
       return;
@@ -369,6 +370,8 @@ template <bool kOne>
                                                            const Conventions& conv,
                                                            double scale) const {
   const std::size_t nb = kOne ? 1 : m.nb;
+  const auto vrow = [&m, nb](std::uint32_t slot) { return m.vv + slot * nb; };
+  const auto vgrad = [&m, nb](std::uint32_t slot) { return m.vg + slot * nb; };
   const double attr = st.attr;
   switch (st.kind) {
     case Kind::leaf_uniform:
@@ -392,10 +395,10 @@ template <bool kOne>
       return;
     }
     case Kind::unary: {
-      const double* x = m.row(st.a);
-      const double* y = m.row(st.out);
-      const double* gy = m.grow(st.out);
-      double* gx = m.grow(st.a);
+      const double* x = vrow(st.a);
+      const double* y = vrow(st.out);
+      const double* gy = vgrad(st.out);
+      double* gx = vgrad(st.a);
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 1)
@@ -407,31 +410,31 @@ template <bool kOne>
     case Kind::binary_vv:
     case Kind::binary_vu:
     case Kind::binary_uv: {
-      const double* y = m.row(st.out);
-      const double* gy = m.grow(st.out);
+      const double* y = vrow(st.out);
+      const double* gy = vgrad(st.out);
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 2) {
           if (st.kind == Kind::binary_vv) {
-            const double *a = m.row(st.a), *b = m.row(st.b);
-            double *ga = m.grow(st.a), *gb = m.grow(st.b);
+            const double *a = vrow(st.a), *b = vrow(st.b);
+            double *ga = vgrad(st.a), *gb = vgrad(st.b);
             for (std::size_t s = 0; s < nb; ++s) {
               const Partials2 d = R::derivative(a[s], b[s], y[s]);
               ga[s] += gy[s] * d.da;
               gb[s] += gy[s] * d.db;
             }
           } else if (st.kind == Kind::binary_vu) {
-            const double* a = m.row(st.a);
+            const double* a = vrow(st.a);
             const double b = m.uv[st.b];
-            double* ga = m.grow(st.a);
+            double* ga = vgrad(st.a);
             for (std::size_t s = 0; s < nb; ++s) ga[s] += gy[s] * R::derivative(a[s], b, y[s]).da;
             m.ug[st.b] += scale * reduce(nb, [&](std::size_t s) {
                             return gy[s] * R::derivative(a[s], b, y[s]).db;
                           });
           } else {
             const double a = m.uv[st.a];
-            const double* b = m.row(st.b);
-            double* gb = m.grow(st.b);
+            const double* b = vrow(st.b);
+            double* gb = vgrad(st.b);
             for (std::size_t s = 0; s < nb; ++s) gb[s] += gy[s] * R::derivative(a, b[s], y[s]).db;
             m.ug[st.a] += scale * reduce(nb, [&](std::size_t s) {
                             return gy[s] * R::derivative(a, b[s], y[s]).da;
@@ -442,13 +445,13 @@ template <bool kOne>
       return;
     }
     case Kind::sum: {
-      const double* gy = m.grow(st.out);
+      const double* gy = vgrad(st.out);
       for (std::uint32_t t = st.a; t < st.a + st.b; ++t) {
         const std::uint32_t e = m.terms[t];
         if (e & 1u) {
           m.ug[e >> 1] += scale * reduce(nb, [gy](std::size_t s) { return gy[s]; });
         } else {
-          double* gx = m.grow(e >> 1);
+          double* gx = vgrad(e >> 1);
           for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s];
         }
       }
@@ -456,12 +459,12 @@ template <bool kOne>
     }
     case Kind::dot: {
       // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
-      const double* gy = m.grow(st.out);
+      const double* gy = vgrad(st.out);
       const std::uint32_t* p = m.terms + st.a;
       for (std::uint32_t k = st.b; k-- > 0;) {
         const double w = m.uv[p[2 * k]];
-        const double* x = m.row(p[2 * k + 1]);
-        double* gx = m.grow(p[2 * k + 1]);
+        const double* x = vrow(p[2 * k + 1]);
+        double* gx = vgrad(p[2 * k + 1]);
         for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s] * w;
         m.ug[p[2 * k]] += scale * reduce(nb, [gy, x](std::size_t s) { return gy[s] * x[s]; });
       }

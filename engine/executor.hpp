@@ -140,8 +140,6 @@ class Executor {
     double* ug;  // uniform gradients
     const std::uint32_t* terms;
     std::size_t nb;
-    double* row(std::uint32_t slot) const { return vv + slot * nb; }
-    double* grow(std::uint32_t slot) const { return vg + slot * nb; }
   };
   Bufs bufs();
   // kOne: the batch holds one sample, and every loop over it is known to run once.

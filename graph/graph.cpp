@@ -84,10 +84,14 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
   return Node(*this, id);
 }
 
-NodeId Graph::push(Op op, double attr, double value) {
+// Appends a node of up to two operands (`count`) whose value is already computed.
+[[gnu::always_inline]] inline NodeId Graph::push(Op op, double attr, double value, NodeId a,
+                                                 NodeId b, int count) {
   const auto id = static_cast<NodeId>(op_.size());
   op_.push_back(op);
   attr_.push_back(attr);
+  if (count > 0) args_.push_back(a);
+  if (count > 1) args_.push_back(b);
   first_.push_back(static_cast<std::uint32_t>(args_.size()));
   ws_.value.push_back(value);
   return id;
@@ -95,7 +99,7 @@ NodeId Graph::push(Op op, double attr, double value) {
 
 Node Graph::leaf(Op op, std::string_view name, double value) {
   if (size() == no_node) throw UsageError("gradflow: graph is full (2^32 - 1 nodes)");
-  const Node n(*this, push(op, 0.0, value));
+  const Node n(*this, push(op, 0.0, value, 0, 0, 0));
   if (!name.empty()) set_name(n.id(), name);
   return n;
 }
@@ -128,11 +132,7 @@ struct Recorder {
     const double x = v[a.id_], y = v[b.id_];
     if constexpr (requires { R::domain(x, y); })
       if (R::domain(x, y) != nullptr) return g.apply(R::info.op, {a, b});
-    const NodeId id = g.push(R::info.op, 0.0, R::forward(x, y));
-    g.args_.push_back(a.id_);
-    g.args_.push_back(b.id_);
-    g.first_.back() = static_cast<std::uint32_t>(g.args_.size());
-    return Node(g, id);
+    return Node(g, g.push(R::info.op, 0.0, R::forward(x, y), a.id_, b.id_, 2));
   }
 
   template <class R>
@@ -143,10 +143,7 @@ struct Recorder {
     const double x = g.ws_.value[a.id_];
     if constexpr (UnaryDomain<R>)
       if (R::domain(x, attr) != nullptr) return g.apply(R::info.op, {a}, attr);
-    const NodeId id = g.push(R::info.op, attr, R::forward(x, attr, g.conventions_));
-    g.args_.push_back(a.id_);
-    g.first_.back() = static_cast<std::uint32_t>(g.args_.size());
-    return Node(g, id);
+    return Node(g, g.push(R::info.op, attr, R::forward(x, attr, g.conventions_), a.id_, 0, 1));
   }
 
   static Node sum(std::span<const Node> terms) {
@@ -158,10 +155,8 @@ struct Recorder {
     const double* v = g.ws_.value.data();
     double s = 0.0;
     for (const Node& t : terms) s += v[t.id_];
-    const NodeId id = g.push(Op::sum, 0.0, s);
     for (const Node& t : terms) g.args_.push_back(t.id_);
-    g.first_.back() = static_cast<std::uint32_t>(g.args_.size());
-    return Node(g, id);
+    return Node(g, g.push(Op::sum, 0.0, s, 0, 0, 0));
   }
 };
 
@@ -202,10 +197,8 @@ Node Graph::apply(Op op, std::span<const Node> operands, double attr) {
       }
     });
     if (in_domain) {
-      const NodeId id = push(op, attr, r);
       for (const Node& n : operands) args_.push_back(n.id());
-      first_.back() = static_cast<std::uint32_t>(args_.size());
-      return Node(*this, id);
+      return Node(*this, push(op, attr, r, 0, 0, 0));
     }
   }
   return append(op, operands, attr);

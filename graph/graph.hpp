@@ -189,7 +189,8 @@ class Graph {
   friend struct detail::Recorder;
   Node append(Op op, std::span<const Node> operands, double attr);
   // Appends a node whose value is already computed (no checks): the recording fast path.
-  NodeId push(Op op, double attr, double value);
+  // Operands beyond the first `count` of (a, b) must already be in args_.
+  NodeId push(Op op, double attr, double value, NodeId a, NodeId b, int count);
   Node leaf(Op op, std::string_view name, double value);
   void refresh() const;
 
