@@ -375,11 +375,12 @@ long status_kb(const char* key) {
 
 struct BigResult {
   double build = 0, forward = 0, backward = 0, bytes_per_node = 0;
+  double odd = 0;  // values that are NaN, infinite or subnormal (a sanity check on the timing)
 };
 
 // A chain: y <- y * p, tanh(y), bias(y, p), repeated; every node depends on the one before.
 // A wide random DAG: 2000 leaves, then ops (add, mul, sub, tanh, sigmoid, relu, 3-term sum,
-// bias) whose operands are drawn uniformly from the 65,536 nodes before them.
+// bias) whose operands are drawn uniformly from the 65,536 most recent bounded nodes.
 BigResult run_big(const std::string& kind, std::size_t n) {
   const long hwm0 = status_kb("VmHWM:");
   BigResult r;
@@ -413,33 +414,49 @@ BigResult run_big(const std::string& kind, std::size_t n) {
       return s;
     };
     const auto real = [&] { return static_cast<double>(next() % 2001) / 1000.0 - 1.0; };
+    // Operands come from a ring of the last 65,536 nodes whose values lie in [-1, 1]: sums are
+    // squashed by a tanh node before they enter it, so that no value overflows or underflows
+    // over ten million nodes (NaN and subnormal arithmetic would distort the timing).
     constexpr std::size_t leaves = 2000, window = 65536;
-    for (std::size_t i = 0; i < leaves; ++i)
-      i % 2 ? (void)g.parameter({}, real()) : (void)g.input({}, real());
-    const auto pick = [&] {
-      const std::size_t size = g.size(), w = std::min(size, window);
-      return g.node(static_cast<gf::NodeId>(size - 1 - next() % w));
+    std::vector<gf::Node> ring;
+    ring.reserve(window);
+    std::size_t head = 0;
+    const auto keep = [&](gf::Node x) {
+      if (ring.size() < window) {
+        ring.push_back(x);
+      } else {
+        ring[head] = x;
+        head = (head + 1) % window;
+      }
     };
-    for (std::size_t i = leaves; i < n; ++i) {
+    for (std::size_t i = 0; i < leaves; ++i)
+      keep(i % 2 ? g.parameter({}, real()) : g.input({}, real()));
+    const auto pick = [&] { return ring[next() % ring.size()]; };
+    while (g.size() < n) {
       const gf::Node a = pick(), b = pick();
+      bool squash = true;
       switch (next() % 8) {
         case 0:
           root = a + b;
           break;
         case 1:
           root = a * b;
+          squash = false;
           break;
         case 2:
           root = a - b;
           break;
         case 3:
           root = tanh(a);
+          squash = false;
           break;
         case 4:
           root = sigmoid(a);
+          squash = false;
           break;
         case 5:
           root = relu(a);
+          squash = false;
           break;
         case 6:
           root = gf::sum({a, b, pick()});
@@ -448,6 +465,8 @@ BigResult run_big(const std::string& kind, std::size_t n) {
           root = bias(a, b);
           break;
       }
+      if (squash && g.size() < n) root = tanh(root);
+      keep(root);
     }
   }
   r.build = seconds_since(t0);
@@ -459,6 +478,10 @@ BigResult run_big(const std::string& kind, std::size_t n) {
   r.backward = seconds_since(t0);
   sink = sink + root.value() + g.grad(0);
   const long hwm1 = status_kb("VmHWM:");
+  for (gf::NodeId i = 0; i < g.size(); ++i) {
+    const double v = g.workspace().value[i];
+    r.odd += std::isfinite(v) && (v == 0.0 || std::isnormal(v)) ? 0.0 : 1.0;
+  }
   r.bytes_per_node = static_cast<double>(hwm1 - hwm0) * 1024.0 / static_cast<double>(n);
   return r;
 }
@@ -467,8 +490,8 @@ BigResult run_child(const std::string& self, const std::string& kind, std::size_
   const std::string cmd = fmt::format("'{}' --child {} {}", self, kind, n);
   FILE* p = popen(cmd.c_str(), "r");
   BigResult r;
-  if (p == nullptr || std::fscanf(p, "%lf %lf %lf %lf", &r.build, &r.forward, &r.backward,
-                                  &r.bytes_per_node) != 4) {
+  if (p == nullptr || std::fscanf(p, "%lf %lf %lf %lf %lf", &r.build, &r.forward, &r.backward,
+                                  &r.bytes_per_node, &r.odd) != 5) {
     std::fprintf(stderr, "gradflow_bench: child '%s' failed\n", cmd.c_str());
     std::exit(1);
   }
@@ -512,7 +535,8 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--child" && i + 2 < argc) {
       const BigResult r = run_big(argv[i + 1], std::strtoull(argv[i + 2], nullptr, 10));
-      std::printf("%.9f %.9f %.9f %.3f\n", r.build, r.forward, r.backward, r.bytes_per_node);
+      std::printf("%.9f %.9f %.9f %.3f %.0f\n", r.build, r.forward, r.backward, r.bytes_per_node,
+                  r.odd);
       return 0;
     }
     if (a == "--json") {
@@ -748,6 +772,8 @@ int main(int argc, char** argv) {
       return BigResult{median(b), median(f), median(w), median(m)};
     };
     const BigResult s = med(rs), b = med(rb);
+    checks.push_back(fmt::format("{} of {} nodes: {} values NaN, infinite or subnormal", kind, big,
+                                 rb.front().odd));
     const double total_s = s.build + s.forward + s.backward,
                  total_b = b.build + b.forward + b.backward;
     big_rows.push_back({kind, s, b, total_b / total_s});

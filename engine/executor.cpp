@@ -285,12 +285,12 @@ template <bool kOne>
       // sample adds w_k x_k in term order, as the unfused sum node does, so the bits agree.
       double* y = vrow(st.out);
       const std::uint32_t* p = m.terms + st.a;
-      const std::uint32_t count = st.b;
+      const std::size_t count = st.b;
       constexpr std::size_t block = 8;
       std::size_t s0 = 0;
       for (; s0 + block <= nb; s0 += block) {
         double acc[block] = {};
-        for (std::uint32_t k = 0; k < count; ++k) {
+        for (std::size_t k = 0; k < count; ++k) {
           const double w = m.uv[p[2 * k]];
           const double* x = vrow(p[2 * k + 1]) + s0;
           for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
@@ -299,7 +299,7 @@ template <bool kOne>
       }
       for (std::size_t s = s0; s < nb; ++s) {
         double acc = 0.0;
-        for (std::uint32_t k = 0; k < count; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
+        for (std::size_t k = 0; k < count; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
         y[s] = acc;
       }
       return;
@@ -461,7 +461,7 @@ template <bool kOne>
       // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
       const double* gy = vgrad(st.out);
       const std::uint32_t* p = m.terms + st.a;
-      for (std::uint32_t k = st.b; k-- > 0;) {
+      for (std::size_t k = st.b; k-- > 0;) {
         const double w = m.uv[p[2 * k]];
         const double* x = vrow(p[2 * k + 1]);
         double* gx = vgrad(p[2 * k + 1]);

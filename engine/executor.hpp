@@ -40,7 +40,9 @@ enum class Reduction : std::uint8_t {
   sum,   ///< sum over samples
 };
 
+/// How an Executor compiles and reduces.
 struct ExecutorOptions {
+  /// How the root and the uniform nodes' gradients are reduced over the batch.
   Reduction reduction = Reduction::mean;
   /// Run a neuron's weighted sum (sum of weight × value muls) as one kernel.
   bool fuse = true;
@@ -55,9 +57,13 @@ class Executor {
   /// Throws UsageError for an empty batch or a root of another graph.
   Executor(const Graph& g, Node root, std::size_t batch, ExecutorOptions options = {});
 
+  /// Number of samples evaluated at once.
   std::size_t batch() const { return batch_; }
+  /// The node whose cone is compiled (one sample's loss).
   Node root() const { return root_; }
+  /// The cone of the root in evaluation order (Boost.Graph depth-first search).
   const Plan& plan() const { return plan_; }
+  /// The options the executor was compiled with.
   ExecutorOptions options() const { return options_; }
   /// Number of sum nodes that run as one weighted-sum kernel.
   std::size_t fused_sums() const { return fused_sums_; }
