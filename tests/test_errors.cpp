@@ -60,7 +60,7 @@ TEST_CASE("domain errors while building name the op, the operand and its value")
   CHECK(x.grad() == 3.0);
 }
 
-TEST_CASE("a domain error during re-evaluation names the node; fixing the input recovers") {
+TEST_CASE("a domain error during re-evaluation names the node and fixing the input recovers") {
   gf::Graph g;
   const auto x = g.input("x", 2.0);
   const auto y = log(x).named("loss");

@@ -49,7 +49,7 @@ TEST_CASE("micrograd's more-ops expression: pow, div, neg, relu, node reuse") {
   CHECK(b.grad() == doctest::Approx(645.5772594752186).epsilon(1e-12));
 }
 
-TEST_CASE("node reuse: a = 1; b = a + a; c = b + b gives dc/da = 4") {
+TEST_CASE("node reuse: a = 1, b = a + a, c = b + b gives dc/da = 4") {
   gf::Graph g;
   const auto a = g.input("a", 1.0);
   const auto b = a + a;
@@ -124,7 +124,7 @@ TEST_CASE("per-edge record: local derivative and contribution") {
   }
 }
 
-TEST_CASE("a step neuron passes exactly zero gradient; the table marks the edge blocked") {
+TEST_CASE("a step neuron passes exactly zero gradient and the table marks the edge blocked") {
   gf::Graph g;
   const auto x = g.input("x", 1.5);
   const auto w = g.parameter("w", 0.8);
@@ -138,7 +138,7 @@ TEST_CASE("a step neuron passes exactly zero gradient; the table marks the edge 
   CHECK(gf::backward_table(g).find("blocked") != std::string::npos);
 }
 
-TEST_CASE("backward twice resets; accumulate mode adds into leaves only") {
+TEST_CASE("backward twice resets and accumulate mode adds into leaves only") {
   gf::Graph g;
   const auto x = g.input("x", 2.0);
   const auto h = x * x;  // dh/dx = 4

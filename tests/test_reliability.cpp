@@ -127,7 +127,7 @@ TEST_CASE("property: re-evaluation with new inputs matches a freshly built graph
   }
 }
 
-TEST_CASE("hostile: NaN and infinity inputs propagate per IEEE; check mode names the origin") {
+TEST_CASE("hostile: NaN and infinity inputs propagate per IEEE and check mode names the origin") {
   gf::Graph g;
   const auto x = g.input("x", 1.0);
   const auto w = g.parameter("w", 2.0);
