@@ -122,7 +122,7 @@ TEST_CASE("executor: per-sample values and gradients match Graph::backward on an
   }
 }
 
-TEST_CASE("executor: fused and unfused runs agree bit for bit, mul nodes stay readable") {
+TEST_CASE("executor: fused and unfused runs agree bit for bit and mul nodes stay readable") {
   gf::Graph g;
   const Mlp m = build_mlp(g, 16, 1e-4, 11);
   const Batch b = make_batch(100, 4);
@@ -151,7 +151,7 @@ TEST_CASE("executor: fused and unfused runs agree bit for bit, mul nodes stay re
   CHECK(fused.loss() != doctest::Approx(0.0));
 }
 
-TEST_CASE("executor: the mean loss is micrograd's batch loss; sum is B times it") {
+TEST_CASE("executor: the mean loss is micrograd's batch loss and the sum is B times it") {
   // micrograd: total = (1/B) Σ relu(1 - y_s score_s) + alpha Σ p². With the per-sample graph
   // relu(1 - y score) + alpha Σ p², the mean over samples counts the penalty once.
   gf::Graph g;
