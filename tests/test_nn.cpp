@@ -15,7 +15,7 @@
 namespace gf = gradflow;
 namespace nn = gradflow::nn;
 
-TEST_CASE("nn: a neuron is one mul per input, one sum, a bias node and an activation") {
+TEST_CASE("nn: a neuron is one mul per input and one sum then a bias node and an activation") {
   gf::Graph g;
   nn::Rng rng(1);
   const nn::Neuron n(g, 3, nn::Activation::sigmoid, rng);
@@ -40,7 +40,7 @@ TEST_CASE("nn: a neuron is one mul per input, one sum, a bias node and an activa
   CHECK_THROWS_AS(n(std::span<const gf::Node>(x).first(2)), gf::UsageError);
 }
 
-TEST_CASE("nn: the demo neuron's value and gradients, worked out by hand") {
+TEST_CASE("nn: the demo neuron's value and gradients worked out by hand") {
   // x = (1, 2, 3), w = (0.5, -0.25, 0.2), b = -0.4: z + b = 0.2 (0.2000000000000001 in
   // doubles); y = sigmoid(0.2) = 0.549833997312478 and y(1 - y) = 0.24751657271185995
   // (Python's math module); dy/dw_i = y(1 - y) x_i, dy/db = y(1 - y).
@@ -93,7 +93,7 @@ TEST_CASE("nn: a bias node and a weight on a constant input 1 give identical num
   }
 }
 
-TEST_CASE("nn: parameters come per layer, per neuron, weights then bias") {
+TEST_CASE("nn: parameters come per layer then per neuron with weights before the bias") {
   gf::Graph g;
   const nn::MLP net(g, {2, 3, 1});
   const auto ps = net.parameters();
@@ -217,7 +217,7 @@ TEST_CASE("nn: MLP gradients agree with central finite differences") {
   }
 }
 
-TEST_CASE("nn: softplus is stable, and its derivative is sigmoid") {
+TEST_CASE("nn: softplus is stable and its derivative is sigmoid") {
   // softplus(0) = ln 2 = 0.6931471805599453; softplus(-40) = log1p(e^-40) =
   // 4.248354255291589e-18 (Python); softplus(800) = 800 where log(1 + e^800) would overflow.
   gf::Graph g;
@@ -241,7 +241,7 @@ TEST_CASE("nn: softplus is stable, and its derivative is sigmoid") {
   }
 }
 
-TEST_CASE("nn: activations by name, and bad sizes are errors") {
+TEST_CASE("nn: activations by name and bad sizes are errors") {
   CHECK(nn::parse_activation("relu") == nn::Activation::relu);
   CHECK(nn::parse_activation("linear") == nn::Activation::identity);
   CHECK(nn::name(nn::Activation::tanh) == "tanh");

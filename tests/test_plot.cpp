@@ -76,7 +76,7 @@ std::size_t count(const std::string& s, const std::string& what) {
 
 }  // namespace
 
-TEST_CASE("plot: linear ticks are 1, 2 or 5 times a power of ten and cover the range") {
+TEST_CASE("plot: linear ticks are 1 or 2 or 5 times a power of ten and cover the range") {
   // [0, 1] in about 6 steps: 1/6 = 0.167 rounds to the nice step 0.2.
   const auto t = plot::linear_ticks(0.0, 1.0);
   REQUIRE(t.size() == 6);
@@ -91,7 +91,7 @@ TEST_CASE("plot: linear ticks are 1, 2 or 5 times a power of ten and cover the r
   CHECK(plot::tick_label(-0.0, false) == "0");
 }
 
-TEST_CASE("plot: log ticks are powers of ten, thinned over many decades") {
+TEST_CASE("plot: log ticks are powers of ten thinned over many decades") {
   const auto t = plot::log_ticks(1e-6, 1.0);
   REQUIRE(t.size() == 7);  // 1e-6 ... 1e0
   for (std::size_t i = 0; i < t.size(); ++i)
@@ -108,7 +108,7 @@ TEST_CASE("plot: log ticks are powers of ten, thinned over many decades") {
   CHECK(plot::tick_label(1e7, true) == "1e7");
 }
 
-TEST_CASE("plot: a line chart is well-formed SVG with every series, legend and labels") {
+TEST_CASE("plot: a line chart is well-formed SVG with every series and legend and labels") {
   const std::vector<plot::Series> series{
       {"sigmoid", {-2, -1, 0, 1, 2}, {0.12, 0.27, 0.5, 0.73, 0.88}},
       {"a < b & c", {-2, 2}, {0, 1}},

@@ -27,7 +27,7 @@ struct LossCase {
 };
 }  // namespace
 
-TEST_CASE("train: each loss's value and gradient, worked out by hand") {
+TEST_CASE("train: each loss's value and gradient worked out by hand") {
   // mse (s - t)^2: (0.3 - 1)^2 = 0.49, d/ds = 2 (s - t) = -1.4.
   // bce from logits softplus(s) - t s: s = 2, t = 1: log(1 + e^-2) = 0.1269280110429725,
   //   d/ds = sigmoid(2) - 1 = -0.11920292202211769 (Python); s = 0: ln 2, d/ds = 0.5 - t.
@@ -86,7 +86,7 @@ TEST_CASE("train: mean and the L2 penalty") {
   CHECK(p[1].grad() == doctest::Approx(1.0 / 3.0));
 }
 
-TEST_CASE("train: SGD with momentum, three steps by hand") {
+TEST_CASE("train: SGD with momentum for three steps by hand") {
   // loss p^2, p = 1, lr 0.1, momentum 0.9, v = 0.9 v + g, p -= lr v:
   //   g = 2,    v = 2,                    p = 0.8
   //   g = 1.6,  v = 1.8 + 1.6 = 3.4,      p = 0.8 - 0.34 = 0.46
@@ -118,7 +118,7 @@ TEST_CASE("train: the learning-rate schedule is micrograd's 1.0 - 0.9 k / 100") 
   CHECK(train::LearningRate{0.3, 0.0}.at(77, 100) == 0.3);
 }
 
-TEST_CASE("train: CSV with or without a header; malformed lines name their line number") {
+TEST_CASE("train: CSV with or without a header and malformed lines named by line number") {
   const auto d = train::parse_csv("x1,x2,label\n1,2,1\n\n-0.5, 3e-1 ,-1\r\n", "a.csv");
   REQUIRE(d.size() == 2);
   CHECK(d.features == 2);
@@ -175,7 +175,7 @@ TEST_CASE("train: make_moons follows scikit-learn's geometry") {
   CHECK(std::sqrt(s2 / static_cast<double>(a.x.size())) == doctest::Approx(0.1).epsilon(0.1));
 }
 
-TEST_CASE("train: the training graph is static: steps re-evaluate it, add no nodes") {
+TEST_CASE("train: the training graph is static as steps re-evaluate it and add no nodes") {
   gf::Graph g;
   const nn::MLP net(g, {2, 4, 1});
   const auto data = train::make_moons(10, 0.1, 2);

@@ -12,7 +12,7 @@
 namespace gt = gradflow::tutorial;
 using gradflow::nn::Activation;
 
-TEST_CASE("tutorial: 1. a threshold h is a bias b = -h, a weight on a constant input 1") {
+TEST_CASE("tutorial: 1. a threshold h is a bias b = -h which is a weight on a constant input 1") {
   const auto r = gt::threshold_to_bias();
   // Independently: count the firing inputs of the grid with plain doubles.
   int fired = 0;
@@ -35,7 +35,7 @@ TEST_CASE("tutorial: 1. a threshold h is a bias b = -h, a weight on a constant i
   CHECK(r.grad_b > 0.0);
 }
 
-TEST_CASE("tutorial: 2. the output flips at b = -z; a lower bias needs a larger sum") {
+TEST_CASE("tutorial: 2. the output flips at b = -z and a lower bias needs a larger sum") {
   const auto r = gt::activation_threshold();
   // z = 0.5 * 1 - 0.25 * 2 + 0.2 * 3 = 0.6.
   CHECK(r.z == doctest::Approx(0.6));
@@ -80,7 +80,7 @@ TEST_CASE("tutorial: 3. the step loses the strength and passes no gradient") {
   CHECK(r.straight_through.final_accuracy == 1.0);
 }
 
-TEST_CASE("tutorial: 4. max sigmoid' is 0.25 at 0, tanh' is 1 at 0") {
+TEST_CASE("tutorial: 4. max sigmoid' is 0.25 at 0 and tanh' is 1 at 0") {
   const auto r = gt::activation_curves();
   CHECK(r.sigmoid_max_grad == 0.25);  // sigmoid(0) = 0.5 exactly, 0.5 * 0.5
   CHECK(r.sigmoid_argmax == 0.0);
@@ -104,7 +104,7 @@ TEST_CASE("tutorial: 4. max sigmoid' is 0.25 at 0, tanh' is 1 at 0") {
   }
 }
 
-TEST_CASE("tutorial: 5. sigmoid gradients vanish at most like 0.25^depth; relu's stay 1") {
+TEST_CASE("tutorial: 5. sigmoid gradients vanish at most like 0.25^depth while relu's stay 1") {
   const auto r = gt::vanishing_gradients(30);
   REQUIRE(r.depth.size() == 30);
   // Depth 1 by hand (Python): sigmoid'(1) = 0.19661193324148185, tanh'(1) = 0.41997434161402614.
@@ -128,7 +128,7 @@ TEST_CASE("tutorial: 5. sigmoid gradients vanish at most like 0.25^depth; relu's
   CHECK(r.mlp_relu[29] > 1e-2 * r.mlp_relu[0]);
 }
 
-TEST_CASE("tutorial: 6. biases start at 0 and end far from it, moving the switching points") {
+TEST_CASE("tutorial: 6. biases start at 0 and end far from it moving the switching points") {
   const auto r = gt::bias_trajectory();
   CHECK(r.b_start[0] == 0.0);
   CHECK(r.b_start[1] == 0.0);
@@ -144,7 +144,8 @@ TEST_CASE("tutorial: 6. biases start at 0 and end far from it, moving the switch
   CHECK(r.final_accuracy == 1.0);
 }
 
-TEST_CASE("tutorial: 7. sigmoid supports, tanh votes for or against, relu supports or abstains") {
+TEST_CASE(
+    "tutorial: 7. sigmoid supports and tanh votes for or against and relu supports or abstains") {
   const auto rows = gt::voting_table();
   REQUIRE(rows.size() == 9);
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -162,7 +163,7 @@ TEST_CASE("tutorial: 7. sigmoid supports, tanh votes for or against, relu suppor
   CHECK(rows[4].sigmoid == 0.5);
 }
 
-TEST_CASE("tutorial: 8. linear layers collapse to one affine map; tanh and relu learn XOR") {
+TEST_CASE("tutorial: 8. linear layers collapse to one affine map and tanh and relu learn XOR") {
   const auto lin = gt::xor_run(Activation::identity);
   // The least-squares affine fit to XOR is y = 0.5 (the normal equations give zero slopes),
   // with loss 0.25: no linear network can do better.
