@@ -85,8 +85,8 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
 }
 
 // Appends a node of up to two operands (`count`) whose value is already computed.
-[[gnu::always_inline]] inline NodeId Graph::push(Op op, double attr, double value, NodeId a,
-                                                 NodeId b, int count) {
+[[gnu::flatten]] NodeId Graph::push(Op op, double attr, double value, NodeId a, NodeId b,
+                                    int count) {
   const auto id = static_cast<NodeId>(op_.size());
   op_.push_back(op);
   attr_.push_back(attr);
