@@ -1,5 +1,6 @@
 // libFuzzer target: arbitrary bytes -> a graph (every op, raw operands, so domain errors and
-// non-finite values happen) -> forward, backward, plan, re-evaluation. Anything but a documented
+// non-finite values happen) -> forward, backward, plan, re-evaluation, DOT dump, stepping forward
+// and back through the backward pass. Anything but a documented
 // gradflow::Error is a bug: libFuzzer reports an escaped exception, a crash, a sanitizer finding,
 // or an abort from the invariants checked below.
 #include <cstddef>
@@ -11,6 +12,8 @@
 #include <gradflow/engine/engine.hpp>
 #include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/plan.hpp>
+#include <gradflow/engine/stepper.hpp>
+#include <gradflow/graph/dot.hpp>
 #include <gradflow/graph/graph.hpp>
 
 #include "random_graph.hpp"
@@ -82,6 +85,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     for (gf::NodeId i = 0; i < g.size(); ++i)
       for (std::size_t k = 0; k < g.operands(i).size(); ++k) (void)g.contribution(i, k);
+
+    const std::string dot = gf::to_dot(g);
+    require(dot.find("digraph") != std::string::npos);
+
+    // Replaying every step gives exactly backward's gradients; stepping back undoes them all.
+    gf::Stepper stepper(g, root);
+    require(stepper.size() == plan.order.size());
+    while (stepper.next()) {
+    }
+    const std::vector<double> walked(stepper.gradients().begin(), stepper.gradients().end());
+    require(same_bits(walked, g.workspace().grad));
+    while (stepper.prev()) {
+    }
+    require(stepper.position() == 0);
   } catch (const gf::Error&) {
   }
   return 0;
