@@ -4,12 +4,16 @@
 // learn (every local derivative through it is 0) and why sigmoid learns slowly (at most 0.25).
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include <gradflow/engine/table.hpp>
+#include <gradflow/graph/dot.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/version.hpp>
 
 namespace gf = gradflow;
 
@@ -65,10 +69,21 @@ void threshold_to_bias() {
       kThreshold, -kThreshold, points, agree, fired);
 }
 
-void run(std::string_view f) {
+// With --dot DIR: the neuron's graph after backward as DIR/neuron_<f>.dot, and .svg when `dot`
+// is installed.
+void run(std::string_view f, const std::string& dot_dir) {
   gf::Graph g;
   const auto y = neuron(g, f, -kThreshold);
   g.backward(y);
+  if (!dot_dir.empty()) {
+    std::filesystem::create_directories(dot_dir);
+    const std::string base = fmt::format("{}/neuron_{}", dot_dir, f);
+    gf::DotOptions options;
+    options.title = fmt::format("y = {}(w1x1 + w2x2 + w3x3 + b)", f);
+    gf::write_dot_file(base + ".dot", g, options);
+    const bool svg = gf::render(base + ".dot", base + ".svg");
+    fmt::print("wrote {}.dot{}\n", base, svg ? fmt::format(" and {}.svg", base) : "");
+  }
   const auto zb = g.find("z+b");
   fmt::print("--- {} ---\n", f);
   fmt::print("forward: z = {:.6g}, z + b = {:.6g}, y = {}({:.6g}) = {:.6g}\n", g.find("z").value(),
@@ -82,7 +97,23 @@ void run(std::string_view f) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  std::string dot_dir;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--dot" && i + 1 < argc) {
+      dot_dir = argv[++i];
+    } else if (arg == "--version") {
+      fmt::print("gradflow {}\n", gf::version_string);
+      return 0;
+    } else {
+      fmt::print(arg == "--help" || arg == "-h" ? stdout : stderr,
+                 "usage: neuron_demo [--dot DIR] [--version]\n"
+                 "  --dot DIR  also write each neuron's graph as DOT (and SVG when dot is "
+                 "installed) into DIR\n");
+      return arg == "--help" || arg == "-h" ? 0 : 2;
+    }
+  }
   fmt::print(
       "gradflow: one neuron, y = f(w1x1 + w2x2 + w3x3 + b), x = ({}, {}, {}), "
       "w = ({}, {}, {}), b = {}\n\n",
@@ -92,7 +123,7 @@ int main() {
       "2. The same neuron with four activations. Each table lists the backward pass edge\n"
       "   by edge: the gradient arriving at a node, the local derivative of the node with\n"
       "   respect to one operand, and their product, the contribution passed back.\n\n");
-  for (const auto f : {"step", "sigmoid", "tanh", "relu"}) run(f);
+  for (const auto f : {"step", "sigmoid", "tanh", "relu"}) run(f, dot_dir);
   fmt::print(
       "What the tables show:\n"
       "  step:    local derivative 0 (blocked): no weight or bias receives any gradient, so\n"

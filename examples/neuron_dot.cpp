@@ -17,6 +17,7 @@
 
 #include <gradflow/graph/dot.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/version.hpp>
 
 namespace gf = gradflow;
 
@@ -162,6 +163,9 @@ int main(int argc, char** argv) {
     const std::string_view arg = argv[i];
     if (arg == "--out" && i + 1 < argc) {
       dir = argv[++i];
+    } else if (arg == "--version") {
+      std::printf("gradflow %s\n", gf::version_string);
+      return 0;
     } else {
       std::fprintf(stderr, "usage: %s [--out DIR]\n", argv[0]);
       return arg == "--help" || arg == "-h" ? 0 : 2;

@@ -23,6 +23,7 @@
 #include <gradflow/engine/html_view.hpp>
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/version.hpp>
 
 namespace gf = gradflow;
 
@@ -73,6 +74,9 @@ Args parse(int argc, char** argv) {
       a.flow = value(arg);
     } else if (arg == "--help" || arg == "-h") {
       usage(stdout);
+      std::exit(0);
+    } else if (arg == "--version") {
+      fmt::print("gradflow {}\n", gf::version_string);
       std::exit(0);
     } else {
       throw gf::UsageError(fmt::format("unknown argument '{}'", arg));

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <gradflow/plot/chart.hpp>
+#include <gradflow/version.hpp>
 
 namespace gradflow::tutorial {
 
@@ -46,6 +47,9 @@ inline Args parse_args(int argc, char** argv, std::string_view what, bool moons_
     };
     if (arg == "--help" || arg == "-h") {
       fmt::print("{}", usage);
+      std::exit(0);
+    } else if (arg == "--version") {
+      fmt::print("gradflow {}\n", version_string);
       std::exit(0);
     } else if (arg == "--out") {
       a.out = value(arg);
