@@ -159,7 +159,7 @@ Node squared_error(Node score, Node target) {
   return d * d;
 }
 
-Node bce_with_logits(Node logit, Node target) { return nn::softplus(logit) - target * logit; }
+Node bce_with_logits(Node logit, Node target) { return softplus(logit) - target * logit; }
 
 Node hinge(Node score, Node label) { return relu(1.0 - label * score); }
 

@@ -386,5 +386,6 @@ Node tanh(Node x) { return Recorder::unary<rules::Tanh>(x, 0.0); }
 Node relu(Node x) { return Recorder::unary<rules::Relu>(x, 0.0); }
 Node leaky_relu(Node x, double alpha) { return Recorder::unary<rules::LeakyRelu>(x, alpha); }
 Node identity(Node x) { return Recorder::unary<rules::Identity>(x, 0.0); }
+Node softplus(Node x) { return Recorder::unary<rules::Softplus>(x, 0.0); }
 
 }  // namespace gradflow

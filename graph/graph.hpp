@@ -270,5 +270,7 @@ Node tanh(Node x);
 Node relu(Node x);
 Node leaky_relu(Node x, double alpha = 0.01);
 Node identity(Node x);
+/// log(1 + e^x), stable for every x: its derivative is sigmoid(x).
+Node softplus(Node x);
 
 }  // namespace gradflow

@@ -53,8 +53,6 @@ Node activate(Activation f, Node x) {
   throw UsageError("gradflow: activate(): not an Activation value");
 }
 
-Node softplus(Node x) { return x.graph().apply(Op::softplus, {x}); }
-
 // ---- Rng ----------------------------------------------------------------------------------------
 
 double Rng::uniform() {

@@ -40,8 +40,6 @@ std::string_view name(Activation f);
 Activation parse_activation(std::string_view text);
 /// Records the activation node for f over x.
 Node activate(Activation f, Node x);
-/// softplus(x) = log(1 + e^x), stable for every x (see ops.hpp).
-Node softplus(Node x);
 
 enum class BiasForm : std::uint8_t {
   node,            ///< a `bias` node after the weighted sum
