@@ -1,5 +1,10 @@
 #include <gradflow/graph/graph.hpp>
 
+#ifdef GRADFLOW_CHECK_HANDLES
+#include <mutex>
+#include <unordered_set>
+#endif
+
 #include <fmt/format.h>
 
 #include <gradflow/engine/engine.hpp>
@@ -9,11 +14,33 @@ namespace gradflow {
 
 // ---- Node ---------------------------------------------------------------------------------------
 
+#ifdef GRADFLOW_CHECK_HANDLES
+// Debug builds keep the addresses of live graphs, so that a handle that outlived its graph is an
+// error instead of a read of freed memory. (A new graph built at the same address would pass.)
+namespace {
+std::mutex live_mutex;
+std::unordered_set<const Graph*>& live_graphs() {
+  static std::unordered_set<const Graph*> live;
+  return live;
+}
+}  // namespace
+#endif
+
 Graph& Node::graph() const {
   if (graph_ == nullptr)
     throw UsageError(
         "gradflow: this Node handle is empty (default-constructed): it belongs to "
         "no graph");
+#ifdef GRADFLOW_CHECK_HANDLES
+  {
+    const std::lock_guard lock(live_mutex);
+    if (!live_graphs().contains(graph_))
+      throw UsageError(
+          fmt::format("gradflow: the graph of node #{} was destroyed: a Node handle "
+                      "must not outlive its Graph",
+                      id_));
+  }
+#endif
   return *graph_;
 }
 Op Node::op() const { return graph().op(id_); }
@@ -46,7 +73,20 @@ double Node::contribution(std::size_t slot) const { return graph().contribution(
 
 // ---- Graph: building ----------------------------------------------------------------------------
 
-Graph::Graph(Conventions conventions) : conventions_(conventions) { first_.push_back(0); }
+Graph::Graph(Conventions conventions) : conventions_(conventions) {
+  first_.push_back(0);
+#ifdef GRADFLOW_CHECK_HANDLES
+  const std::lock_guard lock(live_mutex);
+  live_graphs().insert(this);
+#endif
+}
+
+Graph::~Graph() {
+#ifdef GRADFLOW_CHECK_HANDLES
+  const std::lock_guard lock(live_mutex);
+  live_graphs().erase(this);
+#endif
+}
 
 void Graph::check(const Node& n, std::string_view what) const {
   if (!n.valid())

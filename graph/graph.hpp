@@ -103,6 +103,9 @@ class Node {
 class Graph {
  public:
   explicit Graph(Conventions conventions = {});
+  /// Handles into a destroyed graph are invalid; builds with GRADFLOW_CHECK_HANDLES (Debug and
+  /// the sanitizer preset) detect their use and throw UsageError.
+  ~Graph();
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
 

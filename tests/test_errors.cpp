@@ -159,3 +159,18 @@ TEST_CASE("check mode reports the first node whose value or gradient is not fini
     CHECK(std::isinf(y.value()));
   }
 }
+
+TEST_CASE("a handle that outlives its graph is caught where handle checks are on") {
+  gf::Node dangling;
+  {
+    gf::Graph g;
+    dangling = g.input("x", 1.0);
+    CHECK(dangling.value() == 1.0);
+  }
+#ifdef GRADFLOW_CHECK_HANDLES
+  const auto m = message_of<gf::UsageError>([&] { (void)dangling.value(); });
+  CHECK(contains(m, "destroyed"));
+  CHECK(contains(m, "#0"));
+  CHECK_THROWS_AS((void)(dangling * 2.0), gf::UsageError);
+#endif  // elsewhere using it is undefined behaviour, as documented
+}
