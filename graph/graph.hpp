@@ -39,7 +39,7 @@ enum class GradMode : std::uint8_t {
 /// The numbers of one evaluation of a graph, indexed by node id. A graph owns one; more can be
 /// copied from it (Graph::workspace()) and evaluated independently, e.g. one per thread.
 struct Workspace {
-  std::vector<double> value;
+  std::vector<double> value;           ///< each node's value
   std::vector<double> grad;            ///< d(root)/d(node); sized by the first backward
   std::vector<std::uint8_t> reached;   ///< 1 where the node lies on a path to the root
   std::vector<double> scratch;         ///< reused by GradMode::accumulate
@@ -49,7 +49,7 @@ struct Workspace {
 
 /// A named range of consecutive nodes (a neuron, a layer) recorded by Graph::begin_group.
 struct Group {
-  std::string name;
+  std::string name;  ///< e.g. "layer 1 neuron 3"
   std::string kind;  ///< free text, e.g. "neuron", "layer"
   NodeId begin = 0;  ///< first node id in the group
   NodeId end = 0;    ///< one past the last node id
@@ -61,21 +61,25 @@ struct Group {
 class Node {
  public:
   Node() = default;
+  /// A handle on node `id` of `graph` (no check; Graph::node() checks).
   Node(Graph& graph, NodeId id) : graph_(&graph), id_(id) {}
 
+  /// False for a default-constructed handle.
   bool valid() const { return graph_ != nullptr; }
   /// The owning graph; throws UsageError for a default-constructed handle.
   Graph& graph() const;
+  /// Index of the node in its graph.
   NodeId id() const { return id_; }
 
-  Op op() const;
-  NodeKind kind() const;
-  std::string_view name() const;
+  Op op() const;                  ///< the node's op
+  NodeKind kind() const;          ///< input, parameter, constant or op
+  std::string_view name() const;  ///< its name, empty if it has none
   /// Name if set, else "#id": what every printout shows.
   std::string label() const;
   /// Returns this node after naming it.
   Node named(std::string_view name) const;
 
+  /// The node's value (re-evaluating stale values first).
   double value() const;
   /// d(root)/d(this) after Graph::backward(root); 0 if the node does not reach the root.
   double grad() const;
@@ -84,13 +88,16 @@ class Node {
   /// Sets an input's or a parameter's value; the graph re-evaluates before its next read.
   const Node& set(double value) const;
 
+  /// Number of operands: 0 for leaves.
   std::size_t operand_count() const;
+  /// Operand `slot`; throws UsageError if there is no such slot.
   Node operand(std::size_t slot) const;
   /// d(this)/d(operand(slot)) at the current values.
   double local_derivative(std::size_t slot) const;
   /// What this node passed back to operand(slot): grad() * local_derivative(slot).
   double contribution(std::size_t slot) const;
 
+  /// Same graph, same node.
   friend bool operator==(const Node& a, const Node& b) = default;
 
  private:
@@ -102,6 +109,7 @@ class Node {
 /// A computational graph of scalar nodes with reverse-mode differentiation.
 class Graph {
  public:
+  /// An empty graph with the given kink conventions.
   explicit Graph(Conventions conventions = {});
   /// Handles into a destroyed graph are invalid; builds with GRADFLOW_CHECK_HANDLES (Debug and
   /// the sanitizer preset) detect their use and throw UsageError.
@@ -110,12 +118,16 @@ class Graph {
   Graph& operator=(const Graph&) = delete;
 
   // ---- building -------------------------------------------------------------------------------
+  /// A value set before each evaluation (`name` may be empty).
   Node input(std::string_view name, double value);
+  /// A trainable value.
   Node parameter(std::string_view name, double value);
+  /// A fixed value; plain doubles in expressions become constants.
   Node constant(double value, std::string_view name = {});
   /// Records `op` over `operands` (arity checked) and evaluates it. On a domain error nothing is
   /// recorded and DomainError names the op, the operand and its value.
   Node apply(Op op, std::span<const Node> operands, double attr = 0.0);
+  /// apply() with the operands listed in braces.
   Node apply(Op op, std::initializer_list<Node> operands, double attr = 0.0) {
     return apply(op, std::span<const Node>(operands.begin(), operands.size()), attr);
   }
@@ -124,24 +136,36 @@ class Graph {
 
   /// Nodes created until the matching end_group() belong to a group (nestable).
   std::size_t begin_group(std::string name, std::string kind);
+  /// Closes the innermost open group.
   void end_group();
+  /// Every group recorded, in order of begin_group().
   std::span<const Group> groups() const { return groups_; }
 
   // ---- structure ------------------------------------------------------------------------------
+  /// Number of nodes.
   std::size_t size() const { return op_.size(); }
+  /// Number of operand slots over all nodes.
   std::size_t edge_count() const { return args_.size(); }
+  /// Op of node `id` (unchecked, like the accessors below).
   Op op(NodeId id) const { return op_[id]; }
+  /// Kind of node `id`.
   NodeKind kind(NodeId id) const { return info(op_[id]).kind; }
+  /// The op's constant: pow's exponent, leaky_relu's slope; 0 otherwise.
   double attr(NodeId id) const { return attr_[id]; }
+  /// Operand ids of node `id`, in slot order.
   std::span<const NodeId> operands(NodeId id) const {
     return {args_.data() + first_[id], args_.data() + first_[id + 1]};
   }
   /// Position of operand(id, 0) in the flat operand array; edges are numbered by it.
   std::uint32_t first_operand(NodeId id) const { return first_[id]; }
+  /// The operand at position `edge` of the flat operand array.
   NodeId operand_at(std::uint32_t edge) const { return args_[edge]; }
 
+  /// Name of node `id`, empty if it has none.
   std::string_view name(NodeId id) const;
+  /// Name if set, else "#id".
   std::string label(NodeId id) const;
+  /// Names node `id` (names need not be unique).
   void set_name(NodeId id, std::string_view name);
   /// The node named `name`; throws UsageError if none is.
   Node find(std::string_view name);
@@ -149,19 +173,26 @@ class Graph {
   Node node(NodeId id);
   /// Parameters in creation order.
   std::vector<Node> parameters();
+  /// Inputs in creation order.
   std::vector<Node> inputs();
 
+  /// The graph's kink conventions; changes apply to the next forward and backward.
   Conventions& conventions() { return conventions_; }
+  /// The graph's kink conventions.
   const Conventions& conventions() const { return conventions_; }
   /// Check mode: forward and backward throw NumericError at the first NaN or infinity.
   void set_check_finite(bool on) { check_finite_ = on; }
+  /// Whether check mode is on.
   bool check_finite() const { return check_finite_; }
 
   // ---- numbers --------------------------------------------------------------------------------
   /// Current value; re-evaluates first if an input or parameter changed since.
   double value(NodeId id) const;
+  /// d(root)/d(node) of the last backward pass; 0 before any.
   double grad(NodeId id) const;
+  /// Whether the last backward pass reached node `id`.
   bool reached(NodeId id) const;
+  /// Whether a backward pass has run since construction or zero_grad().
   bool has_gradients() const { return ws_.root != no_node; }
   /// The root of the last backward pass, or no_node.
   NodeId gradient_root() const { return ws_.root; }
@@ -177,11 +208,14 @@ class Graph {
   /// Forgets all gradients.
   void zero_grad();
 
+  /// d(node)/d(operand `slot`) at the current values.
   double local_derivative(NodeId id, std::size_t slot) const;
+  /// grad(id) * local_derivative(id, slot) if node `id` was reached, else 0.
   double contribution(NodeId id, std::size_t slot) const;
 
   /// The graph's own numbers, for engines and views that read them in bulk.
   const Workspace& workspace() const;
+  /// The graph's own numbers, writable (for engines).
   Workspace& workspace_mut() { return ws_; }
 
   /// Throws UsageError unless `n` is a handle into this graph.
@@ -226,6 +260,7 @@ struct Access {
 /// Opens a group for the scope's lifetime.
 class GroupScope {
  public:
+  /// Calls g.begin_group(name, kind); the destructor calls g.end_group().
   GroupScope(Graph& g, std::string name, std::string kind) : g_(g) {
     g_.begin_group(std::move(name), std::move(kind));
   }
