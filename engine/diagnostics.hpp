@@ -17,6 +17,7 @@
 
 namespace gradflow {
 
+/// Thresholds that decide what diagnose() reports as saturated, vanishing or exploding.
 struct DiagnosticOptions {
   /// A sigmoid or tanh node whose local derivative is below this is saturated (sigmoid' < 0.01
   /// for |x| > 4.6; tanh' < 0.01 for |x| > 3).
@@ -24,39 +25,40 @@ struct DiagnosticOptions {
   /// A parameter whose gradient is nonzero but below this in magnitude, or below
   /// `vanishing_ratio` times the largest parameter gradient, is vanishing.
   double vanishing = 1e-6;
-  double vanishing_ratio = 1e-4;
+  double vanishing_ratio = 1e-4;  ///< relative threshold: fraction of the largest |param grad|
   /// A node whose gradient exceeds this in magnitude is exploding.
   double exploding = 1e6;
 };
 
 /// An edge whose local derivative is exactly 0 while the node above it received gradient.
 struct BlockedEdge {
-  NodeId node;
-  std::size_t slot;
-  NodeId operand;
-  double operand_value;
-  double upstream;  ///< the gradient the node received and could not pass on
+  NodeId node;           ///< the consumer whose local derivative is 0
+  std::size_t slot;      ///< which operand of `node` (0-based)
+  NodeId operand;        ///< the operand the gradient does not reach through this edge
+  double operand_value;  ///< the operand's forward value (e.g. a ReLU's input)
+  double upstream;       ///< the gradient the node received and could not pass on
   /// Parameters below the operand that end with gradient exactly 0 (none reaches them otherwise).
   std::vector<NodeId> starved;
 };
 
 /// A sigmoid or tanh node: its input and its local derivative there.
 struct Squashing {
-  NodeId node;
-  double input;
-  double local_derivative;
+  NodeId node;              ///< the sigmoid or tanh (or surrogate step) node
+  double input;             ///< its operand's forward value
+  double local_derivative;  ///< d node / d input at that value
 };
 
+/// A node and one number about it (see `value`).
 struct NodeValue {
-  NodeId node;
+  NodeId node;   ///< the node the finding is about
   double value;  ///< what the finding is about: a local derivative, a gradient, a value
 };
 
 /// The first non-finite number in the pass.
 struct NonFinite {
-  NodeId node;
-  double value;
-  bool in_gradient;               ///< false: the node's forward value
+  NodeId node;       ///< value: the node; gradient: the node being processed when it appeared
+  double value;      ///< the non-finite number (for an edge: the operand's accumulated gradient)
+  bool in_gradient;  ///< false: the node's forward value
   NodeId operand = no_node;       ///< in_gradient: the operand whose contribution it was
   double local_derivative = 0.0;  ///< ... and the local derivative that produced it
 };
@@ -67,14 +69,16 @@ struct FlowRow {
   std::size_t nodes = 0;   ///< reached nodes in the row
   std::size_t params = 0;  ///< parameters among them
   double mean_abs = 0.0;   ///< mean |gradient| over the row's parameters (all its nodes if none)
-  double max_abs = 0.0;
-  std::size_t zeros = 0;  ///< of those, how many have gradient exactly 0
+  double max_abs = 0.0;    ///< largest |gradient| over all the row's nodes
+  std::size_t zeros = 0;   ///< of those, how many have gradient exactly 0
 };
 
+/// Everything diagnose() found in one backward pass; explain() turns it into words.
 struct DiagnosticReport {
-  const Graph* graph = nullptr;
-  NodeId root = no_node;
-  DiagnosticOptions options;
+  const Graph* graph = nullptr;  ///< the diagnosed graph (not owned); null in an empty report
+  NodeId root = no_node;         ///< the node the backward pass started from
+  DiagnosticOptions options;     ///< the thresholds used
+  /// Edges with local derivative exactly 0 whose consumer passed on nonzero, finite gradient.
   std::vector<BlockedEdge> blocked;
   std::vector<Squashing> squashing;  ///< every sigmoid/tanh node in the pass, backward order
   std::vector<Squashing> saturated;  ///< those whose local derivative is below `saturation`
@@ -83,12 +87,14 @@ struct DiagnosticReport {
   std::vector<NodeValue> vanishing;  ///< parameters; value = gradient
   std::vector<NodeValue> exploding;  ///< nodes in backward order; value = gradient
   std::vector<NodeId> unreached;     ///< parameters that do not reach the root
+  /// The first node (in evaluation order) whose forward value is NaN or infinite, if any.
   std::optional<NonFinite> non_finite_value;
+  /// The first place in the backward pass where a gradient turns non-finite from finite, if any.
   std::optional<NonFinite> non_finite_grad;
   std::vector<FlowRow> by_depth;  ///< depth 0 (the root) first
   std::vector<FlowRow> by_group;  ///< one row per group of the graph that holds reached nodes
   std::vector<int> depth;         ///< per node: longest path to the root in edges, -1 if unreached
-  double largest_param_grad = 0.0;
+  double largest_param_grad = 0.0;  ///< largest finite |gradient| over all parameters
 };
 
 /// Diagnoses the pass a stepper recorded (its last step: the complete gradients).
@@ -102,9 +108,10 @@ std::vector<int> depths_from(const Graph& g, NodeId root);
 
 /// How often each ReLU in the root's cone passes gradient over a set of inputs.
 struct ReluActivity {
-  NodeId node;
+  NodeId node;             ///< the ReLU node
   std::size_t active = 0;  ///< rows where relu' != 0 at the node's operand
-  std::size_t rows = 0;
+  std::size_t rows = 0;    ///< rows evaluated
+  /// Evaluated on at least one row and active on none.
   bool dead() const { return rows > 0 && active == 0; }
 };
 

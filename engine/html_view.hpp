@@ -16,6 +16,7 @@
 
 namespace gradflow {
 
+/// What html_view() puts on the page.
 struct HtmlOptions {
   /// Heading of the page; empty: "Backward pass from '<root>'".
   std::string title;

@@ -30,9 +30,9 @@ namespace gradflow {
 
 /// What a hook sees: the node being processed and the complete gradient d(root)/d(node).
 struct HookEvent {
-  const Graph& graph;
-  NodeId node;
-  double grad;
+  const Graph& graph;  ///< the graph being differentiated
+  NodeId node;         ///< the node being processed
+  double grad;         ///< the arrived gradient, as returned by this node's earlier hooks
 };
 
 /// Returns the gradient to keep and pass on to the node's operands.
@@ -42,8 +42,11 @@ using GradHook = std::function<double(const HookEvent&)>;
 /// order they were added, each on the previous one's result; hooks on every node run last.
 class Hooks {
  public:
+  /// Adds a hook on `node`; throws UsageError for an empty handle. Returns *this for chaining.
   Hooks& on(Node node, GradHook hook);
+  /// Adds a hook that runs on every node, after its own hooks. Returns *this for chaining.
   Hooks& on_every(GradHook hook);
+  /// True when no hook has been added (the backward pass then skips running them).
   bool empty() const { return per_node_.empty() && every_.empty(); }
   /// The gradient `node` passes on when `grad` arrives at it.
   double run(const Graph& g, NodeId node, double grad) const;
@@ -64,9 +67,9 @@ void backward_with_hooks(const Graph& g, Workspace& ws, NodeId root, const Hooks
 
 /// One operand slot of a step.
 struct EdgeStep {
-  std::size_t slot;
-  std::uint32_t edge;  ///< index into the graph's flat operand array (first_operand + slot)
-  NodeId operand;
+  std::size_t slot;         ///< position of the operand among the node's operands (0-based)
+  std::uint32_t edge;       ///< index into the graph's flat operand array (first_operand + slot)
+  NodeId operand;           ///< the operand receiving gradient through this slot
   double local_derivative;  ///< d node / d operand at the recorded values
   double contribution;      ///< passed gradient × local derivative
   double grad_before;       ///< the operand's accumulated gradient before this step
@@ -75,29 +78,34 @@ struct EdgeStep {
 
 /// One step: a node processed by the backward pass.
 struct Step {
-  std::size_t index;
-  NodeId node;
-  Op op;
-  double value;     ///< the node's value in the forward pass
-  double upstream;  ///< d(root)/d(node): the complete gradient that arrived at the node
-  double passed;    ///< the gradient kept and passed on (upstream, unless a hook rewrote it)
-  std::vector<EdgeStep> edges;
+  std::size_t index;  ///< the step's position in the pass: 0 is the root
+  NodeId node;        ///< the node processed
+  Op op;              ///< its operation
+  double value;       ///< the node's value in the forward pass
+  double upstream;    ///< d(root)/d(node): the complete gradient that arrived at the node
+  double passed;      ///< the gradient kept and passed on (upstream, unless a hook rewrote it)
+  std::vector<EdgeStep> edges;  ///< one per operand, in slot order (none for leaves)
 };
 
+/// A recorded backward pass that can be walked step by step, forwards and backwards.
 class Stepper {
  public:
+  /// Returned by step_of() for a node that does not reach the root.
   static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
 
   /// Runs the backward pass from `root` (evaluating first if values are stale) and stands at
   /// step 0, the root. Values are copied: later changes to the graph do not alter the records.
   explicit Stepper(const Graph& g, Node root, const Hooks& hooks = {});
 
+  /// The graph the pass was recorded on (not owned; must outlive the stepper).
   const Graph& graph() const { return *g_; }
+  /// The node the backward pass started from.
   NodeId root() const { return root_; }
   /// Number of steps: the nodes that reach the root.
   std::size_t size() const { return node_.size(); }
   /// Index of the current step; its effect is included in grad().
   std::size_t position() const { return pos_; }
+  /// True at the last step, when grad() holds the complete gradients.
   bool at_end() const { return pos_ + 1 == size(); }
 
   /// Moves one step on; false (and stays) at the last step.
@@ -107,7 +115,9 @@ class Stepper {
   /// Moves to step k; throws UsageError if k >= size().
   void jump(std::size_t k);
 
+  /// The record of the current step.
   Step current() const { return step(pos_); }
+  /// The record of step k; throws UsageError if k >= size().
   Step step(std::size_t k) const;
   /// Index of the step that processes `node`, or npos if the node does not reach the root.
   std::size_t step_of(NodeId node) const;
@@ -118,12 +128,15 @@ class Stepper {
   std::span<const double> gradients() const { return grad_; }
   /// Node `id`'s value in the recorded forward pass.
   double value(NodeId id) const { return value_[id]; }
+  /// Every node's recorded forward value, indexed by node id.
   std::span<const double> values() const { return value_; }
   /// Parameter nodes of the graph, in id order (reaching the root or not).
   std::span<const NodeId> parameters() const { return params_; }
 
   // Raw records, for views that serialise them (all indexed by step, edges by edge_begin).
+  /// The node processed at each step, in step order (decreasing node id).
   std::span<const NodeId> step_nodes() const { return node_; }
+  /// size() + 1 offsets: step k's edge records are [edge_begin()[k], edge_begin()[k + 1]).
   std::span<const std::uint32_t> edge_begin() const { return edge_begin_; }
 
  private:

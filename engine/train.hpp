@@ -32,11 +32,13 @@ namespace gradflow::train {
 /// Samples as plain arrays: sample i has features x[i * features ... + features - 1] and the
 /// target y[i].
 struct Dataset {
-  std::size_t features = 0;
-  std::vector<double> x;
-  std::vector<double> y;
+  std::size_t features = 0;  ///< features per sample (0 until the first sample is added)
+  std::vector<double> x;     ///< features, row-major: size() * features values
+  std::vector<double> y;     ///< one target per sample
 
+  /// Number of samples.
   std::size_t size() const { return y.size(); }
+  /// Sample i's features (a view into x; i is not checked).
   std::span<const double> row(std::size_t i) const { return {x.data() + i * features, features}; }
   /// Appends one sample; the first one fixes `features`, later ones must match (UsageError).
   void add(std::span<const double> features_of_sample, double target);
@@ -60,11 +62,13 @@ Dataset make_moons(std::size_t n, double noise, std::uint32_t seed, bool plus_mi
 
 // ---- losses, built from nodes -------------------------------------------------------------------
 
+/// Per-sample loss of a score s against a target t.
 enum class Loss : std::uint8_t {
   mse,         ///< (s - t)^2
   bce_logits,  ///< binary cross-entropy of sigmoid(s) against t in [0, 1], from the logit s
   hinge,       ///< max-margin, labels -1/+1: relu(1 - t s)
 };
+/// "mse", "bce_logits" or "hinge".
 std::string_view name(Loss loss);
 
 /// (score - target)^2.
@@ -74,6 +78,7 @@ Node squared_error(Node score, Node target);
 Node bce_with_logits(Node logit, Node target);
 /// relu(1 - label * score), labels -1/+1 (micrograd's max-margin loss).
 Node hinge(Node score, Node label);
+/// Records the chosen loss: squared_error(), bce_with_logits() or hinge().
 Node sample_loss(Loss loss, Node score, Node target);
 /// sum(terms) * (1/n): one sum node, one mul node.
 Node mean(std::span<const Node> terms);
@@ -85,8 +90,9 @@ Node l2_penalty(std::span<const Node> parameters, double alpha);
 /// lr(k) = start - drop * k / steps for step k = 0 .. steps-1; micrograd: start 1, drop 0.9.
 /// drop = 0 is a constant rate.
 struct LearningRate {
-  double start = 0.1;
-  double drop = 0.0;
+  double start = 0.1;  ///< rate at step 0
+  double drop = 0.0;   ///< total decrease over the run (the rate approaches start - drop)
+  /// The rate at `step` of a run of `steps` steps.
   double at(int step, int steps) const {
     return start - drop * static_cast<double>(step) / static_cast<double>(steps);
   }
@@ -96,9 +102,11 @@ struct LearningRate {
 /// is exactly p -= lr * g (micrograd's update).
 class SGD {
  public:
+  /// Updates `parameters`, each starting with velocity 0.
   SGD(std::vector<Node> parameters, double momentum = 0.0);
   /// Applies one update from the parameters' current gradients.
   void step(double lr);
+  /// The parameters updated, in the order given.
   std::span<const Node> parameters() const { return params_; }
 
  private:
@@ -107,33 +115,35 @@ class SGD {
   double momentum_;
 };
 
+/// How a Trainer builds its loss and runs SGD.
 struct TrainOptions {
-  Loss loss = Loss::mse;
-  double l2 = 0.0;  ///< alpha of the L2 penalty; 0 records none
-  int steps = 100;
-  LearningRate lr{};
-  double momentum = 0.0;
+  Loss loss = Loss::mse;  ///< per-sample loss, averaged over the batch
+  double l2 = 0.0;        ///< alpha of the L2 penalty; 0 records none
+  int steps = 100;        ///< steps fit() runs (at least 1); also the schedule's length
+  LearningRate lr{};      ///< learning-rate schedule
+  double momentum = 0.0;  ///< SGD momentum; 0 is plain SGD
   /// Samples per step; 0 means the whole data set (full batch). Smaller batches take the rows of
   /// a seeded shuffle in turn, reshuffling when fewer than batch_size remain.
   std::size_t batch_size = 0;
-  std::uint32_t shuffle_seed = 1;
+  std::uint32_t shuffle_seed = 1;  ///< seed of the minibatch shuffle (unused for full batch)
   /// Accuracy counts a sample as right when (score > score_threshold) == (target >
   /// target_threshold). Defaults suit -1/+1 labels and logits; 0/1 targets with sigmoid outputs
   /// want 0.5 and 0.5.
   double score_threshold = 0.0;
-  double target_threshold = 0.0;
+  double target_threshold = 0.0;  ///< see score_threshold
   /// Print "step K loss L accuracy A%" (loss to 12 decimals) every print_every steps.
   bool print_progress = false;
-  int print_every = 1;
+  int print_every =
+      1;  ///< with print_progress: steps 0, k, 2k, ... are printed; k <= 0 prints none
 };
 
 /// What one step saw: the loss and accuracy of the batch before the update, and the rate used.
 struct StepRecord {
-  int step = 0;
-  double loss = 0.0;
-  double data_loss = 0.0;
-  double accuracy = 0.0;  ///< fraction in [0, 1]
-  double lr = 0.0;
+  int step = 0;            ///< 0-based index of the step
+  double loss = 0.0;       ///< the loss, with the L2 penalty if any
+  double data_loss = 0.0;  ///< the mean sample loss, without the penalty
+  double accuracy = 0.0;   ///< fraction in [0, 1]
+  double lr = 0.0;         ///< learning rate of the update
 };
 
 /// "step K loss L accuracy A%" with the loss to 12 decimals.
@@ -158,11 +168,17 @@ class Trainer {
   /// Fraction of `data` classified right (thresholds as in TrainOptions), through predict().
   double accuracy(const Dataset& data);
 
+  /// The node minimised: data_loss() plus the L2 penalty (data_loss() itself if l2 is 0).
   Node loss() const { return loss_; }
+  /// The mean sample loss over the batch copies.
   Node data_loss() const { return data_loss_; }
+  /// The network's output node in each batch copy.
   std::span<const Node> scores() const { return scores_; }
+  /// Samples per step (the data set's size for full batch).
   std::size_t batch_size() const { return batch_; }
+  /// The options the trainer was built with.
   const TrainOptions& options() const { return options_; }
+  /// Number of steps taken so far.
   int steps_done() const { return steps_done_; }
 
  private:

@@ -26,21 +26,22 @@ namespace gradflow {
 /// Where values flow: LR puts inputs on the left and the root on the right, TB inputs on top.
 enum class RankDir : std::uint8_t { LR, TB };
 
-/// What the labels show. Names (or #id) are always shown.
+/// What the labels show. Names (or \#id) are always shown.
 struct DotFields {
   bool op = true;                ///< the op's symbol and name, or the leaf's kind
   bool value = true;             ///< the node's value
   bool gradient = true;          ///< d(root)/d(node), "no gradient yet" before backward
   bool local_derivative = true;  ///< on edges: d(consumer)/d(operand)
   bool contribution = true;      ///< on edges, after backward: gradient passed back
-  bool ids = false;              ///< "#id" after named nodes too
+  bool ids = false;              ///< "\#id" after named nodes too
 };
 
+/// How write_dot() draws a graph.
 struct DotOptions {
-  RankDir rankdir = RankDir::LR;
+  RankDir rankdir = RankDir::LR;  ///< where values flow in the drawing
   /// Significant digits of every number (1..17).
   int digits = 4;
-  DotFields show;
+  DotFields show;  ///< what node and edge labels show
   /// Nodes drawn with a thick blue outline (class "highlight" in SVG).
   std::vector<NodeId> highlight;
   /// Draw the graph's groups (Graph::begin_group) as nested `subgraph cluster_…` boxes.

@@ -33,14 +33,22 @@
 namespace gradflow::nn {
 
 /// The activation applied by a neuron. `identity` makes the neuron linear.
-enum class Activation : std::uint8_t { identity, step, sigmoid, tanh, relu };
+enum class Activation : std::uint8_t {
+  identity,  ///< f(x) = x
+  step,      ///< Heaviside: 1 for x > 0, 0 for x < 0, Conventions::step_at_zero at 0
+  sigmoid,   ///< 1 / (1 + e^-x)
+  tanh,      ///< tanh x
+  relu       ///< max(0, x)
+};
 
+/// "identity", "step", "sigmoid", "tanh" or "relu".
 std::string_view name(Activation f);
 /// "identity" (or "linear"), "step", "sigmoid", "tanh", "relu"; throws UsageError otherwise.
 Activation parse_activation(std::string_view text);
 /// Records the activation node for f over x.
 Node activate(Activation f, Node x);
 
+/// How a neuron adds its bias; both forms give bit-identical results.
 enum class BiasForm : std::uint8_t {
   node,            ///< a `bias` node after the weighted sum
   constant_input,  ///< a weight on a constant input 1, one more term of the sum
@@ -52,6 +60,7 @@ enum class BiasForm : std::uint8_t {
 /// conversions are written out here.
 class Rng {
  public:
+  /// Seeds the underlying std::mt19937.
   explicit Rng(std::uint32_t seed) : engine_(seed) {}
   /// Uniform on [0, 1) with 53 random bits, from two 32-bit draws: (a >> 5, b >> 6) as in
   /// numpy's random_sample / the reference genrand_res53 of mt19937ar.c.
@@ -70,10 +79,10 @@ class Rng {
 /// How parameters start. Weights are uniform on [-r, r) with r = weight_range, divided by
 /// sqrt(n_inputs) when scale_by_fan_in; biases start at `bias` (micrograd: r = 1, bias 0).
 struct Init {
-  std::uint32_t seed = 1;
-  double weight_range = 1.0;
-  bool scale_by_fan_in = false;
-  double bias = 0.0;
+  std::uint32_t seed = 1;        ///< seed of the Rng an MLP draws its weights from
+  double weight_range = 1.0;     ///< r: weights are uniform on [-r, r)
+  bool scale_by_fan_in = false;  ///< divide r by sqrt(number of inputs of the neuron)
+  double bias = 0.0;             ///< initial value of every bias
 };
 
 /// One neuron's parameters; calling it records its nodes.
@@ -88,11 +97,17 @@ class Neuron {
   /// Throws UsageError if inputs.size() != n_inputs().
   Node operator()(std::span<const Node> inputs) const;
 
+  /// Number of inputs, i.e. of weights.
   std::size_t n_inputs() const { return weights_.size(); }
+  /// The activation f.
   Activation activation() const { return f_; }
+  /// How the bias is added.
   BiasForm bias_form() const { return form_; }
+  /// Prefix of the neuron's node names and its group's name (e.g. "L1.n1").
   const std::string& name() const { return name_; }
+  /// The weight parameters, in input order.
   std::span<const Node> weights() const { return weights_; }
+  /// The bias parameter.
   Node bias() const { return bias_; }
   /// Appends the weights, then the bias.
   void parameters(std::vector<Node>& out) const;
@@ -100,7 +115,9 @@ class Neuron {
   /// The nodes recorded by the last call: the weighted sum (z), the sum plus bias (z + b; for
   /// the constant-input form the same node as z), and the output.
   Node last_sum() const { return sum_; }
+  /// The last call's z + b node, the activation's input (see last_sum()).
   Node last_pre_activation() const { return pre_; }
+  /// The last call's output y (see last_sum()).
   Node last_output() const { return out_; }
 
  private:
@@ -118,12 +135,17 @@ class Neuron {
 /// n_outputs neurons over the same inputs.
 class Layer {
  public:
+  /// Creates n_outputs neurons named "<name>.n1", ..., each taking n_inputs inputs, inside a
+  /// "layer" group; throws UsageError if n_outputs is 0.
   Layer(Graph& g, std::size_t n_inputs, std::size_t n_outputs, Activation f, Rng& rng,
         const Init& init = {}, BiasForm form = BiasForm::node, std::string name = "L1");
   /// Records the layer (a "layer" group enclosing one "neuron" group per neuron).
   std::vector<Node> operator()(std::span<const Node> inputs) const;
+  /// The neurons, top first.
   std::span<const Neuron> neurons() const { return neurons_; }
+  /// The layer's group name and node-name prefix ("L1", ...).
   const std::string& name() const { return name_; }
+  /// Appends each neuron's parameters (weights, then bias), top neuron first.
   void parameters(std::vector<Node>& out) const;
 
  private:
@@ -132,26 +154,32 @@ class Layer {
   std::vector<Neuron> neurons_;
 };
 
+/// Activations, bias form and initialisation of an MLP.
 struct MLPOptions {
   Activation hidden = Activation::relu;      ///< every layer but the last
   Activation output = Activation::identity;  ///< the last layer (micrograd: linear)
-  BiasForm bias_form = BiasForm::node;
-  Init init{};
+  BiasForm bias_form = BiasForm::node;       ///< how every neuron adds its bias
+  Init init{};                               ///< initial weights and biases (one Rng for all)
 };
 
 /// A multi-layer perceptron: sizes = {n_inputs, hidden..., n_outputs}, e.g. {2, 16, 16, 1}.
 class MLP {
  public:
+  /// Creates the layers "L1", "L2", ... and their parameters in `g`; throws UsageError if
+  /// there are fewer than 2 sizes or a size is 0.
   MLP(Graph& g, std::vector<std::size_t> sizes, const MLPOptions& options = {});
   /// Records the network over `inputs`, returning the output layer's nodes.
   std::vector<Node> operator()(std::span<const Node> inputs) const;
   /// Creates sizes[0] input nodes named "<prefix>1", ... and records the network over them.
   std::vector<Node> operator()(std::string_view prefix = "x") const;
 
+  /// {n_inputs, hidden..., n_outputs}, as given.
   std::span<const std::size_t> sizes() const { return sizes_; }
+  /// The layers, input side first.
   std::span<const Layer> layers() const { return layers_; }
   /// Every parameter in the documented order (per layer, per neuron: weights, then bias).
   std::vector<Node> parameters() const;
+  /// Number of parameters: sum over layers of (inputs + 1) * outputs.
   std::size_t parameter_count() const;
   /// Current values in parameter order.
   std::vector<double> parameter_values() const;
