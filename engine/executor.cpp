@@ -461,6 +461,15 @@ template <bool kOne>
       // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
       const double* gy = vgrad(st.out);
       const std::uint32_t* p = m.terms + st.a;
+      if constexpr (kOne) {  // the same arithmetic, with the sum's gradient held in a register
+        const double g = gy[0];
+        for (std::size_t k = st.b; k-- > 0;) {
+          const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
+          m.vg[xi] += g * m.uv[wi];
+          m.ug[wi] += scale * (g * m.vv[xi]);
+        }
+        return;
+      }
       for (std::size_t k = st.b; k-- > 0;) {
         const double w = m.uv[p[2 * k]];
         const double* x = vrow(p[2 * k + 1]);

@@ -307,3 +307,20 @@ TEST_CASE("executor: accumulate mode keeps the leaves' gradients when the graph 
   g.backward(z);
   CHECK(x.grad() == 7.0);
 }
+
+TEST_CASE("executor: a batch of one matches Graph::backward and the unfused run") {
+  gf::Graph g;
+  const Mlp m = build_mlp(g, 5, 1e-3, 21);
+  const Batch b = make_batch(1, 6);
+  gf::Executor fused(g, m.loss, 1), plain(g, m.loss, 1, {gf::Reduction::mean, false});
+  for (auto* ex : {&fused, &plain}) {
+    load(*ex, m, b);
+    ex->run();
+  }
+  check_against_graph(g, fused, {m.x1, m.x2, m.label}, {b.x1, b.x2, b.y});
+  for (const gf::NodeId i : fused.plan().order) {
+    const auto n = g.node(i);
+    CHECK(fused.grad(n) == plain.grad(n));
+    CHECK(fused.value(n, 0) == plain.value(n, 0));
+  }
+}
