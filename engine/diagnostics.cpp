@@ -185,6 +185,7 @@ std::vector<ReluActivity> relu_activity(Graph& g, Node root,
   g.check(root, "relu_activity");
   const std::vector<Node> inputs = g.inputs();
   std::vector<double> saved;
+  saved.reserve(inputs.size());
   for (const Node& x : inputs) saved.push_back(x.value());
   const std::vector<int> depth = depths_from(g, root.id());
   std::vector<ReluActivity> out;
