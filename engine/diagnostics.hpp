@@ -68,7 +68,7 @@ struct FlowRow {
   std::string label;       ///< "3" for depth 3, or the group's name
   std::size_t nodes = 0;   ///< reached nodes in the row
   std::size_t params = 0;  ///< parameters among them
-  double mean_abs = 0.0;   ///< mean |gradient| over the row's parameters (all its nodes if none)
+  double mean_abs = 0.0;   ///< mean |gradient| over all the row's nodes
   double max_abs = 0.0;    ///< largest |gradient| over all the row's nodes
   std::size_t zeros = 0;   ///< of those, how many have gradient exactly 0
 };
