@@ -18,29 +18,6 @@ namespace {
 
 // ---- escaping -----------------------------------------------------------------------------------
 
-std::string html_text(std::string_view s) {
-  std::string out;
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // A JavaScript string literal that is also safe inside <script>: no '<', no line terminators;
 // bytes of UTF-8 pass through (the page is UTF-8).
 std::string js_string(std::string_view s) {
@@ -487,15 +464,15 @@ std::string html_view(const Stepper& pass, const HtmlOptions& options) {
   out.reserve(svg.size() + 32768);
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += fmt::format("<title>{} \u2014 gradflow</title>\n", html_text(title));
+  out += fmt::format("<title>{} \u2014 gradflow</title>\n", plot::xml_escape(title));
   out += fmt::format("<script>{}</script>\n<style>{}</style>\n</head>\n", kErrorTrap, kStyle);
   out += "<body data-status=\"loading\">\n<header>\n";
-  out += fmt::format("<h1>{}</h1>\n", html_text(title));
+  out += fmt::format("<h1>{}</h1>\n", plot::xml_escape(title));
   out += fmt::format(
       "<p>{}{}{} steps: every node that reaches <code>{}</code>, in the order backward "
       "processes them.</p>\n",
-      html_text(options.subtitle), options.subtitle.empty() ? "" : " \u00b7 ", pass.size(),
-      html_text(g.label(pass.root())));
+      plot::xml_escape(options.subtitle), options.subtitle.empty() ? "" : " \u00b7 ", pass.size(),
+      plot::xml_escape(g.label(pass.root())));
   out += "</header>\n<main>\n<section id=\"graph\">\n" + svg + "\n</section>\n<aside>\n";
   out += R"HTML(<div id="controls">
 <button id="first" title="first step (Home)">&#xAB;</button>

@@ -22,30 +22,6 @@ constexpr std::array<std::string_view, 10> kPalette{"#1f77b4", "#ff7f0e", "#2ca0
 
 std::string_view colour(std::size_t i) { return kPalette[i % kPalette.size()]; }
 
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // Rough width of text in the 12px sans-serif the charts use, for laying out the legend.
 double text_width(std::string_view s) { return 7.0 * static_cast<double>(s.size()); }
 
@@ -119,7 +95,7 @@ void draw_axes(std::string& svg, const ChartOptions& o, const Frame& f, const Ax
     svg += fmt::format(
         "<text x=\"{:.1f}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" "
         "font-weight=\"bold\">{}</text>\n",
-        (f.left + f.right) / 2, escape(o.title));
+        (f.left + f.right) / 2, xml_escape(o.title));
   svg += "<g stroke=\"#e4e4e4\" stroke-width=\"1\">\n";
   for (double t : x.ticks)
     svg += fmt::format("<line x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{0:.2f}\" y2=\"{2:.2f}\"/>\n",
@@ -136,19 +112,19 @@ void draw_axes(std::string& svg, const ChartOptions& o, const Frame& f, const Ax
     svg += fmt::format(
         "<line x1=\"{0:.2f}\" y1=\"{1:.2f}\" x2=\"{0:.2f}\" y2=\"{2:.2f}\" stroke=\"#333\"/>"
         "<text class=\"xtick\" x=\"{0:.2f}\" y=\"{3:.2f}\" text-anchor=\"middle\">{4}</text>\n",
-        x(t), f.bottom, f.bottom + 5, f.bottom + 18, escape(tick_label(t, x.log)));
+        x(t), f.bottom, f.bottom + 5, f.bottom + 18, xml_escape(tick_label(t, x.log)));
   for (double t : y.ticks)
     svg += fmt::format(
         "<line x1=\"{1:.2f}\" y1=\"{0:.2f}\" x2=\"{2:.2f}\" y2=\"{0:.2f}\" stroke=\"#333\"/>"
         "<text class=\"ytick\" x=\"{3:.2f}\" y=\"{4:.2f}\" text-anchor=\"end\">{5}</text>\n",
-        y(t), f.left - 5, f.left, f.left - 8, y(t) + 4, escape(tick_label(t, y.log)));
+        y(t), f.left - 5, f.left, f.left - 8, y(t) + 4, xml_escape(tick_label(t, y.log)));
   if (!o.x_label.empty())
     svg += fmt::format("<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"middle\">{}</text>\n",
-                       (f.left + f.right) / 2, f.bottom + 38, escape(o.x_label));
+                       (f.left + f.right) / 2, f.bottom + 38, xml_escape(o.x_label));
   if (!o.y_label.empty())
     svg += fmt::format(
         "<text transform=\"translate(16,{:.2f}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
-        (f.top + f.bottom) / 2, escape(o.y_label));
+        (f.top + f.bottom) / 2, xml_escape(o.y_label));
 }
 
 // Legend to the right of the plot area: a swatch (line or dot) and the label per series.
@@ -165,7 +141,7 @@ void draw_legend(std::string& svg, const std::vector<Series>& series, const Fram
           "stroke-width=\"2.5\"/>",
           x, y, x + 18, y, colour(i));
     svg += fmt::format("<text class=\"legend\" x=\"{:.2f}\" y=\"{:.2f}\">{}</text>\n", x + 24,
-                       y + 4, escape(series[i].label));
+                       y + 4, xml_escape(series[i].label));
   }
 }
 
@@ -197,6 +173,30 @@ std::string pale(std::string_view hex) {
 }
 
 }  // namespace
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
 
 std::vector<double> linear_ticks(double lo, double hi, int target) {
   if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return {lo};
@@ -250,7 +250,7 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& o)
     const auto& s = series[k];
     svg += fmt::format("<g class=\"series\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\">\n",
                        colour(k));
-    svg += fmt::format("<title>{}</title>\n", escape(s.label));
+    svg += fmt::format("<title>{}</title>\n", xml_escape(s.label));
     // One polyline per unbroken run of drawable points.
     std::string points;
     std::size_t run = 0;
@@ -372,7 +372,7 @@ std::string scatter_chart(const std::vector<Series>& series, const ChartOptions&
     const auto& s = series[k];
     svg += fmt::format("<g class=\"series\" fill=\"{}\" stroke=\"#222\" stroke-width=\"0.6\">\n",
                        colour(k));
-    svg += fmt::format("<title>{}</title>\n", escape(s.label));
+    svg += fmt::format("<title>{}</title>\n", xml_escape(s.label));
     for (std::size_t i = 0; i < s.x.size(); ++i)
       if (x.shows(s.x[i]) && y.shows(s.y[i]))
         svg +=

@@ -67,6 +67,9 @@ struct Field {
 std::string scatter_chart(const std::vector<Series>& series, const ChartOptions& options,
                           const Field* field = nullptr);
 
+/// `s` with & < > " replaced by entities: safe as XML/HTML text and attribute values.
+std::string xml_escape(std::string_view s);
+
 /// Writes `text` to `path`, creating missing parent directories; throws gradflow::Error naming
 /// the path on failure.
 void write_text_file(const std::string& path, const std::string& text);
