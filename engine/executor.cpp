@@ -189,7 +189,7 @@ template <bool kOne>
 [[gnu::always_inline]] inline void Executor::forward_step(const Bufs& m, const Step& st,
                                                           const Conventions& conv) const {
   const std::size_t nb = kOne ? 1 : m.nb;
-  const auto vrow = [&m, nb](std::uint32_t slot) { return m.vv + slot * nb; };
+  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * nb; };
   const Graph& g = *g_;
   const double attr = st.attr;
   switch (st.kind) {
@@ -370,8 +370,8 @@ template <bool kOne>
                                                            const Conventions& conv,
                                                            double scale) const {
   const std::size_t nb = kOne ? 1 : m.nb;
-  const auto vrow = [&m, nb](std::uint32_t slot) { return m.vv + slot * nb; };
-  const auto vgrad = [&m, nb](std::uint32_t slot) { return m.vg + slot * nb; };
+  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * nb; };
+  const auto vgrad = [&](std::uint32_t slot) { return m.vg + slot * nb; };
   const double attr = st.attr;
   switch (st.kind) {
     case Kind::leaf_uniform:
