@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <gradflow/engine/table.hpp>
+#include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/dot.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/version.hpp>
@@ -19,29 +20,9 @@ namespace gf = gradflow;
 
 namespace {
 
-constexpr std::array<double, 3> kInputs{1.0, 2.0, 3.0};
-constexpr std::array<double, 3> kWeights{0.5, -0.25, 0.2};
-constexpr double kThreshold = 0.4;  // the M-P neuron fires when z >= h
-
-gf::Node activate(std::string_view f, gf::Node z) {
-  if (f == "step") return gf::step(z);
-  if (f == "sigmoid") return gf::sigmoid(z);
-  if (f == "tanh") return gf::tanh(z);
-  return gf::relu(z);
-}
-
-// y = f(w1 x1 + w2 x2 + w3 x3 + b): mul nodes, one sum node, a bias node, an activation node.
-gf::Node neuron(gf::Graph& g, std::string_view f, double b) {
-  std::array<gf::Node, 3> products;
-  for (std::size_t i = 0; i < 3; ++i) {
-    const auto x = g.input(fmt::format("x{}", i + 1), kInputs[i]);
-    const auto w = g.parameter(fmt::format("w{}", i + 1), kWeights[i]);
-    products[i] = (w * x).named(fmt::format("w{0}*x{0}", i + 1));
-  }
-  const auto z = gf::sum(products).named("z");
-  const auto zb = gf::bias(z, g.parameter("b", b)).named("z+b");
-  return activate(f, zb).named("y");
-}
+constexpr auto kInputs = gf::tutorial::neuron_inputs;
+constexpr auto kWeights = gf::tutorial::neuron_weights;
+constexpr double kThreshold = -gf::tutorial::neuron_bias;  // M-P: fires when z >= h
 
 // Threshold form f(z - h) against bias form f(z + b), b = -h, on a grid of inputs.
 void threshold_to_bias() {
@@ -73,7 +54,7 @@ void threshold_to_bias() {
 // is installed.
 void run(std::string_view f, const std::string& dot_dir) {
   gf::Graph g;
-  const auto y = neuron(g, f, -kThreshold);
+  const auto y = gf::tutorial::neuron(g, gf::tutorial::activation_op(f), -kThreshold);
   g.backward(y);
   if (!dot_dir.empty()) {
     std::filesystem::create_directories(dot_dir);

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/dot.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/version.hpp>
@@ -22,31 +23,6 @@
 namespace gf = gradflow;
 
 namespace {
-
-constexpr std::array<double, 3> kInputs{1.0, 2.0, 3.0};
-constexpr std::array<double, 3> kWeights{0.5, -0.25, 0.2};
-
-gf::Node activate(std::string_view f, gf::Node z) {
-  if (f == "step") return gf::step(z);
-  if (f == "sigmoid") return gf::sigmoid(z);
-  if (f == "tanh") return gf::tanh(z);
-  if (f == "relu") return gf::relu(z);
-  return gf::identity(z);
-}
-
-// The neuron from primitive nodes: three mul, one sum, a bias, an activation. (The neuron is
-// the whole graph, so it records no group: a cluster around everything would only add a frame.)
-gf::Node neuron(gf::Graph& g, std::string_view f, double b) {
-  std::array<gf::Node, 3> products;
-  for (std::size_t i = 0; i < 3; ++i) {
-    const auto x = g.input(fmt::format("x{}", i + 1), kInputs[i]);
-    const auto w = g.parameter(fmt::format("w{}", i + 1), kWeights[i]);
-    products[i] = (w * x).named(fmt::format("w{0}*x{0}", i + 1));
-  }
-  const auto z = gf::sum(products).named("z");
-  const auto zb = gf::bias(z, g.parameter("b", b)).named("z+b");
-  return activate(f, zb).named("y");
-}
 
 // A small deterministic generator, so the network's picture is the same on every platform.
 struct Lcg {
@@ -123,7 +99,7 @@ int run(const std::filesystem::path& dir) {
   };
   for (const auto& v : variants) {
     gf::Graph g;
-    const auto y = neuron(g, v.f, v.b);
+    const auto y = gf::tutorial::neuron(g, gf::tutorial::activation_op(v.f), v.b);
     g.backward(y);
     gf::DotOptions options;
     options.title = v.title;
@@ -132,7 +108,7 @@ int run(const std::filesystem::path& dir) {
 
   {  // the same neuron before backward: values and local derivatives only
     gf::Graph g;
-    neuron(g, "sigmoid", -0.4);
+    gf::tutorial::neuron(g, gf::Op::sigmoid);
     gf::DotOptions options;
     options.title = "sigmoid neuron before backward";
     out.write("neuron_forward", g, options);

@@ -22,6 +22,7 @@
 #include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/html_view.hpp>
 #include <gradflow/engine/stepper.hpp>
+#include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/version.hpp>
 
@@ -29,9 +30,9 @@ namespace gf = gradflow;
 
 namespace {
 
-constexpr std::array<double, 3> kInputs{1.0, 2.0, 3.0};
-constexpr std::array<double, 3> kWeights{0.5, -0.25, 0.2};
-constexpr double kBias = -0.4;
+constexpr auto kInputs = gf::tutorial::neuron_inputs;
+constexpr auto kWeights = gf::tutorial::neuron_weights;
+constexpr double kBias = gf::tutorial::neuron_bias;
 
 struct Args {
   std::string activation = "sigmoid";
@@ -83,24 +84,6 @@ Args parse(int argc, char** argv) {
     }
   }
   return a;
-}
-
-// y = f(w1 x1 + w2 x2 + w3 x3 + b): three mul nodes, one sum, a bias node, the activation.
-gf::Node neuron(gf::Graph& g, std::string_view f) {
-  std::array<gf::Node, 3> products;
-  for (std::size_t i = 0; i < 3; ++i) {
-    const auto x = g.input(fmt::format("x{}", i + 1), kInputs[i]);
-    const auto w = g.parameter(fmt::format("w{}", i + 1), kWeights[i]);
-    products[i] = (w * x).named(fmt::format("w{0}*x{0}", i + 1));
-  }
-  const auto z = gf::sum(products).named("z");
-  const auto b = g.parameter("b", kBias);  // after z, whatever the compiler's argument order
-  const auto zb = gf::bias(z, b).named("z+b");
-  const gf::Node y = f == "step"      ? gf::step(zb)
-                     : f == "sigmoid" ? gf::sigmoid(zb)
-                     : f == "tanh"    ? gf::tanh(zb)
-                                      : gf::relu(zb);
-  return y.named("y");
 }
 
 std::string num(double v) { return fmt::format("{:.6g}", v == 0.0 ? 0.0 : v); }
@@ -206,7 +189,7 @@ int main(int argc, char** argv) {
   try {
     gf::Graph g;
     g.conventions().step_gradient = args.step_gradient;
-    const auto y = neuron(g, args.activation);
+    const auto y = gf::tutorial::neuron(g, gf::tutorial::activation_op(args.activation));
     const char* how = args.step_gradient == gf::StepGradient::sigmoid_surrogate ? " (backward: "
                                                                                   "sigmoid "
                                                                                   "surrogate)"

@@ -14,26 +14,14 @@
 
 #include <gradflow/engine/diagnostics.hpp>
 #include <gradflow/engine/errors.hpp>
+#include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/graph.hpp>
 
 namespace gf = gradflow;
 
 namespace {
 
-// The tutorial's neuron: x = (1, 2, 3), w = (0.5, -0.25, 0.2), b = -0.4, z + b = 0.2.
-gf::Node neuron(gf::Graph& g, gf::Op activation, double b = -0.4) {
-  const double xs[] = {1.0, 2.0, 3.0}, ws[] = {0.5, -0.25, 0.2};
-  std::vector<gf::Node> products;
-  for (int i = 0; i < 3; ++i) {
-    const auto x = g.input(fmt::format("x{}", i + 1), xs[i]);
-    const auto w = g.parameter(fmt::format("w{}", i + 1), ws[i]);
-    products.push_back((w * x).named(fmt::format("w{0}*x{0}", i + 1)));
-  }
-  const auto z = gf::sum(products).named("z");
-  const auto bias_node = g.parameter("b", b);  // after z: argument order is unspecified
-  const auto zb = gf::bias(z, bias_node).named("z+b");
-  return g.apply(activation, {zb}).named("y");
-}
+using gf::tutorial::neuron;
 
 std::vector<std::string> labels(const gf::Graph& g, const std::vector<gf::NodeId>& ids) {
   std::vector<std::string> out;

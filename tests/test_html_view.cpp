@@ -18,6 +18,7 @@
 #include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/html_view.hpp>
 #include <gradflow/engine/stepper.hpp>
+#include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/graph.hpp>
 
 namespace gf = gradflow;
@@ -25,20 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The tutorial's neuron (ids: x1 0, w1 1, w1*x1 2, ..., z 9, b 10, z+b 11, y 12).
-gf::Node neuron(gf::Graph& g, gf::Op activation) {
-  const double xs[] = {1.0, 2.0, 3.0}, ws[] = {0.5, -0.25, 0.2};
-  std::vector<gf::Node> products;
-  for (int i = 0; i < 3; ++i) {
-    const auto x = g.input(fmt::format("x{}", i + 1), xs[i]);
-    const auto w = g.parameter(fmt::format("w{}", i + 1), ws[i]);
-    products.push_back((w * x).named(fmt::format("w{0}*x{0}", i + 1)));
-  }
-  const auto z = gf::sum(products).named("z");
-  const auto b = g.parameter("b", -0.4);  // after z: argument order is unspecified
-  const auto zb = gf::bias(z, b).named("z+b");
-  return g.apply(activation, {zb}).named("y");
-}
+using gf::tutorial::neuron;
 
 // A fresh directory, removed with the object.
 struct TempDir {

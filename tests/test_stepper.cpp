@@ -12,6 +12,7 @@
 #include <gradflow/engine/diagnostics.hpp>
 #include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/stepper.hpp>
+#include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/graph.hpp>
 
 #include "random_graph.hpp"
@@ -20,21 +21,7 @@ namespace gf = gradflow;
 
 namespace {
 
-// The tutorial's neuron: x = (1, 2, 3), w = (0.5, -0.25, 0.2), b = -0.4, so z = 0.6, z+b = 0.2.
-// Ids: x1 0, w1 1, w1*x1 2, x2 3, w2 4, w2*x2 5, x3 6, w3 7, w3*x3 8, z 9, b 10, z+b 11, y 12.
-gf::Node neuron(gf::Graph& g, gf::Op activation) {
-  const double xs[] = {1.0, 2.0, 3.0}, ws[] = {0.5, -0.25, 0.2};
-  std::vector<gf::Node> products;
-  for (int i = 0; i < 3; ++i) {
-    const auto x = g.input(fmt::format("x{}", i + 1), xs[i]);
-    const auto w = g.parameter(fmt::format("w{}", i + 1), ws[i]);
-    products.push_back((w * x).named(fmt::format("w{0}*x{0}", i + 1)));
-  }
-  const auto z = gf::sum(products).named("z");
-  const auto b = g.parameter("b", -0.4);  // after z: argument order is unspecified
-  const auto zb = gf::bias(z, b).named("z+b");
-  return g.apply(activation, {zb}).named("y");
-}
+using gf::tutorial::neuron;
 
 // Every node's gradient after the stepper's last step equals Graph::backward's, bit for bit.
 void check_replay_equals_backward(gf::Graph& g, gf::Node root) {
