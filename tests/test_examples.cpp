@@ -1,7 +1,6 @@
 // The example programs facing hostile command lines and files: a clear message, a non-zero exit
-// code, never a crash (a signal), and --version printing the version set in CMakeLists.txt.
-#include <sys/wait.h>
-
+// code, never a crash (a signal: status -1), and --version printing the version set in
+// CMakeLists.txt.
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -10,24 +9,13 @@
 
 #include <gradflow/version.hpp>
 
+#include "run_command.hpp"
+
 namespace {
 
-struct Run {
-  int exit_code = -1;  // -1: killed by a signal
-  std::string output;  // stdout and stderr together
-};
-
-Run run(const std::string& program, const std::string& args) {
-  const std::string cmd =
-      std::string(GRADFLOW_BINARY_DIR) + "/examples/" + program + " " + args + " 2>&1 </dev/null";
-  Run r;
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p) != nullptr) r.output += buf;
-  const int status = ::pclose(p);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  return r;
+gradflow::testing::Run run(const std::string& program, const std::string& args) {
+  return gradflow::testing::run_command(std::string(GRADFLOW_BINARY_DIR) + "/examples/" + program +
+                                        " " + args + " 2>&1 </dev/null");
 }
 
 std::string temp_file(const std::string& name, const std::string& text) {
@@ -46,9 +34,9 @@ TEST_CASE("examples: --version prints the project version") {
   for (const char* program : {"neuron_demo", "neuron_dot", "stepper",
                               "tutorial_1_threshold_to_bias", "tutorial_9_moons"}) {
     CAPTURE(program);
-    const Run r = run(program, "--version");
-    CHECK(r.exit_code == 0);
-    CHECK(has(r.output, std::string("gradflow ") + gradflow::version_string));
+    const gradflow::testing::Run r = run(program, "--version");
+    CHECK(r.status == 0);
+    CHECK(has(r.out, std::string("gradflow ") + gradflow::version_string));
   }
 }
 
@@ -63,40 +51,41 @@ TEST_CASE("examples: unknown options and missing values exit 2 with the usage") 
                         Case{"tutorial_9_moons", "--data"}}) {
     CAPTURE(c.program);
     CAPTURE(c.args);
-    const Run r = run(c.program, c.args);
-    CHECK(r.exit_code == 2);
-    CHECK((has(r.output, "usage") || has(r.output, "unknown")));
+    const gradflow::testing::Run r = run(c.program, c.args);
+    CHECK(r.status == 2);
+    CHECK((has(r.out, "usage") || has(r.out, "unknown")));
   }
 }
 
 TEST_CASE("examples: malformed CSV and parameter files name the line and exit non-zero") {
   SUBCASE("a field that is not a number") {
     const auto path = temp_file("bad_moons.csv", "x1,x2,label\n0.5,0.25,1\n0.1,abc,-1\n");
-    const Run r = run("tutorial_9_moons",
-                      "--out " + std::string(GRADFLOW_BINARY_DIR) + "/tests/out --data " + path);
-    CHECK(r.exit_code != 0);
-    CHECK(r.exit_code != -1);
-    CHECK(has(r.output, ":3"));
-    CHECK(has(r.output, "abc"));
+    const gradflow::testing::Run r =
+        run("tutorial_9_moons",
+            "--out " + std::string(GRADFLOW_BINARY_DIR) + "/tests/out --data " + path);
+    CHECK(r.status != 0);
+    CHECK(r.status != -1);
+    CHECK(has(r.out, ":3"));
+    CHECK(has(r.out, "abc"));
   }
   SUBCASE("a row with too few fields") {
     const auto path = temp_file("short_moons.csv", "0.5,0.25,1\n0.1\n");
-    const Run r = run("tutorial_9_moons", "--data " + path);
-    CHECK(r.exit_code != 0);
-    CHECK(r.exit_code != -1);
-    CHECK(has(r.output, ":2"));
+    const gradflow::testing::Run r = run("tutorial_9_moons", "--data " + path);
+    CHECK(r.status != 0);
+    CHECK(r.status != -1);
+    CHECK(has(r.out, ":2"));
   }
   SUBCASE("a missing file") {
-    const Run r = run("tutorial_9_moons", "--data /nonexistent/moons.csv");
-    CHECK(r.exit_code != 0);
-    CHECK(r.exit_code != -1);
-    CHECK(has(r.output, "/nonexistent/moons.csv"));
+    const gradflow::testing::Run r = run("tutorial_9_moons", "--data /nonexistent/moons.csv");
+    CHECK(r.status != 0);
+    CHECK(r.status != -1);
+    CHECK(has(r.out, "/nonexistent/moons.csv"));
   }
   SUBCASE("an init file with too few parameters") {
     const auto path = temp_file("short_init.txt", "0.1\n0.2\n");
-    const Run r = run("tutorial_9_moons", "--init " + path);
-    CHECK(r.exit_code != 0);
-    CHECK(r.exit_code != -1);
-    CHECK(has(r.output, "337"));
+    const gradflow::testing::Run r = run("tutorial_9_moons", "--init " + path);
+    CHECK(r.status != 0);
+    CHECK(r.status != -1);
+    CHECK(has(r.out, "337"));
   }
 }

@@ -1,7 +1,5 @@
 // The browser view: its content, and the page running in headless Chromium (Debian's `chromium`,
 // listed in .ci/packages-test). Without chromium these tests fail, they do not skip.
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -21,11 +19,15 @@
 #include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/graph.hpp>
 
+#include "run_command.hpp"
+
 namespace gf = gradflow;
 namespace fs = std::filesystem;
 
 namespace {
 
+using gf::testing::Run;
+using gf::testing::run_command;
 using gf::tutorial::neuron;
 
 // A fresh directory, removed with the object.
@@ -42,23 +44,6 @@ struct TempDir {
   }
 };
 
-struct Run {
-  int status = -1;
-  std::string out;
-};
-
-Run run(const std::string& cmd) {
-  Run r;
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[8192];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
-
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream s;
@@ -70,7 +55,7 @@ std::string read_file(const fs::path& p) {
 struct Chromium {
   TempDir profile;
   Chromium() {
-    REQUIRE_MESSAGE(run("command -v chromium >/dev/null 2>&1").status == 0,
+    REQUIRE_MESSAGE(run_command("command -v chromium >/dev/null 2>&1").status == 0,
                     "these tests need Debian's chromium package (apt-get install chromium)");
   }
   // stdout: the DOM after scripts ran; the log file: the browser's log with console messages.
@@ -87,7 +72,7 @@ struct Chromium {
   };
   Page dump_dom(const std::string& url) {
     const fs::path log = profile.path / "dump.log";
-    const Run r = run(command("--dump-dom", url, log));
+    const Run r = run_command(command("--dump-dom", url, log));
     Page p{r.out, read_file(log)};
     INFO("chromium log:\n" << p.log);
     REQUIRE(r.status == 0);
@@ -221,7 +206,8 @@ TEST_CASE("html: a hostile node name cannot break the page and a screenshot is t
 
   const fs::path png = dir.path / "shot.png";
   const fs::path log = chrome.profile.path / "shot.log";
-  const Run r = run(chrome.command("--screenshot='" + png.string() + "'", url + "#step=2", log));
+  const Run r =
+      run_command(chrome.command("--screenshot='" + png.string() + "'", url + "#step=2", log));
   INFO("chromium log:\n" << read_file(log));
   REQUIRE(r.status == 0);
   REQUIRE(fs::exists(png));

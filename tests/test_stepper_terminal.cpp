@@ -1,6 +1,4 @@
 // The terminal stepper (examples/stepper) driven through its standard input, as a user would.
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -8,12 +6,11 @@
 
 #include <doctest/doctest.h>
 
+#include "run_command.hpp"
+
 namespace {
 
-struct Run {
-  int status = -1;  // exit code
-  std::string out;  // stdout and stderr
-};
+using gradflow::testing::Run;
 
 const std::string stepper_binary = std::string(GRADFLOW_BINARY_DIR) + "/examples/stepper";
 
@@ -22,15 +19,7 @@ Run run_stepper(const std::string& args, const std::string& input) {
   REQUIRE_MESSAGE(std::filesystem::exists(stepper_binary),
                   "build the examples first: " << stepper_binary << " is missing");
   const std::string cmd = "printf '" + input + "' | '" + stepper_binary + "' " + args + " 2>&1";
-  Run r;
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return gradflow::testing::run_command(cmd);
 }
 
 // The step headers ("step 3/13") in the order they were printed.
