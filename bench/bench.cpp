@@ -33,8 +33,8 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/engine/engine.hpp>
 #include <gradflow/engine/executor.hpp>
+#include <gradflow/graph/evaluate.hpp>
 #include <gradflow/graph/graph.hpp>
 
 namespace gf = gradflow;

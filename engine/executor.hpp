@@ -29,8 +29,8 @@
 #include <span>
 #include <vector>
 
-#include <gradflow/engine/plan.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/graph/plan.hpp>
 
 namespace gradflow {
 

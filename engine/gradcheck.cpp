@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/engine/engine.hpp>
-#include <gradflow/engine/plan.hpp>
+#include <gradflow/graph/evaluate.hpp>
+#include <gradflow/graph/plan.hpp>
 
 namespace gradflow {
 namespace {

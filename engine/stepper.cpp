@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/engine/engine.hpp>
-#include <gradflow/engine/errors.hpp>
+#include <gradflow/graph/evaluate.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gradflow {
 namespace {

@@ -10,11 +10,11 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/engine/table.hpp>
-#include <gradflow/examples/tutorial/neuron.hpp>
-#include <gradflow/graph/dot.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/version.hpp>
+#include <gradflow/views/dot.hpp>
+#include <gradflow/views/table.hpp>
+#include <tutorial/neuron.hpp>
 
 namespace gf = gradflow;
 

@@ -15,10 +15,10 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/examples/tutorial/neuron.hpp>
-#include <gradflow/graph/dot.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/version.hpp>
+#include <gradflow/views/dot.hpp>
+#include <tutorial/neuron.hpp>
 
 namespace gf = gradflow;
 

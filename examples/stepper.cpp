@@ -19,12 +19,13 @@
 #include <fmt/format.h>
 
 #include <gradflow/engine/diagnostics.hpp>
-#include <gradflow/engine/errors.hpp>
-#include <gradflow/engine/html_view.hpp>
 #include <gradflow/engine/stepper.hpp>
-#include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/ops/errors.hpp>
 #include <gradflow/version.hpp>
+#include <gradflow/views/flow_chart.hpp>
+#include <gradflow/views/html_view.hpp>
+#include <tutorial/neuron.hpp>
 
 namespace gf = gradflow;
 

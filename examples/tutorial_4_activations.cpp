@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/examples/tutorial/cli.hpp>
-#include <gradflow/examples/tutorial/experiments.hpp>
+#include <tutorial/cli.hpp>
+#include <tutorial/experiments.hpp>
 
 namespace gt = gradflow::tutorial;
 namespace plot = gradflow::plot;

@@ -9,14 +9,14 @@
 #include <cstring>
 #include <vector>
 
-#include <gradflow/engine/engine.hpp>
-#include <gradflow/engine/errors.hpp>
-#include <gradflow/engine/plan.hpp>
 #include <gradflow/engine/stepper.hpp>
-#include <gradflow/graph/dot.hpp>
+#include <gradflow/graph/evaluate.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/graph/plan.hpp>
+#include <gradflow/ops/errors.hpp>
+#include <gradflow/views/dot.hpp>
 
-#include "random_graph.hpp"
+#include <fixtures/random_graph.hpp>
 
 namespace gf = gradflow;
 

@@ -13,9 +13,10 @@
 #include <fmt/format.h>
 
 #include <gradflow/engine/diagnostics.hpp>
-#include <gradflow/engine/errors.hpp>
-#include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/ops/errors.hpp>
+#include <gradflow/views/flow_chart.hpp>
+#include <tutorial/neuron.hpp>
 
 namespace gf = gradflow;
 

@@ -18,9 +18,9 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include <gradflow/engine/errors.hpp>
-#include <gradflow/graph/dot.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/ops/errors.hpp>
+#include <gradflow/views/dot.hpp>
 
 namespace gf = gradflow;
 namespace fs = std::filesystem;

@@ -8,10 +8,10 @@
 
 #include <doctest/doctest.h>
 
-#include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/executor.hpp>
+#include <gradflow/ops/errors.hpp>
 
-#include "random_graph.hpp"
+#include <fixtures/random_graph.hpp>
 
 namespace gf = gradflow;
 

@@ -7,9 +7,9 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include <gradflow/engine/engine.hpp>
-#include <gradflow/engine/table.hpp>
+#include <gradflow/graph/evaluate.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/views/table.hpp>
 
 namespace gf = gradflow;
 

@@ -13,11 +13,11 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
-#include <gradflow/engine/errors.hpp>
-#include <gradflow/engine/html_view.hpp>
 #include <gradflow/engine/stepper.hpp>
-#include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/ops/errors.hpp>
+#include <gradflow/views/html_view.hpp>
+#include <tutorial/neuron.hpp>
 
 #include "run_command.hpp"
 

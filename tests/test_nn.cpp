@@ -7,10 +7,10 @@
 
 #include <doctest/doctest.h>
 
-#include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/gradcheck.hpp>
 #include <gradflow/graph/graph.hpp>
-#include <gradflow/graph/nn.hpp>
+#include <gradflow/nn/nn.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gf = gradflow;
 namespace nn = gradflow::nn;

@@ -8,8 +8,8 @@
 
 #include <doctest/doctest.h>
 
-#include <gradflow/engine/errors.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gf = gradflow;
 

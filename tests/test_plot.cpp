@@ -9,8 +9,8 @@
 
 #include <doctest/doctest.h>
 
-#include <gradflow/engine/errors.hpp>
-#include <gradflow/plot/chart.hpp>
+#include <gradflow/ops/errors.hpp>
+#include <gradflow/views/chart.hpp>
 
 namespace plot = gradflow::plot;
 

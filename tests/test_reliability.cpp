@@ -7,12 +7,12 @@
 
 #include <doctest/doctest.h>
 
-#include <gradflow/engine/engine.hpp>
-#include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/gradcheck.hpp>
-#include <gradflow/engine/plan.hpp>
+#include <gradflow/graph/evaluate.hpp>
+#include <gradflow/graph/plan.hpp>
+#include <gradflow/ops/errors.hpp>
 
-#include "random_graph.hpp"
+#include <fixtures/random_graph.hpp>
 
 namespace gf = gradflow;
 

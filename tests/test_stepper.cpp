@@ -10,12 +10,12 @@
 #include <fmt/format.h>
 
 #include <gradflow/engine/diagnostics.hpp>
-#include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/stepper.hpp>
-#include <gradflow/examples/tutorial/neuron.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/ops/errors.hpp>
+#include <tutorial/neuron.hpp>
 
-#include "random_graph.hpp"
+#include <fixtures/random_graph.hpp>
 
 namespace gf = gradflow;
 

@@ -11,10 +11,10 @@
 
 #include <doctest/doctest.h>
 
-#include <gradflow/engine/errors.hpp>
 #include <gradflow/engine/gradcheck.hpp>
-#include <gradflow/engine/train.hpp>
-#include <gradflow/graph/nn.hpp>
+#include <gradflow/nn/nn.hpp>
+#include <gradflow/nn/train.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gf = gradflow;
 namespace nn = gradflow::nn;

@@ -7,7 +7,7 @@
 
 #include <doctest/doctest.h>
 
-#include <gradflow/examples/tutorial/experiments.hpp>
+#include <tutorial/experiments.hpp>
 
 namespace gt = gradflow::tutorial;
 using gradflow::nn::Activation;

@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/plot/chart.hpp>
 #include <gradflow/version.hpp>
+#include <gradflow/views/chart.hpp>
 
 namespace gradflow::tutorial {
 

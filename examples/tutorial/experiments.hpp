@@ -17,11 +17,11 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/engine/errors.hpp>
-#include <gradflow/engine/train.hpp>
 #include <gradflow/graph/graph.hpp>
-#include <gradflow/graph/nn.hpp>
-#include <gradflow/plot/chart.hpp>
+#include <gradflow/nn/nn.hpp>
+#include <gradflow/nn/train.hpp>
+#include <gradflow/ops/errors.hpp>
+#include <gradflow/views/chart.hpp>
 
 namespace gradflow::tutorial {
 

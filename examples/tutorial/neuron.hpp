@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/engine/errors.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gradflow::tutorial {
 

@@ -3,9 +3,9 @@
 #include <cmath>
 #include <cstdio>
 
-#include <gradflow/engine/table.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/version.hpp>
+#include <gradflow/views/table.hpp>
 
 int main() {
   gradflow::Graph g;

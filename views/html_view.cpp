@@ -1,4 +1,4 @@
-#include <gradflow/engine/html_view.hpp>
+#include <gradflow/views/html_view.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 
 #include <gradflow/engine/diagnostics.hpp>
-#include <gradflow/engine/errors.hpp>
-#include <gradflow/plot/chart.hpp>
+#include <gradflow/ops/errors.hpp>
+#include <gradflow/views/chart.hpp>
 
 namespace gradflow {
 namespace {

@@ -1,4 +1,4 @@
-#include <gradflow/engine/train.hpp>
+#include <gradflow/nn/train.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -10,8 +10,8 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/engine/engine.hpp>
-#include <gradflow/engine/errors.hpp>
+#include <gradflow/graph/evaluate.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gradflow::train {
 

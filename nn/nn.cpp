@@ -1,4 +1,4 @@
-#include <gradflow/graph/nn.hpp>
+#include <gradflow/nn/nn.hpp>
 
 #include <cmath>
 #include <numbers>
@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <gradflow/engine/errors.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gradflow::nn {
 

@@ -1,4 +1,4 @@
-#include <gradflow/graph/dot.hpp>
+#include <gradflow/views/dot.hpp>
 
 #include <algorithm>
 #include <array>
@@ -23,8 +23,8 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/graphviz.hpp>
 
-#include <gradflow/engine/errors.hpp>
 #include <gradflow/graph/boost_graph.hpp>
+#include <gradflow/ops/errors.hpp>
 
 extern char** environ;
 

@@ -1,11 +1,11 @@
-#include <gradflow/engine/plan.hpp>
+#include <gradflow/graph/plan.hpp>
 
 #include <fmt/format.h>
 #include <boost/graph/depth_first_search.hpp>
 #include <boost/graph/exception.hpp>
 
-#include <gradflow/engine/errors.hpp>
 #include <gradflow/graph/boost_graph.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gradflow {
 namespace {

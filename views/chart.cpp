@@ -1,4 +1,4 @@
-#include <gradflow/plot/chart.hpp>
+#include <gradflow/views/chart.hpp>
 
 #include <algorithm>
 #include <array>
@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include <gradflow/engine/errors.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gradflow::plot {
 namespace {

@@ -12,7 +12,7 @@
 #include <string>
 
 #include <gradflow/engine/stepper.hpp>
-#include <gradflow/graph/dot.hpp>
+#include <gradflow/views/dot.hpp>
 
 namespace gradflow {
 

@@ -21,9 +21,9 @@
 #include <string_view>
 #include <vector>
 
-#include <gradflow/engine/plan.hpp>
 #include <gradflow/graph/graph.hpp>
-#include <gradflow/graph/nn.hpp>
+#include <gradflow/graph/plan.hpp>
+#include <gradflow/nn/nn.hpp>
 
 namespace gradflow::train {
 

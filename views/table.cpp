@@ -1,10 +1,10 @@
-#include <gradflow/engine/table.hpp>
+#include <gradflow/views/table.hpp>
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-#include <gradflow/engine/errors.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gradflow {
 

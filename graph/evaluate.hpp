@@ -5,8 +5,8 @@
 
 #include <cstddef>
 
-#include <gradflow/engine/plan.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/graph/plan.hpp>
 
 namespace gradflow {
 

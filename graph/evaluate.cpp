@@ -1,13 +1,13 @@
 // Forward and reverse sweeps. Each is one loop over flat arrays; per node, with_rule() jumps to
 // the op's inlined rule from ops/ops.hpp. No recursion, no allocation per node.
-#include <gradflow/engine/engine.hpp>
+#include <gradflow/graph/evaluate.hpp>
 
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
-#include <gradflow/engine/errors.hpp>
+#include <gradflow/ops/errors.hpp>
 
 namespace gradflow {
 namespace {

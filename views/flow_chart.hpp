@@ -1,0 +1,23 @@
+// The gradient-flow chart of a diagnostic report: mean and max |gradient| per depth or per group.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <gradflow/engine/diagnostics.hpp>
+
+namespace gradflow {
+
+/// What the gradient-flow chart's x axis shows.
+enum class FlowAxis : std::uint8_t {
+  depth,  ///< edges from the root: 0 is the root, the largest depth the inputs
+  group,  ///< the graph's groups in creation order (layers, neurons)
+};
+/// The gradient-flow chart: mean and max |gradient| per depth or per group, log scale, as SVG
+/// text (zeros cannot be drawn on a log axis and are left out; the table shows them).
+std::string flow_chart(const DiagnosticReport& report, FlowAxis axis = FlowAxis::depth);
+/// Writes flow_chart() to `path`; throws gradflow::Error on failure.
+void write_flow_chart(const std::string& path, const DiagnosticReport& report,
+                      FlowAxis axis = FlowAxis::depth);
+
+}  // namespace gradflow
