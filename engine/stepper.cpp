@@ -7,66 +7,48 @@
 #include <fmt/format.h>
 
 #include <gradflow/graph/evaluate.hpp>
+#include <gradflow/graph/sweep.hpp>
 #include <gradflow/ops/errors.hpp>
 
 namespace gradflow {
 namespace {
 
-// Where a sweep leaves what it did; the plain backward passes none.
-struct Recorder {
-  std::vector<NodeId>* node;
-  std::vector<double>* upstream;
-  std::vector<double>* passed;
-  std::vector<std::uint32_t>* edge_begin;
-  std::vector<double>* local;
-  std::vector<double>* before;
-  std::vector<double>* after;
+// The sweep's observer for hooks (and, with `rec`, the stepper's records).
+struct HookObserver {
+  const Graph& g;
+  const Hooks& hooks;
+  static constexpr bool records = false;
+  double arrive(NodeId i, double arrived) const {
+    return hooks.empty() ? arrived : hooks.run(g, i, arrived);
+  }
+  void edge(NodeId, std::size_t, NodeId, double, double, double) {}
+  void done(NodeId) {}
 };
 
-[[noreturn]] void throw_non_finite_grad(const Graph& g, NodeId i, double v) {
-  throw NumericError(
-      fmt::format("gradflow: check mode: the gradient of node '{}' (#{}, {}) is {}, the first to "
-                  "become non-finite in the backward pass",
-                  g.label(i), i, info(g.op(i)).name, v),
-      i, true, v);
-}
-
-// Reverse mode from `root`, node by node in reverse id order over the nodes that reach it, as
-// engine/evaluate.cpp does: grad[operand] += grad[node] * local derivative, operand by operand.
-void sweep(const Graph& g, const Workspace& ws, std::vector<double>& grad,
-           std::vector<std::uint8_t>& reached, NodeId root, const Hooks& hooks, bool check,
-           const Recorder* rec) {
-  grad.assign(g.size(), 0.0);
-  reached.assign(g.size(), 0);
-  grad[root] = 1.0;
-  reached[root] = 1;
-  const bool hooked = !hooks.empty();
-  for (NodeId i = root + 1; i-- > 0;) {
-    if (!reached[i]) continue;
-    const double arrived = grad[i];
-    if (hooked) grad[i] = hooks.run(g, i, arrived);
-    const double gi = grad[i];
-    if (check && !std::isfinite(gi)) throw_non_finite_grad(g, i, gi);
-    if (rec) {
-      rec->node->push_back(i);
-      rec->upstream->push_back(arrived);
-      rec->passed->push_back(gi);
-    }
-    const auto ops = g.operands(i);
-    for (std::size_t s = 0; s < ops.size(); ++s) {
-      const NodeId x = ops[s];
-      const double d = local_derivative(g, ws, i, s);
-      if (rec) {
-        rec->local->push_back(d);
-        rec->before->push_back(grad[x]);
-      }
-      grad[x] += gi * d;
-      reached[x] = 1;
-      if (rec) rec->after->push_back(grad[x]);
-    }
-    if (rec) rec->edge_begin->push_back(static_cast<std::uint32_t>(rec->local->size()));
+// Records every step and edge of the sweep into a Stepper's arrays.
+struct StepRecorder : HookObserver {
+  static constexpr bool records = true;
+  std::vector<NodeId>& node;
+  std::vector<double>& upstream;
+  std::vector<double>& passed;
+  std::vector<std::uint32_t>& edge_begin;
+  std::vector<double>& local;
+  std::vector<double>& before;
+  std::vector<double>& after;
+  double arrive(NodeId i, double arrived) {
+    const double kept = HookObserver::arrive(i, arrived);
+    node.push_back(i);
+    upstream.push_back(arrived);
+    passed.push_back(kept);
+    return kept;
   }
-}
+  void edge(NodeId, std::size_t, NodeId, double d, double grad_before, double grad_after) {
+    local.push_back(d);
+    before.push_back(grad_before);
+    after.push_back(grad_after);
+  }
+  void done(NodeId) { edge_begin.push_back(static_cast<std::uint32_t>(local.size())); }
+};
 
 }  // namespace
 
@@ -74,6 +56,12 @@ void sweep(const Graph& g, const Workspace& ws, std::vector<double>& grad,
 
 Hooks& Hooks::on(Node node, GradHook hook) {
   if (!node.valid()) throw UsageError("gradflow: Hooks::on: the node handle is empty");
+  if (graph_ != nullptr && graph_ != &node.graph())
+    throw UsageError(
+        fmt::format("gradflow: Hooks::on: node '{}' (#{}) belongs to another graph "
+                    "than the nodes hooked before it",
+                    node.label(), node.id()));
+  graph_ = &node.graph();
   per_node_[node.id()].push_back(std::move(hook));
   return *this;
 }
@@ -81,6 +69,12 @@ Hooks& Hooks::on(Node node, GradHook hook) {
 Hooks& Hooks::on_every(GradHook hook) {
   every_.push_back(std::move(hook));
   return *this;
+}
+
+void Hooks::check(const Graph& g) const {
+  if (graph_ != nullptr && graph_ != &g)
+    throw UsageError(
+        "gradflow: these hooks were added on nodes of another graph than the one differentiated");
 }
 
 double Hooks::run(const Graph& g, NodeId node, double grad) const {
@@ -94,8 +88,12 @@ void backward_with_hooks(const Graph& g, Workspace& ws, NodeId root, const Hooks
   if (root >= g.size())
     throw UsageError(fmt::format("gradflow: backward from node #{}, but the graph has {} nodes",
                                  root, g.size()));
+  hooks.check(g);
   prepare(g, ws);
-  sweep(g, ws, ws.grad, ws.reached, root, hooks, g.check_finite(), nullptr);
+  std::fill(ws.grad.begin(), ws.grad.end(), 0.0);
+  std::fill(ws.reached.begin(), ws.reached.end(), 0);
+  reverse_sweep(g, ws.value.data(), ws.grad.data(), ws.reached.data(), root, nullptr,
+                g.check_finite(), HookObserver{g, hooks});
   ws.root = root;
 }
 
@@ -109,15 +107,18 @@ void backward_with_hooks(Graph& g, Node root, const Hooks& hooks) {
 
 Stepper::Stepper(const Graph& g, Node root, const Hooks& hooks) : g_(&g), root_(root.id()) {
   g.check(root, "Stepper");
+  hooks.check(g);
   const Workspace& ws = g.workspace();
   value_.assign(ws.value.begin(), ws.value.begin() + static_cast<std::ptrdiff_t>(g.size()));
   for (NodeId i = 0; i < g.size(); ++i)
     if (g.op(i) == Op::parameter) params_.push_back(i);
 
   edge_begin_.push_back(0);
-  const Recorder rec{&node_, &upstream_, &passed_, &edge_begin_, &local_, &before_, &after_};
-  std::vector<std::uint8_t> reached;
-  sweep(g, ws, grad_, reached, root_, hooks, false, &rec);
+  grad_.assign(g.size(), 0.0);
+  std::vector<std::uint8_t> reached(g.size(), 0);
+  reverse_sweep(
+      g, ws.value.data(), grad_.data(), reached.data(), root_, nullptr, false,
+      StepRecorder{{g, hooks}, node_, upstream_, passed_, edge_begin_, local_, before_, after_});
 
   // Rewind to the state before step 0 (only the seed 1 at the root), then take step 0.
   for (std::size_t k = size(); k-- > 0;) undo(k);

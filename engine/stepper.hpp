@@ -42,7 +42,8 @@ using GradHook = std::function<double(const HookEvent&)>;
 /// order they were added, each on the previous one's result; hooks on every node run last.
 class Hooks {
  public:
-  /// Adds a hook on `node`; throws UsageError for an empty handle. Returns *this for chaining.
+  /// Adds a hook on `node`; throws UsageError for an empty handle or a node of another graph
+  /// than earlier hooks'. Returns *this for chaining.
   Hooks& on(Node node, GradHook hook);
   /// Adds a hook that runs on every node, after its own hooks. Returns *this for chaining.
   Hooks& on_every(GradHook hook);
@@ -50,8 +51,11 @@ class Hooks {
   bool empty() const { return per_node_.empty() && every_.empty(); }
   /// The gradient `node` passes on when `grad` arrives at it.
   double run(const Graph& g, NodeId node, double grad) const;
+  /// Throws UsageError if a hook was added on a node of another graph than `g`.
+  void check(const Graph& g) const;
 
  private:
+  const Graph* graph_ = nullptr;  // of the nodes hooked with on()
   std::unordered_map<NodeId, std::vector<GradHook>> per_node_;
   std::vector<GradHook> every_;
 };

@@ -114,11 +114,7 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
     try {
       detail::evaluate_appended(*this, ws_, id);
     } catch (...) {  // leave the graph exactly as it was
-      op_.pop_back();
-      attr_.pop_back();
-      first_.pop_back();
-      args_.resize(first_.back());
-      ws_.value.pop_back();
+      pop_last();
       throw;
     }
   }
@@ -170,10 +166,11 @@ struct Recorder {
     if (!fast(g) || !ok(g, a) || !ok(g, b)) [[unlikely]]
       return g.apply(R::info.op, {a, b});
     const double* v = g.ws_.value.data();
-    const double x = v[a.id_], y = v[b.id_];
-    if constexpr (requires { R::domain(x, y); })
-      if (R::domain(x, y) != nullptr) return g.apply(R::info.op, {a, b});
-    return Node(g, g.push(R::info.op, 0.0, R::forward(x, y), a.id_, b.id_, 2));
+    const NodeId ids[2] = {a.id_, b.id_};
+    const auto x = [&](std::size_t k) { return v[ids[k]]; };
+    if (domain<R>(0.0, x).reason != nullptr) [[unlikely]]
+      return g.apply(R::info.op, {a, b});
+    return Node(g, g.push(R::info.op, 0.0, compute<R>(0.0, g.conventions_, 2, x), a.id_, b.id_, 2));
   }
 
   template <class R>
@@ -181,10 +178,26 @@ struct Recorder {
     Graph& g = a.graph();
     if (!fast(g) || !ok(g, a)) [[unlikely]]
       return g.apply(R::info.op, {a}, attr);
-    const double x = g.ws_.value[a.id_];
-    if constexpr (UnaryDomain<R>)
-      if (R::domain(x, attr) != nullptr) return g.apply(R::info.op, {a}, attr);
-    return Node(g, g.push(R::info.op, attr, R::forward(x, attr, g.conventions_), a.id_, 0, 1));
+    const double* v = g.ws_.value.data();
+    const auto x = [&](std::size_t) { return v[a.id_]; };
+    if (domain<R>(attr, x).reason != nullptr) [[unlikely]]
+      return g.apply(R::info.op, {a}, attr);
+    return Node(g, g.push(R::info.op, attr, compute<R>(attr, g.conventions_, 1, x), a.id_, 0, 1));
+  }
+
+  // A binary op with a plain double operand: the double becomes a constant node, which is
+  // removed again if the op fails, so that a failed op records nothing.
+  template <class R>
+  static Node binary_lifted(Node a, double b, bool b_first) {
+    Graph& g = a.graph();
+    const std::size_t before = g.size();
+    const Node c = g.constant(b);
+    try {
+      return b_first ? binary<R>(c, a) : binary<R>(a, c);
+    } catch (...) {
+      if (g.size() == before + 1) g.pop_last();
+      throw;
+    }
   }
 
   static Node sum(std::span<const Node> terms) {
@@ -194,8 +207,8 @@ struct Recorder {
     if (!good) [[unlikely]]
       return g.apply(Op::sum, terms);
     const double* v = g.ws_.value.data();
-    double s = 0.0;
-    for (const Node& t : terms) s += v[t.id_];
+    const double s = compute<rules::Sum>(0.0, g.conventions_, terms.size(),
+                                         [&](std::size_t k) { return v[terms[k].id_]; });
     for (const Node& t : terms) g.args_.push_back(t.id_);
     return Node(g, g.push(Op::sum, 0.0, s, 0, 0, 0));
   }
@@ -203,8 +216,9 @@ struct Recorder {
 
 }  // namespace detail
 
-Node Graph::apply(Op op, std::span<const Node> operands, double attr) {
+Node Graph::apply(Op op, std::span<const Node> operands, std::optional<double> attr_or_default) {
   const OpInfo oi = info(op);
+  const double attr = attr_or_default.value_or(oi.attr_default);
   if (oi.kind != NodeKind::op)
     throw UsageError(
         fmt::format("gradflow: apply({}): leaves are made with input(), "
@@ -221,21 +235,13 @@ Node Graph::apply(Op op, std::span<const Node> operands, double attr) {
     // Evaluate first; commit only if the operands are in the op's domain (otherwise append()
     // records, reports and rolls back).
     const double* v = ws_.value.data();
+    const auto x = [&](std::size_t k) { return v[operands[k].id()]; };
     bool in_domain = true;
     double r = 0.0;
     with_rule(op, [&](auto rule) {
       using R = decltype(rule);
-      if constexpr (R::info.arity == 1) {
-        const double x = v[operands[0].id()];
-        if constexpr (UnaryDomain<R>) in_domain = R::domain(x, attr) == nullptr;
-        if (in_domain) r = R::forward(x, attr, conventions_);
-      } else if constexpr (R::info.arity == 2) {
-        const double x = v[operands[0].id()], y = v[operands[1].id()];
-        if constexpr (requires { R::domain(x, y); }) in_domain = R::domain(x, y) == nullptr;
-        if (in_domain) r = R::forward(x, y);
-      } else if constexpr (R::info.arity == variadic) {
-        for (const Node& n : operands) r += v[n.id()];
-      }
+      in_domain = domain<R>(attr, x).reason == nullptr;
+      if (in_domain) r = compute<R>(attr, conventions_, operands.size(), x);
     });
     if (in_domain) {
       for (const Node& n : operands) args_.push_back(n.id());
@@ -243,6 +249,19 @@ Node Graph::apply(Op op, std::span<const Node> operands, double attr) {
     }
   }
   return append(op, operands, attr);
+}
+
+void Graph::pop_last() {
+  names_.erase(static_cast<NodeId>(size() - 1));
+  op_.pop_back();
+  attr_.pop_back();
+  first_.pop_back();
+  args_.resize(first_.back());
+  ws_.value.pop_back();
+  if (ws_.grad.size() > size()) {
+    ws_.grad.resize(size());
+    ws_.reached.resize(size());
+  }
 }
 
 void Graph::reserve(std::size_t nodes, std::size_t operands) {
@@ -392,21 +411,20 @@ double Graph::contribution(NodeId id, std::size_t slot) const {
 
 namespace {
 using detail::Recorder;
-Node lift(Node like, double v) { return like.graph().constant(v); }
 }  // namespace
 
 Node operator+(Node a, Node b) { return Recorder::binary<rules::Add>(a, b); }
-Node operator+(Node a, double b) { return Recorder::binary<rules::Add>(a, lift(a, b)); }
-Node operator+(double a, Node b) { return Recorder::binary<rules::Add>(lift(b, a), b); }
+Node operator+(Node a, double b) { return Recorder::binary_lifted<rules::Add>(a, b, false); }
+Node operator+(double a, Node b) { return Recorder::binary_lifted<rules::Add>(b, a, true); }
 Node operator-(Node a, Node b) { return Recorder::binary<rules::Sub>(a, b); }
-Node operator-(Node a, double b) { return Recorder::binary<rules::Sub>(a, lift(a, b)); }
-Node operator-(double a, Node b) { return Recorder::binary<rules::Sub>(lift(b, a), b); }
+Node operator-(Node a, double b) { return Recorder::binary_lifted<rules::Sub>(a, b, false); }
+Node operator-(double a, Node b) { return Recorder::binary_lifted<rules::Sub>(b, a, true); }
 Node operator*(Node a, Node b) { return Recorder::binary<rules::Mul>(a, b); }
-Node operator*(Node a, double b) { return Recorder::binary<rules::Mul>(a, lift(a, b)); }
-Node operator*(double a, Node b) { return Recorder::binary<rules::Mul>(lift(b, a), b); }
+Node operator*(Node a, double b) { return Recorder::binary_lifted<rules::Mul>(a, b, false); }
+Node operator*(double a, Node b) { return Recorder::binary_lifted<rules::Mul>(b, a, true); }
 Node operator/(Node a, Node b) { return Recorder::binary<rules::Div>(a, b); }
-Node operator/(Node a, double b) { return Recorder::binary<rules::Div>(a, lift(a, b)); }
-Node operator/(double a, Node b) { return Recorder::binary<rules::Div>(lift(b, a), b); }
+Node operator/(Node a, double b) { return Recorder::binary_lifted<rules::Div>(a, b, false); }
+Node operator/(double a, Node b) { return Recorder::binary_lifted<rules::Div>(b, a, true); }
 Node operator-(Node a) { return Recorder::unary<rules::Neg>(a, 0.0); }
 
 Node pow(Node x, double c) { return Recorder::unary<rules::Pow>(x, c); }
@@ -420,7 +438,7 @@ Node sum(std::initializer_list<Node> terms) {
   return sum(std::span<const Node>(terms.begin(), terms.size()));
 }
 Node bias(Node z, Node b) { return Recorder::binary<rules::Bias>(z, b); }
-Node bias(Node z, double b) { return Recorder::binary<rules::Bias>(z, lift(z, b)); }
+Node bias(Node z, double b) { return Recorder::binary_lifted<rules::Bias>(z, b, false); }
 Node step(Node x) { return Recorder::unary<rules::Step>(x, 0.0); }
 Node sigmoid(Node x) { return Recorder::unary<rules::Sigmoid>(x, 0.0); }
 Node tanh(Node x) { return Recorder::unary<rules::Tanh>(x, 0.0); }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -125,10 +126,12 @@ class Graph {
   /// A fixed value; plain doubles in expressions become constants.
   Node constant(double value, std::string_view name = {});
   /// Records `op` over `operands` (arity checked) and evaluates it. On a domain error nothing is
-  /// recorded and DomainError names the op, the operand and its value.
-  Node apply(Op op, std::span<const Node> operands, double attr = 0.0);
+  /// recorded and DomainError names the op, the operand and its value. Without `attr`, the op's
+  /// own default (info(op).attr_default: leaky_relu's slope 0.01, pow's exponent 1).
+  Node apply(Op op, std::span<const Node> operands, std::optional<double> attr = std::nullopt);
   /// apply() with the operands listed in braces.
-  Node apply(Op op, std::initializer_list<Node> operands, double attr = 0.0) {
+  Node apply(Op op, std::initializer_list<Node> operands,
+             std::optional<double> attr = std::nullopt) {
     return apply(op, std::span<const Node>(operands.begin(), operands.size()), attr);
   }
   /// Reserves room for `nodes` nodes with `operands` operands in all.
@@ -229,6 +232,8 @@ class Graph {
   // Operands beyond the first `count` of (a, b) must already be in args_.
   NodeId push(Op op, double attr, double value, NodeId a, NodeId b, int count);
   Node leaf(Op op, std::string_view name, double value);
+  // Removes the last node (a leaf just recorded for an op that then failed).
+  void pop_last();
   void refresh() const;
 
   // structure

@@ -1,5 +1,7 @@
 #include <gradflow/graph/plan.hpp>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <boost/graph/depth_first_search.hpp>
 #include <boost/graph/exception.hpp>
@@ -21,14 +23,26 @@ struct FinishOrder : boost::default_dfs_visitor {
 
 }  // namespace
 
-Plan make_plan(const Graph& g, Node root) {
-  g.check(root, "make_plan");
+Plan make_plan(const Graph& g, NodeId root) {
+  if (root >= g.size())
+    throw UsageError(
+        fmt::format("gradflow: make_plan: node #{} does not exist (the graph has {} "
+                    "nodes)",
+                    root, g.size()));
   Plan plan;
-  plan.root = root.id();
+  plan.root = root;
   std::vector<boost::default_color_type> color(g.size(), boost::white_color);
   auto color_map = boost::make_iterator_property_map(color.begin(), get(boost::vertex_index, g));
-  boost::depth_first_visit(g, root.id(), FinishOrder(plan.order), color_map);
+  boost::depth_first_visit(g, root, FinishOrder(plan.order), color_map);
+  // The finishing order is already an evaluation order; id order is one too, and the one
+  // Graph::backward reverses, so that sums of contributions come out bit for bit the same.
+  std::sort(plan.order.begin(), plan.order.end());
   return plan;
+}
+
+Plan make_plan(const Graph& g, Node root) {
+  g.check(root, "make_plan");
+  return make_plan(g, root.id());
 }
 
 }  // namespace gradflow

@@ -12,12 +12,16 @@ namespace gradflow {
 /// The cone of a root in evaluation order, from make_plan().
 struct Plan {
   NodeId root = no_node;  ///< the node the plan ends at
-  /// Evaluation order of the root's cone: operands first, `root` last.
+  /// The root's cone in increasing id order (an evaluation order: operands first, `root` last).
+  /// Reversed, it is exactly the order in which Graph::backward visits nodes, so a backward
+  /// pass over the plan adds the same products in the same order: the same bits.
   std::vector<NodeId> order;
 };
 
-/// Depth-first search (Boost.Graph, iterative) from `root` along node -> operand edges; the
-/// finishing order is the evaluation order. Throws UsageError if `root` is not in `g`.
+/// The nodes `root` depends on, found by Boost.Graph's iterative depth-first search along node
+/// -> operand edges, in id order. Throws UsageError if `root` is not a node of `g`.
+Plan make_plan(const Graph& g, NodeId root);
+/// make_plan(g, root.id()); throws UsageError if `root` is not a handle into `g`.
 Plan make_plan(const Graph& g, Node root);
 
 }  // namespace gradflow

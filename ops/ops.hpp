@@ -1,14 +1,19 @@
-// Every op of gradflow in one place: its kind, name, symbol, arity, forward rule, local
-// derivative and domain. The engine, the printers and the dumps read ops only through this file,
-// so adding an op means adding one rule struct and one `case` in with_rule().
+// Every op of gradflow in one place: its kind, name, symbol, arity, traits, forward rule, local
+// derivative and domain. Everything else (the graph's recording, the sweeps, the executor, the
+// dumps, the diagnostics, the stepper) reads ops only through this file, so adding an op means
+// adding one rule struct, its enumerator and one `case` in with_rule(); the compiler rejects a
+// forgotten case (-Wswitch, and the static_assert at the end).
 //
 // A rule's shape depends on its arity:
 //   arity 1: forward(x, attr, conv)      derivative(x, y, attr, conv) -> dy/dx
 //   arity 2: forward(a, b)               derivative(a, b, y) -> {dy/da, dy/db}
-//   variadic (sum): handled by the engine, every local derivative is 1.
+//   variadic: forward(n, x)              derivative(slot) -> dy/d operand slot
 // `attr` is the op's constant (pow's exponent, leaky_relu's slope); `y` is the forward result,
-// passed so that derivatives that are cheapest from the output (sigmoid, tanh, exp) use it.
-// An optional domain(...) returns why an operand is outside the op's domain, or nullptr.
+// passed so that derivatives that are cheapest from the output (exp) use it. x(k) reads operand
+// k. An optional domain(...) returns why an operand is outside the op's domain, or nullptr.
+//
+// Callers never spell these shapes: compute(), derivative(), derivatives() and domain() below call
+// any rule through one protocol, operand values read through an accessor.
 #pragma once
 
 #include <array>
@@ -16,6 +21,8 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string_view>
 
 namespace gradflow {
@@ -42,9 +49,10 @@ enum class Op : std::uint8_t {
   leaky_relu,
   identity,
   softplus,
+  count,  ///< not an op: the number of ops (keep last)
 };
-/// Number of ops; with_rule() and the static_assert below fail to compile when they drift.
-inline constexpr std::size_t op_count = 20;
+/// Number of ops.
+inline constexpr std::size_t op_count = static_cast<std::size_t>(Op::count);
 
 /// What a node is: a value set before each evaluation, a trainable value, a fixed value, or the
 /// result of an op.
@@ -72,13 +80,31 @@ struct Conventions {
 /// Operand count of variadic ops (sum).
 inline constexpr int variadic = -1;
 
+/// What a node's constant (its attr) means.
+enum class AttrKind : std::uint8_t {
+  none,      ///< the op has no constant (attr is 0)
+  exponent,  ///< pow's exponent c in x^c
+  slope,     ///< leaky_relu's slope alpha for negative inputs
+};
+
 /// What every op declares about itself: see info().
 struct OpInfo {
   Op op;                    ///< the op itself
-  std::string_view name;    ///< identifier used in tables and errors: "mul"
+  std::string_view name;    ///< identifier used in tables, errors and command lines: "mul"
   std::string_view symbol;  ///< short mark used in pictures: "×"
   int arity;                ///< 0 for leaves, 1, 2, or `variadic`
   NodeKind kind;            ///< what a node with this op is
+  /// A neuron's activation (drawn as one, offered by nn and the examples by its name).
+  bool activation = false;
+  /// Squashing: the local derivative tends to 0 for large |x| (sigmoid, tanh); see saturated().
+  bool saturating = false;
+  /// The derivative is undefined at operand 0 and a stated convention picks it (relu, step,
+  /// leaky_relu); finite differences across 0 are meaningless.
+  bool kink_at_zero = false;
+  AttrKind attr = AttrKind::none;  ///< what the node's constant means
+  double attr_default = 0.0;       ///< the constant apply() uses when none is given
+  /// How the constant prints before its value in pictures and tables: "^" (pow), "α=".
+  std::string_view attr_prefix = {};
 };
 
 /// The two local derivatives of a binary op.
@@ -120,6 +146,7 @@ struct Mul {
 };
 struct Div {
   static constexpr OpInfo info{Op::div, "div", "÷", 2, NodeKind::op};
+  static constexpr std::size_t domain_slot = 1;  // the operand domain() judges: the divisor
   static const char* domain(double, double b) { return b == 0.0 ? "division by zero" : nullptr; }
   static double forward(double a, double b) { return a / b; }
   // d(a/b)/db = -a/b² = -y/b: no second division by b², which would underflow first.
@@ -132,7 +159,14 @@ struct Neg {
 };
 /// x^c for a constant exponent c (the node's attr).
 struct Pow {
-  static constexpr OpInfo info{Op::pow, "pow", "^", 1, NodeKind::op};
+  static constexpr OpInfo info{.op = Op::pow,
+                               .name = "pow",
+                               .symbol = "^",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .attr = AttrKind::exponent,
+                               .attr_default = 1.0,
+                               .attr_prefix = "^"};
   static const char* domain(double x, double c) {
     if (x < 0.0 && std::trunc(c) != c) return "negative base with a non-integer exponent";
     if (x == 0.0 && c < 0.0) return "zero raised to a negative exponent";
@@ -160,6 +194,14 @@ struct Log {
 /// n-ary sum; a neuron's weighted sum w1x1 + w2x2 + w3x3 is one sum node over three mul nodes.
 struct Sum {
   static constexpr OpInfo info{Op::sum, "sum", "Σ", variadic, NodeKind::op};
+  // Added left to right, operand 0 first: every path that sums gets the same bits.
+  template <class X>
+  static double forward(std::size_t n, X&& x) {
+    double s = 0.0;
+    for (std::size_t k = 0; k < n; ++k) s += x(k);
+    return s;
+  }
+  static double derivative(std::size_t) { return 1.0; }
 };
 /// z + b: the same arithmetic as add, kept apart so that pictures and tables show the bias as
 /// what it is, a weight on a constant input 1 (b = -h turns the threshold h into a bias).
@@ -174,7 +216,13 @@ struct Bias {
 /// Heaviside step. Its derivative is 0 everywhere it exists, so backward passes no gradient:
 /// the reason the step cannot be trained by gradient descent. See Conventions and StepGradient.
 struct Step {
-  static constexpr OpInfo info{Op::step, "step", "H", 1, NodeKind::op};
+  static constexpr OpInfo info{.op = Op::step,
+                               .name = "step",
+                               .symbol = "H",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .activation = true,
+                               .kink_at_zero = true};
   static double forward(double x, double, const Conventions& c) {
     if (x > 0.0) return 1.0;
     if (x < 0.0) return 0.0;
@@ -196,22 +244,52 @@ struct Step {
 };
 /// Logistic sigmoid, evaluated so that no exp overflows: finite and exact at ±1e308.
 struct Sigmoid {
-  static constexpr OpInfo info{Op::sigmoid, "sigmoid", "σ", 1, NodeKind::op};
+  static constexpr OpInfo info{.op = Op::sigmoid,
+                               .name = "sigmoid",
+                               .symbol = "σ",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .activation = true,
+                               .saturating = true};
   static double forward(double x, double, const Conventions&) {
     if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
     const double e = std::exp(x);  // x < 0 or NaN
     return e / (1.0 + e);
   }
   // At most 0.25 (at x = 0): through many sigmoid layers gradients shrink geometrically.
-  static double derivative(double, double y, double, const Conventions&) { return y * (1.0 - y); }
+  // NOTE: not y(1 - y): for x > 37, y rounds to 1 and that gives exactly 0 where the true slope
+  // is 8.5e-17. e/(1 + e)² with e = e^-|x| keeps full relative precision for both signs.
+  static double derivative(double x, double, double, const Conventions&) {
+    const double e = std::exp(-std::abs(x));
+    return e / ((1.0 + e) * (1.0 + e));
+  }
 };
 struct Tanh {
-  static constexpr OpInfo info{Op::tanh, "tanh", "tanh", 1, NodeKind::op};
+  static constexpr OpInfo info{.op = Op::tanh,
+                               .name = "tanh",
+                               .symbol = "tanh",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .activation = true,
+                               .saturating = true};
   static double forward(double x, double, const Conventions&) { return std::tanh(x); }
-  static double derivative(double, double y, double, const Conventions&) { return 1.0 - y * y; }
+  // sech²(x). NOTE: 1 - y² is exact only while y² is well below 1; past |x| ~ 0.5 use
+  // 4e/(1 + e)² with e = e^-2|x|, which keeps its digits down to the smallest doubles (1 - y²
+  // is 30% off at x = 18.5 and exactly 0 beyond 19).
+  static double derivative(double x, double y, double, const Conventions&) {
+    if (std::abs(x) < 0.5) return 1.0 - y * y;
+    const double e = std::exp(-2.0 * std::abs(x));
+    return 4.0 * e / ((1.0 + e) * (1.0 + e));
+  }
 };
 struct Relu {
-  static constexpr OpInfo info{Op::relu, "relu", "ReLU", 1, NodeKind::op};
+  static constexpr OpInfo info{.op = Op::relu,
+                               .name = "relu",
+                               .symbol = "ReLU",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .activation = true,
+                               .kink_at_zero = true};
   static double forward(double x, double, const Conventions&) { return x < 0.0 ? 0.0 : x; }
   // 1 for positive sums, 0 for negative ones; at exactly 0 Conventions::relu_grad_at_zero.
   static double derivative(double x, double, double, const Conventions& c) {
@@ -222,7 +300,16 @@ struct Relu {
 };
 /// max(x, alpha x) for a slope alpha (the node's attr); its derivative at 0 is alpha, as PyTorch.
 struct LeakyRelu {
-  static constexpr OpInfo info{Op::leaky_relu, "leaky_relu", "LReLU", 1, NodeKind::op};
+  static constexpr OpInfo info{.op = Op::leaky_relu,
+                               .name = "leaky_relu",
+                               .symbol = "LReLU",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .activation = true,
+                               .kink_at_zero = true,
+                               .attr = AttrKind::slope,
+                               .attr_default = 0.01,
+                               .attr_prefix = "α="};
   static double forward(double x, double alpha, const Conventions&) {
     return x > 0.0 ? x : alpha * x;
   }
@@ -231,7 +318,12 @@ struct LeakyRelu {
   }
 };
 struct Identity {
-  static constexpr OpInfo info{Op::identity, "identity", "id", 1, NodeKind::op};
+  static constexpr OpInfo info{.op = Op::identity,
+                               .name = "identity",
+                               .symbol = "id",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .activation = true};
   static double forward(double x, double, const Conventions&) { return x; }
   static double derivative(double, double, double, const Conventions&) { return 1.0; }
 };
@@ -239,7 +331,12 @@ struct Identity {
 /// t is softplus(s) - t s. Evaluated as x + log1p(e^-x) for x > 0 so that e^x never overflows
 /// and small e^x keeps its digits (softplus(-40) = 4.2e-18, not 0).
 struct Softplus {
-  static constexpr OpInfo info{Op::softplus, "softplus", "softplus", 1, NodeKind::op};
+  static constexpr OpInfo info{.op = Op::softplus,
+                               .name = "softplus",
+                               .symbol = "softplus",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .activation = true};
   static double forward(double x, double, const Conventions&) {
     return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
   }
@@ -305,20 +402,106 @@ constexpr decltype(auto) with_rule(Op op, F&& f) {
       return f(rules::Identity{});
     case Op::softplus:
       return f(rules::Softplus{});
+    case Op::count:
+      break;
   }
   __builtin_unreachable();
 }
 
-/// Name, symbol, arity and kind of an op.
+/// Name, symbol, arity, kind and traits of an op.
 constexpr OpInfo info(Op op) {
   return with_rule(op, [](auto rule) { return decltype(rule)::info; });
+}
+
+/// The op whose name() is `name`, if any: "sigmoid" -> Op::sigmoid.
+constexpr std::optional<Op> op_named(std::string_view name) {
+  for (std::size_t i = 0; i < op_count; ++i)
+    if (info(static_cast<Op>(i)).name == name) return static_cast<Op>(i);
+  return std::nullopt;
+}
+
+/// Below this, the local derivative of a saturating activation (sigmoid, tanh) is "saturated":
+/// the node passes less than 1% of the gradient that reaches it. One threshold for the dumps,
+/// the diagnostics and the browser view.
+inline constexpr double saturation_threshold = 1e-2;
+
+/// Whether a node of `op` with local derivative `d` is saturated (see saturation_threshold).
+/// Never true of exactly 0, which is "blocked", not "vanishing".
+inline bool saturated(Op op, double d) {
+  return info(op).saturating && d != 0.0 && std::abs(d) < saturation_threshold;
+}
+
+// ---- one protocol for every rule ----------------------------------------------------------------
+// The engine, the recorder and the executor call rules only through these. `x(k)` returns
+// operand k's value and `n` is the operand count; `y` is the node's own value.
+
+/// Why the operands lie outside the op's domain (and which operand), or `reason == nullptr`.
+struct DomainCheck {
+  const char* reason = nullptr;  ///< e.g. "division by zero"
+  std::size_t slot = 0;          ///< the operand judged
+};
+
+/// Rule R's domain check.
+template <class R, class X>
+constexpr DomainCheck domain(double attr, X&& x) {
+  if constexpr (R::info.arity == 1) {
+    if constexpr (requires { R::domain(0.0, 0.0); }) return {R::domain(x(0), attr), 0};
+  } else if constexpr (R::info.arity == 2) {
+    if constexpr (requires { R::domain(0.0, 0.0); }) return {R::domain(x(0), x(1)), R::domain_slot};
+  }
+  return {};
+}
+
+/// Rule R's forward value (leaves: NaN; they hold their values).
+template <class R, class X>
+inline double compute(double attr, const Conventions& c, std::size_t n, X&& x) {
+  if constexpr (R::info.arity == 1) {
+    return R::forward(x(0), attr, c);
+  } else if constexpr (R::info.arity == 2) {
+    return R::forward(x(0), x(1));
+  } else if constexpr (R::info.arity == variadic) {
+    return R::forward(n, x);
+  } else {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+/// Calls f(slot, d) for every operand slot with d = d(node)/d(operand slot), in slot order.
+template <class R, class X, class F>
+inline void derivatives(double attr, const Conventions& c, std::size_t n, X&& x, double y, F&& f) {
+  if constexpr (R::info.arity == 1) {
+    f(std::size_t{0}, R::derivative(x(0), y, attr, c));
+  } else if constexpr (R::info.arity == 2) {
+    const Partials2 d = R::derivative(x(0), x(1), y);
+    f(std::size_t{0}, d.da);
+    f(std::size_t{1}, d.db);
+  } else if constexpr (R::info.arity == variadic) {
+    for (std::size_t k = 0; k < n; ++k) f(k, R::derivative(k));
+  }
+}
+
+/// d(node)/d(operand slot) for a node of `op` (slot < n is the caller's to check).
+template <class X>
+inline double derivative(Op op, std::size_t slot, double attr, const Conventions& c, std::size_t n,
+                         X&& x, double y) {
+  return with_rule(op, [&](auto rule) {
+    double out = 0.0;
+    if constexpr (decltype(rule)::info.arity == variadic) {
+      out = decltype(rule)::derivative(slot);
+    } else {
+      derivatives<decltype(rule)>(attr, c, n, x, y, [&](std::size_t k, double d) {
+        if (k == slot) out = d;
+      });
+    }
+    return out;
+  });
 }
 
 namespace detail {
 constexpr bool ops_consistent() {
   for (std::size_t i = 0; i < op_count; ++i)
     if (info(static_cast<Op>(i)).op != static_cast<Op>(i)) return false;
-  return info(static_cast<Op>(op_count - 1)).op == Op::softplus;
+  return true;
 }
 }  // namespace detail
 static_assert(detail::ops_consistent(), "with_rule() and enum Op disagree: update both");

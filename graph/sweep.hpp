@@ -1,0 +1,120 @@
+// The forward rule of one node and THE reverse sweep: every backward pass of gradflow (Graph::
+// backward, backward over a plan, backward with hooks, the Stepper's recording) is
+// reverse_sweep() with a different observer, so they all add the same products in the same
+// order and agree bit for bit.
+//
+// Per node, with_rule() jumps to the op's inlined rule (ops/ops.hpp) through the one calling
+// protocol (compute, derivatives); the loops run over the graph's flat arrays, read once into
+// locals. No recursion, no allocation per node.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include <gradflow/graph/graph.hpp>
+#include <gradflow/graph/plan.hpp>
+
+namespace gradflow {
+
+/// Raw views of a graph's structure arrays, read once per sweep. (Stores through the byte array
+/// `reached` may alias anything, so nothing is re-read from the graph per node.)
+struct GraphArrays {
+  explicit GraphArrays(const Graph& g)
+      : conv(g.conventions()),
+        n(static_cast<NodeId>(g.size())),
+        op(detail::Access::ops(g)),
+        first(detail::Access::first(g)),
+        arg(detail::Access::args(g)),
+        attr(detail::Access::attrs(g)) {}
+  const Conventions& conv;     ///< the graph's kink conventions
+  NodeId n;                    ///< node count
+  const Op* op;                ///< op per node
+  const std::uint32_t* first;  ///< operand offsets, n + 1
+  const NodeId* arg;           ///< operand ids
+  const double* attr;          ///< constant per node
+  /// Operand ids of node i.
+  const NodeId* args(NodeId i) const { return arg + first[i]; }
+  /// Operand count of node i.
+  std::size_t arity(NodeId i) const { return first[i + 1] - first[i]; }
+};
+
+/// What a reverse sweep tells its observer. The default does nothing and costs nothing.
+struct SweepObserver {
+  /// Records anything per edge? (false: edge() is never called.)
+  static constexpr bool records = false;
+  /// The gradient `arrived` at node `i`; returns what the node keeps and passes on (hooks).
+  double arrive(NodeId /*i*/, double arrived) { return arrived; }
+  /// Node i passes `passed` to operand slot `slot` (node x) with local derivative d; x's
+  /// gradient goes from `before` to `after`.
+  void edge(NodeId /*i*/, std::size_t /*slot*/, NodeId /*x*/, double /*d*/, double /*before*/,
+            double /*after*/) {}
+  /// Node i is done (all its edges seen).
+  void done(NodeId /*i*/) {}
+};
+
+namespace detail {
+[[noreturn]] void throw_non_finite(const Graph& g, NodeId i, double v, bool in_gradient);
+}  // namespace detail
+
+/// Node i's value from its operands' values in `v` (no domain check: see check_domain()).
+inline double compute_node(const GraphArrays& a, const double* v, NodeId i) {
+  return with_rule(a.op[i], [&](auto rule) {
+    const NodeId* p = a.args(i);
+    return compute<decltype(rule)>(a.attr[i], a.conv, a.arity(i),
+                                   [&](std::size_t k) { return v[p[k]]; });
+  });
+}
+
+/// Node i's domain check against its operands' values in `v`.
+inline DomainCheck check_domain(const GraphArrays& a, const double* v, NodeId i) {
+  return with_rule(a.op[i], [&](auto rule) {
+    const NodeId* p = a.args(i);
+    return domain<decltype(rule)>(a.attr[i], [&](std::size_t k) { return v[p[k]]; });
+  });
+}
+
+/// Reverse mode from `root` over the values `v`: grad[operand] += passed * local derivative,
+/// node by node in decreasing id order, operand by operand in slot order. `grad` and `reached`
+/// must be zero (sized g.size()); afterwards grad[n] = d(root)/d(n) and reached[n] = 1 for
+/// every node that reaches the root. With a plan, its (id-ordered) nodes are the ones visited;
+/// without, every id from the root down whose reached flag is set: the same nodes, in the same
+/// order. Check mode throws NumericError at the first non-finite gradient passed on.
+template <class Observer = SweepObserver>
+void reverse_sweep(const Graph& g, const double* v, double* grad, std::uint8_t* reached,
+                   NodeId root, const Plan* plan, bool check, Observer&& obs = {}) {
+  const GraphArrays a(g);
+  grad[root] = 1.0;
+  reached[root] = 1;
+  const auto visit = [&](NodeId i) {
+    const double gi = obs.arrive(i, grad[i]);
+    grad[i] = gi;
+    if (check && !std::isfinite(gi)) detail::throw_non_finite(g, i, gi, true);
+    const NodeId* p = a.args(i);
+    with_rule(a.op[i], [&](auto rule) {
+      derivatives<decltype(rule)>(
+          a.attr[i], a.conv, a.arity(i), [&](std::size_t k) { return v[p[k]]; }, v[i],
+          [&](std::size_t k, double d) {
+            const NodeId x = p[k];
+            if constexpr (std::remove_reference_t<Observer>::records) {
+              const double before = grad[x];
+              grad[x] += gi * d;
+              obs.edge(i, k, x, d, before, grad[x]);
+            } else {
+              grad[x] += gi * d;
+            }
+            reached[x] = 1;
+          });
+    });
+    obs.done(i);
+  };
+  if (plan != nullptr) {
+    // Every consumer has a larger id than its operands, so grad[i] is complete when i is next.
+    for (auto it = plan->order.rbegin(); it != plan->order.rend(); ++it) visit(*it);
+  } else {
+    for (NodeId i = root + 1; i-- > 0;)
+      if (reached[i]) visit(i);
+  }
+}
+
+}  // namespace gradflow
