@@ -21,6 +21,7 @@
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/ops/errors.hpp>
 #include <gradflow/views/dot.hpp>
+#include <gradflow/views/render.hpp>
 
 namespace gf = gradflow;
 namespace fs = std::filesystem;
@@ -591,6 +592,71 @@ TEST_CASE("dot: files and rendering") {
     CHECK(has(e.what(), "syntax error"));  // dot's own message
   }
   CHECK_THROWS_AS(gf::write_dot_file((dir / "no/such/dir/x.dot").string(), n.g), gf::Error);
+}
+
+TEST_CASE("render_svg: DOT text in, SVG out, through pipes") {
+  REQUIRE(gf::dot_available());
+  SUBCASE("a small graph's SVG carries its node labels") {
+    const std::string svg = gf::render_svg("digraph { alpha -> beta; beta [label=\"gamma\"]; }");
+    CHECK(has(svg, "<svg"));
+    CHECK(has(svg, "</svg>"));
+    CHECK(has(svg, ">alpha</text>"));
+    CHECK(has(svg, ">gamma</text>"));
+  }
+  SUBCASE("a gradflow dump renders") {
+    NeuronGraph n(gf::Op::sigmoid, -0.4);
+    n.g.backward(n.y);
+    const std::string svg = gf::render_svg(gf::to_dot(n.g));
+    CHECK(has(svg, "id=\"n0\""));
+    CHECK(has(svg, ">z+b</text>"));
+  }
+  SUBCASE("another layout engine") {
+    CHECK(has(gf::render_svg("graph { a -- b; }", "neato"), "</svg>"));
+    CHECK_THROWS_AS(gf::render_svg("graph { a -- b; }", "rm"), gf::UsageError);
+  }
+  SUBCASE("a syntax error throws Error carrying dot's complaint") {
+    try {
+      (void)gf::render_svg("digraph { a -> ; }");
+      FAIL("render_svg of broken DOT text should throw");
+    } catch (const gf::Error& e) {
+      CHECK(has(e.what(), "syntax error"));  // dot's own message
+      CHECK(has(e.what(), "line 1"));
+    }
+  }
+  SUBCASE("2 MB of DOT text does not deadlock") {
+    // A caller that wrote all of stdin before reading stdout, or read stdout to its end before
+    // reading stderr, could block on a full pipe while dot blocks on another. 200 nodes with 10 kB
+    // comments each (dot limits a quoted string to 16 kB), which dot copies into the SVG: 2 MB each
+    // way.
+    std::string text = "digraph { ";
+    const std::string pad(10'000, 'x');
+    for (int i = 0; i < 200; ++i) text += fmt::format("n{} [comment=\"{}\"]; ", i, pad);
+    text += "}";
+    REQUIRE(text.size() >= 2'000'000);
+    const std::string svg = gf::render_svg(text);
+    CHECK(has(svg, "</svg>"));
+    CHECK(has(svg, "<title>n199</title>"));
+    CHECK(svg.size() > 2'000'000);
+  }
+  SUBCASE("without Graphviz on the PATH the error says what to install") {
+    const std::string path = std::getenv("PATH");
+    ::setenv("PATH", "/nonexistent", 1);
+    std::string what;
+    try {
+      (void)gf::render_svg("digraph { a; }");
+    } catch (const gf::Error& e) {
+      what = e.what();
+    }
+    ::setenv("PATH", path.c_str(), 1);
+    CHECK(has(what, "not installed"));
+    CHECK(has(what, "graphviz package"));
+  }
+  SUBCASE("a syntax error at the end of a large text (dot quits after reading it all)") {
+    std::string text = "digraph { ";
+    while (text.size() < 2'000'000) text += "a -> b; ";
+    text += "-> }";
+    CHECK_THROWS_AS((void)gf::render_svg(text), gf::Error);
+  }
 }
 
 TEST_CASE("dot: edge cases: empty graph, lone leaf, open group, nodes recorded after backward") {

@@ -14,19 +14,12 @@
 #include <tuple>
 #include <utility>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <fmt/format.h>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/graphviz.hpp>
 
 #include <gradflow/graph/boost_graph.hpp>
 #include <gradflow/ops/errors.hpp>
-
-extern char** environ;
 
 namespace gradflow {
 namespace {
@@ -989,71 +982,6 @@ void write_dot_file(const std::string& path, const Graph& g, const DotOptions& o
   write_dot(file, g, options);
   file.close();
   if (!file) throw Error(fmt::format("gradflow: writing the graph to '{}' failed", path));
-}
-
-bool dot_available() {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::string_view rest(path);
-  while (true) {
-    const auto colon = rest.find(':');
-    std::string dir(rest.substr(0, colon));
-    if (dir.empty()) dir = ".";
-    if (::access((dir + "/dot").c_str(), X_OK) == 0) return true;
-    if (colon == std::string_view::npos) return false;
-    rest.remove_prefix(colon + 1);
-  }
-}
-
-bool render(const std::string& dot_path, const std::string& out_path) {
-  const auto dot = out_path.rfind('.');
-  std::string ext = dot == std::string::npos ? "" : out_path.substr(dot + 1);
-  for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (ext != "svg" && ext != "png" && ext != "pdf")
-    throw UsageError(fmt::format(
-        "gradflow: render('{}'): the output's extension selects the format: .svg, .png or .pdf",
-        out_path));
-  if (!dot_available()) return false;
-
-  // dot's error output comes back through a pipe; no shell is involved, so paths need no quoting.
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0)
-    throw Error(fmt::format("gradflow: render: pipe failed: {}", std::strerror(errno)));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipefd[1], 2);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  std::string program = "dot", format = "-T" + ext, flag = "-o", target = out_path,
-              input = dot_path;
-  char* argv[] = {program.data(), format.data(), flag.data(), target.data(), input.data(), nullptr};
-  pid_t pid = 0;
-  const int spawned = ::posix_spawnp(&pid, "dot", &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(pipefd[1]);
-  if (spawned != 0) {
-    ::close(pipefd[0]);
-    if (spawned == ENOENT) return false;
-    throw Error(fmt::format("gradflow: render: cannot run dot: {}", std::strerror(spawned)));
-  }
-  std::string errors;
-  char buffer[4096];
-  while (true) {
-    const ssize_t n = ::read(pipefd[0], buffer, sizeof buffer);
-    if (n > 0) {
-      errors.append(buffer, static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  ::close(pipefd[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw Error(fmt::format("gradflow: dot {} -o '{}' '{}' failed (exit status {}): {}", format,
-                            out_path, dot_path, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                            errors.empty() ? "no error output" : errors));
-  return true;
 }
 
 }  // namespace gradflow

@@ -20,6 +20,9 @@
 #include <vector>
 
 #include <gradflow/graph/graph.hpp>
+// render() and dot_available() moved to render.hpp; included here for callers that still reach
+// them through this header.
+#include <gradflow/views/render.hpp>
 
 namespace gradflow {
 
@@ -68,12 +71,5 @@ void write_dot(std::ostream& out, const Graph& g, const DotOptions& options = {}
 std::string to_dot(const Graph& g, const DotOptions& options = {});
 /// write_dot() into a file; throws gradflow::Error if it cannot be written.
 void write_dot_file(const std::string& path, const Graph& g, const DotOptions& options = {});
-
-/// Whether Graphviz's `dot` program is on the PATH.
-bool dot_available();
-/// Renders a DOT file with `dot` into `out_path`, whose extension (.svg, .png or .pdf) selects
-/// the format. Returns false if `dot` is not installed; throws gradflow::Error with dot's error
-/// output if it fails, UsageError for an unknown extension.
-bool render(const std::string& dot_path, const std::string& out_path);
 
 }  // namespace gradflow
