@@ -174,8 +174,9 @@ void Executor::set_input(Node n, std::span<const double> values) {
 // ---- forward ------------------------------------------------------------------------------------
 
 namespace {
-[[noreturn]] void throw_domain(const Graph& g, NodeId i, NodeId operand, std::size_t sample,
+[[noreturn]] void throw_domain(const Graph& g, NodeId i, std::size_t slot, std::size_t sample,
                                double v, const char* why) {
+  const NodeId operand = g.operands(i)[slot];
   throw DomainError(
       fmt::format("gradflow: executor: evaluating node '{}' (#{}, {}) for sample {}: operand "
                   "'{}' (#{}, {}) = {}: {}",
@@ -198,24 +199,16 @@ template <bool kOne>
       return;
     case Kind::scalar: {
       double* u = m.uv;
+      // Operand k of a unary/binary step is u[a] or u[b]; of a sum, its k-th term.
+      const auto x = [&](std::size_t k) {
+        return st.op == Op::sum ? u[m.terms[st.a + k] >> 1] : u[k == 0 ? st.a : st.b];
+      };
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
-        if constexpr (R::info.arity == 1) {
-          const double x = u[st.a];
-          if constexpr (UnaryDomain<R>)
-            if (const char* why = R::domain(x, attr))
-              throw_domain(g, st.node, g.operands(st.node)[0], 0, x, why);
-          u[st.out] = R::forward(x, attr, conv);
-        } else if constexpr (R::info.arity == 2) {
-          const double x = u[st.a], y = u[st.b];
-          if constexpr (requires { R::domain(x, y); })
-            if (const char* why = R::domain(x, y))
-              throw_domain(g, st.node, g.operands(st.node)[1], 0, y, why);
-          u[st.out] = R::forward(x, y);
-        } else if constexpr (R::info.arity == variadic) {
-          double s = 0.0;
-          for (std::uint32_t t = st.a; t < st.a + st.b; ++t) s += u[m.terms[t] >> 1];
-          u[st.out] = s;
+        if constexpr (R::info.arity != 0) {
+          if (const DomainCheck d = domain<R>(attr, x); d.reason != nullptr)
+            throw_domain(g, st.node, d.slot, 0, x(d.slot), d.reason);
+          u[st.out] = compute<R>(attr, conv, st.b, x);  // st.b: a sum's term count
         }
       });
       return;
@@ -226,11 +219,14 @@ template <bool kOne>
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 1) {
-          if constexpr (UnaryDomain<R>)
-            for (std::size_t s = 0; s < nb; ++s)
-              if (const char* why = R::domain(x[s], attr))
-                throw_domain(g, st.node, g.operands(st.node)[0], s, x[s], why);
-          for (std::size_t s = 0; s < nb; ++s) y[s] = R::forward(x[s], attr, conv);
+          if constexpr (requires { R::domain(0.0, 0.0); })
+            for (std::size_t s = 0; s < nb; ++s) {
+              const auto xs = [&](std::size_t) { return x[s]; };
+              if (const DomainCheck d = domain<R>(attr, xs); d.reason != nullptr)
+                throw_domain(g, st.node, 0, s, x[s], d.reason);
+            }
+          for (std::size_t s = 0; s < nb; ++s)
+            y[s] = compute<R>(attr, conv, 1, [&](std::size_t) { return x[s]; });
         }
       });
       return;
@@ -243,11 +239,14 @@ template <bool kOne>
         using R = decltype(rule);
         if constexpr (R::info.arity == 2) {
           const auto run = [&](auto a, auto b) {  // a(s), b(s): operand values in sample s
+            const auto at = [&](std::size_t s) {
+              return [&, s](std::size_t k) { return k == 0 ? a(s) : b(s); };
+            };
             if constexpr (requires { R::domain(0.0, 0.0); })
               for (std::size_t s = 0; s < nb; ++s)
-                if (const char* why = R::domain(a(s), b(s)))
-                  throw_domain(g, st.node, g.operands(st.node)[1], s, b(s), why);
-            for (std::size_t s = 0; s < nb; ++s) y[s] = R::forward(a(s), b(s));
+                if (const DomainCheck d = domain<R>(attr, at(s)); d.reason != nullptr)
+                  throw_domain(g, st.node, d.slot, s, at(s)(d.slot), d.reason);
+            for (std::size_t s = 0; s < nb; ++s) y[s] = compute<R>(attr, conv, 2, at(s));
           };
           if (st.kind == Kind::binary_vv) {
             const double *a = vrow(st.a), *b = vrow(st.b);
@@ -380,17 +379,13 @@ template <bool kOne>
       const double* u = m.uv;
       double* gu = m.ug;
       const double gi = gu[st.out];
+      const auto slot = [&](std::size_t k) {
+        return st.op == Op::sum ? m.terms[st.a + k] >> 1 : (k == 0 ? st.a : st.b);
+      };
       with_rule(st.op, [&](auto rule) {
-        using R = decltype(rule);
-        if constexpr (R::info.arity == 1) {
-          gu[st.a] += gi * R::derivative(u[st.a], u[st.out], attr, conv);
-        } else if constexpr (R::info.arity == 2) {
-          const Partials2 d = R::derivative(u[st.a], u[st.b], u[st.out]);
-          gu[st.a] += gi * d.da;
-          gu[st.b] += gi * d.db;
-        } else if constexpr (R::info.arity == variadic) {
-          for (std::uint32_t t = st.a; t < st.a + st.b; ++t) gu[m.terms[t] >> 1] += gi;
-        }
+        derivatives<decltype(rule)>(
+            attr, conv, st.b, [&](std::size_t k) { return u[slot(k)]; }, u[st.out],
+            [&](std::size_t k, double d) { gu[slot(k)] += gi * d; });
       });
       return;
     }
@@ -403,7 +398,9 @@ template <bool kOne>
         using R = decltype(rule);
         if constexpr (R::info.arity == 1)
           for (std::size_t s = 0; s < nb; ++s)
-            gx[s] += gy[s] * R::derivative(x[s], y[s], attr, conv);
+            derivatives<R>(
+                attr, conv, 1, [&](std::size_t) { return x[s]; }, y[s],
+                [&](std::size_t, double d) { gx[s] += gy[s] * d; });
       });
       return;
     }
