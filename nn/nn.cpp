@@ -11,47 +11,38 @@
 
 namespace gradflow::nn {
 
-std::string_view name(Activation f) {
+Op op_of(Activation f) {
   switch (f) {
     case Activation::identity:
-      return "identity";
+      return Op::identity;
     case Activation::step:
-      return "step";
+      return Op::step;
     case Activation::sigmoid:
-      return "sigmoid";
+      return Op::sigmoid;
     case Activation::tanh:
-      return "tanh";
+      return Op::tanh;
     case Activation::relu:
-      return "relu";
+      return Op::relu;
   }
-  return "?";
+  throw UsageError("gradflow: not an nn::Activation value");
 }
+
+std::string_view name(Activation f) { return info(op_of(f)).name; }
 
 Activation parse_activation(std::string_view text) {
-  for (auto f : {Activation::identity, Activation::step, Activation::sigmoid, Activation::tanh,
-                 Activation::relu})
-    if (text == name(f)) return f;
+  constexpr Activation all[] = {Activation::identity, Activation::step, Activation::sigmoid,
+                                Activation::tanh, Activation::relu};
   if (text == "linear") return Activation::identity;
-  throw UsageError(fmt::format(
-      "gradflow: unknown activation '{}' (known: identity, linear, step, sigmoid, tanh, relu)",
-      text));
+  std::string known;
+  for (const Activation f : all) {
+    if (text == name(f)) return f;
+    known += fmt::format("{}{}", known.empty() ? "" : ", ", name(f));
+  }
+  throw UsageError(
+      fmt::format("gradflow: unknown activation '{}' (known: {}, linear)", text, known));
 }
 
-Node activate(Activation f, Node x) {
-  switch (f) {
-    case Activation::identity:
-      return identity(x);
-    case Activation::step:
-      return step(x);
-    case Activation::sigmoid:
-      return sigmoid(x);
-    case Activation::tanh:
-      return tanh(x);
-    case Activation::relu:
-      return relu(x);
-  }
-  throw UsageError("gradflow: activate(): not an Activation value");
-}
+Node activate(Activation f, Node x) { return x.graph().apply(op_of(f), {x}); }
 
 // ---- Rng ----------------------------------------------------------------------------------------
 

@@ -41,7 +41,9 @@ enum class Activation : std::uint8_t {
   relu       ///< max(0, x)
 };
 
-/// "identity", "step", "sigmoid", "tanh" or "relu".
+/// The op that computes f (its name, symbol and traits are the op's: ops/ops.hpp).
+Op op_of(Activation f);
+/// The op's name: "identity", "step", "sigmoid", "tanh" or "relu".
 std::string_view name(Activation f);
 /// "identity" (or "linear"), "step", "sigmoid", "tanh", "relu"; throws UsageError otherwise.
 Activation parse_activation(std::string_view text);

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -18,15 +19,17 @@ inline constexpr std::array<double, 3> neuron_inputs{1.0, 2.0, 3.0};
 inline constexpr std::array<double, 3> neuron_weights{0.5, -0.25, 0.2};
 inline constexpr double neuron_bias = -0.4;  // the threshold h = 0.4 turned into a bias
 
-/// The op of an activation named "step", "sigmoid", "tanh", "relu" or "identity".
+/// The activation op named `name` ("step", "sigmoid", "tanh", "relu", "identity", ...).
 inline Op activation_op(std::string_view name) {
-  if (name == "step") return Op::step;
-  if (name == "sigmoid") return Op::sigmoid;
-  if (name == "tanh") return Op::tanh;
-  if (name == "relu") return Op::relu;
-  if (name == "identity") return Op::identity;
-  throw UsageError(
-      fmt::format("unknown activation '{}' (step, sigmoid, tanh, relu, identity)", name));
+  const auto op = op_named(name);
+  if (!op || !info(*op).activation) {
+    std::string known;
+    for (std::size_t i = 0; i < op_count; ++i)
+      if (info(static_cast<Op>(i)).activation)
+        known += fmt::format("{}{}", known.empty() ? "" : ", ", info(static_cast<Op>(i)).name);
+    throw UsageError(fmt::format("unknown activation '{}' ({})", name, known));
+  }
+  return *op;
 }
 
 /// Records the neuron in `g` and returns y. Node ids in an empty graph: x1 0, w1 1, w1*x1 2,
