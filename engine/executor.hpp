@@ -175,7 +175,27 @@ class Executor {
   bool evaluated_ = false;
   bool differentiated_ = false;
   mutable Workspace cache_;  // one sample's workspace, for uniform per-sample grads
-  mutable std::size_t cached_sample_ = static_cast<std::size_t>(-1);
+  static constexpr std::size_t no_sample = static_cast<std::size_t>(-1);
+  mutable std::size_t cached_sample_ = no_sample;  // the sample cache_ holds, or no_sample
 };
+
+namespace detail {
+/// Σ_s f(s) over s in [0, n), as four interleaved partial sums added pairwise at the end: a
+/// fixed order (reproducible results) with short dependency chains (the loop pipelines).
+template <class F>
+inline double batch_reduce(std::size_t n, F&& f) {
+  if (n == 1) return f(0);
+  double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+  std::size_t s = 0;
+  for (; s + 4 <= n; s += 4) {
+    a0 += f(s);
+    a1 += f(s + 1);
+    a2 += f(s + 2);
+    a3 += f(s + 3);
+  }
+  for (; s < n; ++s) a0 += f(s);
+  return (a0 + a1) + (a2 + a3);
+}
+}  // namespace detail
 
 }  // namespace gradflow
