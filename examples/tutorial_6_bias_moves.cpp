@@ -21,7 +21,7 @@ int main(int argc, char** argv) try {
       "batch, SGD lr 0.5, momentum 0.9, {} steps.\n\n"
       "  hidden neuron   weight start -> end     bias start -> end     switches (0.5) at x = "
       "-b/w\n",
-      r.step.size() - 1);
+      r.iteration.size() - 1);
   for (std::size_t i = 0; i < 2; ++i)
     fmt::print(
         "  h{}              {:6.3f} -> {:7.3f}      {:6.3f} -> {:8.3f}     {:6.3f} -> {:6.3f}\n",
@@ -40,9 +40,9 @@ int main(int argc, char** argv) try {
     b3.push_back(b[2]);
   }
   write_chart(args, "tutorial_6_bias_trajectory.svg",
-              plot::line_chart({{"bias of hidden neuron 1", r.step, b1},
-                                {"bias of hidden neuron 2", r.step, b2},
-                                {"bias of the output neuron", r.step, b3}},
+              plot::line_chart({{"bias of hidden neuron 1", r.iteration, b1},
+                                {"bias of hidden neuron 2", r.iteration, b2},
+                                {"bias of the output neuron", r.iteration, b3}},
                                {"Biases during training", "step", "bias", false, 720, 420}));
   std::vector<plot::Series> curves;
   std::vector<double> xs;

@@ -1,5 +1,6 @@
 // Experiment 9: micrograd's moons demo, reproduced on gradflow's static graph: MLP(2,[16,16,1])
-// with ReLU, max-margin loss plus 1e-4 L2, full-batch SGD with lr 1.0 - 0.9 k / 100, 100 steps.
+// with ReLU, max-margin loss plus 1e-4 L2, full-batch SGD with lr 1.0 - 0.9 k / 100, 100
+// iterations on the batched executor.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -28,8 +29,8 @@ int main(int argc, char** argv) try {
         "layers, linear output; initial parameters {}.\n"
         "Loss: mean_i relu(1 - y_i score_i) + 1e-4 sum_p p^2. Full-batch SGD, lr = 1.0 - 0.9 "
         "k/100.\n"
-        "One static graph holds a copy of the network per sample (sharing the parameters); every\n"
-        "training step re-evaluates it: forward, backward, update.\n\n",
+        "One static graph holds the network for one sample; a batched executor evaluates it for\n"
+        "all the samples at once in every training iteration: forward, backward, update.\n\n",
         args.data ? fmt::format("'{}', {} points", *args.data, data.size())
                   : fmt::format("{} two-moons points (noise 0.1, seed 1)", data.size()),
         args.init ? fmt::format("from '{}'", *args.init)
@@ -67,7 +68,7 @@ int main(int argc, char** argv) try {
                                   &r.field));
   std::vector<double> k, loss, acc;
   for (const auto& s : r.records) {
-    k.push_back(s.step);
+    k.push_back(s.iteration);
     loss.push_back(s.loss);
     acc.push_back(s.accuracy);
   }

@@ -193,64 +193,76 @@ Node l2_penalty(std::span<const Node> parameters, double alpha) {
 SGD::SGD(std::vector<Node> parameters, double momentum)
     : params_(std::move(parameters)), velocity_(params_.size(), 0.0), momentum_(momentum) {}
 
-void SGD::step(double lr) {
+void SGD::update(double lr) {
   for (std::size_t i = 0; i < params_.size(); ++i) {
     velocity_[i] = momentum_ * velocity_[i] + params_[i].grad();
     params_[i].set(params_[i].value() - lr * velocity_[i]);
   }
 }
 
+void SGD::update(double lr, std::span<const double> gradients) {
+  if (gradients.size() != params_.size())
+    throw UsageError(fmt::format("gradflow: SGD over {} parameters given {} gradients",
+                                 params_.size(), gradients.size()));
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    velocity_[i] = momentum_ * velocity_[i] + gradients[i];
+    params_[i].set(params_[i].value() - lr * velocity_[i]);
+  }
+}
+
 // ---- Trainer ------------------------------------------------------------------------------------
 
-std::string progress_line(const StepRecord& r) {
-  return fmt::format("step {} loss {:.12f} accuracy {:g}%", r.step, r.loss, r.accuracy * 100.0);
+std::string progress_line(const IterationRecord& r) {
+  return fmt::format("step {} loss {:.12f} accuracy {:g}%", r.iteration, r.loss,
+                     r.accuracy * 100.0);
 }
+
+namespace {
+
+std::size_t batch_of(const nn::MLP& net, std::size_t n_samples, const TrainOptions& options) {
+  if (net.sizes().back() != 1)
+    throw UsageError(fmt::format("gradflow: the Trainer needs a network with one output, not {}",
+                                 net.sizes().back()));
+  const std::size_t batch = options.batch_size == 0 ? n_samples : options.batch_size;
+  if (n_samples == 0 || batch > n_samples)
+    throw UsageError(
+        fmt::format("gradflow: a batch of {} from a data set of {} samples", batch, n_samples));
+  if (options.iterations < 1) throw UsageError("gradflow: training needs at least one iteration");
+  return batch;
+}
+
+}  // namespace
 
 Trainer::Trainer(Graph& g, const nn::MLP& net, std::size_t n_samples, const TrainOptions& options)
     : g_(&g),
       options_(options),
       features_(net.sizes().front()),
-      batch_(options.batch_size == 0 ? n_samples : options.batch_size),
+      batch_(batch_of(net, n_samples, options)),
+      loss_(record(net)),
+      exec_(g, loss_, batch_),
       sgd_(net.parameters(), options.momentum),
+      grads_(sgd_.parameters().size(), 0.0),
+      column_(batch_, 0.0),
+      order_(n_samples),
       shuffle_(options.shuffle_seed) {
-  if (net.sizes().back() != 1)
-    throw UsageError(fmt::format("gradflow: the Trainer needs a network with one output, not {}",
-                                 net.sizes().back()));
-  if (n_samples == 0 || batch_ > n_samples)
-    throw UsageError(
-        fmt::format("gradflow: a batch of {} from a data set of {} samples", batch_, n_samples));
-  if (options.steps < 1) throw UsageError("gradflow: training needs at least one step");
-  inputs_.reserve(batch_ * features_);
-  std::vector<Node> x(features_), losses;
-  losses.reserve(batch_);
-  for (std::size_t c = 0; c < batch_; ++c) {
-    GroupScope sample(g, fmt::format("sample {}", c + 1), "sample");
-    for (std::size_t j = 0; j < features_; ++j) {
-      x[j] = g.input(fmt::format("s{}.x{}", c + 1, j + 1), 0.0);
-      inputs_.push_back(x[j]);
-    }
-    targets_.push_back(g.input(fmt::format("s{}.target", c + 1), 0.0));
-    scores_.push_back(net(x).front());
-    losses.push_back(sample_loss(options.loss, scores_.back(), targets_.back()));
-  }
-  data_loss_ = mean(losses).named("data_loss");
-  if (options.l2 > 0.0) {
-    const auto params = net.parameters();
-    loss_ = (data_loss_ + l2_penalty(params, options.l2).named("reg_loss")).named("loss");
-  } else {
-    loss_ = data_loss_;
-  }
-  order_.resize(n_samples);
   std::iota(order_.begin(), order_.end(), std::size_t{0});
   cursor_ = n_samples;  // the first minibatch shuffles
+  probe_plan_ = make_plan(g, score_);
+}
+
+Node Trainer::record(const nn::MLP& net) {
+  Graph& g = *g_;
   {
-    GroupScope probe(g, "probe", "probe");
+    GroupScope sample(g, "sample", "sample");
     for (std::size_t j = 0; j < features_; ++j)
-      probe_inputs_.push_back(g.input(fmt::format("probe.x{}", j + 1), 0.0));
-    probe_output_ = net(probe_inputs_).front().named("probe.y");
+      inputs_.push_back(g.input(fmt::format("x{}", j + 1), 0.0));
+    target_ = g.input("target", 0.0);
+    score_ = net(inputs_).front().named("score");
+    data_loss_ = sample_loss(options_.loss, score_, target_).named("data_loss");
   }
-  probe_plan_ = make_plan(g, probe_output_);
-  for (const Node& p : sgd_.parameters()) param_ids_.push_back(p.id());
+  if (options_.l2 <= 0.0) return data_loss_;
+  const auto params = net.parameters();
+  return (data_loss_ + l2_penalty(params, options_.l2).named("reg_loss")).named("loss");
 }
 
 void Trainer::next_batch(std::size_t n) {
@@ -267,61 +279,64 @@ void Trainer::next_batch(std::size_t n) {
   }
 }
 
-StepRecord Trainer::step(const Dataset& data) {
+IterationRecord Trainer::iterate(const Dataset& data) {
   if (data.features != features_ || data.size() != order_.size())
     throw UsageError(
         fmt::format("gradflow: the Trainer was built for {} samples of {} features, given {} of {}",
                     order_.size(), features_, data.size(), data.features));
   next_batch(data.size());
+  const std::span<const std::size_t> rows(order_.data() + cursor_, batch_);
+  cursor_ += batch_;
+  for (std::size_t j = 0; j < features_; ++j) {
+    for (std::size_t c = 0; c < batch_; ++c) column_[c] = data.x[rows[c] * features_ + j];
+    exec_.set_input(inputs_[j], column_);
+  }
+  for (std::size_t c = 0; c < batch_; ++c) column_[c] = data.y[rows[c]];
+  exec_.set_input(target_, column_);
+  exec_.run();  // forward and backward over the whole batch at once
+  exec_.gradients(sgd_.parameters(), grads_);
+
+  IterationRecord r;
+  r.iteration = iterations_done_;
+  r.loss = exec_.loss();
+  double data_loss = 0.0;
   std::size_t right = 0;
   for (std::size_t c = 0; c < batch_; ++c) {
-    const std::size_t row = order_[cursor_ + c];
-    const auto x = data.row(row);
-    for (std::size_t j = 0; j < features_; ++j) inputs_[c * features_ + j].set(x[j]);
-    targets_[c].set(data.y[row]);
+    data_loss += exec_.value(data_loss_, c);
+    right += (exec_.value(score_, c) > options_.score_threshold) ==
+             (column_[c] > options_.target_threshold);
   }
-  cursor_ += batch_;
-  g_->backward(loss_);  // forward over the whole static graph, then reverse mode
-  for (std::size_t c = 0; c < batch_; ++c)
-    right += (scores_[c].value() > options_.score_threshold) ==
-             (targets_[c].value() > options_.target_threshold);
-  StepRecord r;
-  r.step = steps_done_;
-  r.loss = loss_.value();
-  r.data_loss = data_loss_.value();
+  r.data_loss = data_loss * (1.0 / static_cast<double>(batch_));
   r.accuracy = static_cast<double>(right) / static_cast<double>(batch_);
-  r.lr = options_.lr.at(steps_done_, options_.steps);
-  sgd_.step(r.lr);
-  ++steps_done_;
-  if (options_.print_progress && options_.print_every > 0 && r.step % options_.print_every == 0)
+  r.lr = options_.lr.at(iterations_done_, options_.iterations);
+  sgd_.update(r.lr, grads_);
+  ++iterations_done_;
+  if (options_.print_progress && options_.print_every > 0 &&
+      r.iteration % options_.print_every == 0)
     fmt::print("{}\n", progress_line(r));
   return r;
 }
 
-std::vector<StepRecord> Trainer::fit(const Dataset& data,
-                                     const std::function<void(const StepRecord&)>& on_step) {
-  std::vector<StepRecord> out;
-  out.reserve(static_cast<std::size_t>(options_.steps));
-  for (int k = 0; k < options_.steps; ++k) {
-    out.push_back(step(data));
-    if (on_step) on_step(out.back());
+std::vector<IterationRecord> Trainer::fit(
+    const Dataset& data, const std::function<void(const IterationRecord&)>& on_iteration) {
+  std::vector<IterationRecord> out;
+  out.reserve(static_cast<std::size_t>(options_.iterations));
+  for (int k = 0; k < options_.iterations; ++k) {
+    out.push_back(iterate(data));
+    if (on_iteration) on_iteration(out.back());
   }
   return out;
-}
-
-void Trainer::sync_probe() {
-  if (probe_ws_.value.size() != g_->size()) prepare(*g_, probe_ws_);
-  for (NodeId id : param_ids_) probe_ws_.value[id] = g_->value(id);
 }
 
 double Trainer::predict(std::span<const double> features) {
   if (features.size() != features_)
     throw UsageError(fmt::format("gradflow: predict() of a network with {} inputs given {}",
                                  features_, features.size()));
-  sync_probe();
-  for (std::size_t j = 0; j < features_; ++j) probe_ws_.value[probe_inputs_[j].id()] = features[j];
+  prepare(*g_, probe_ws_);
+  for (const Node& p : sgd_.parameters()) probe_ws_.value[p.id()] = g_->value(p.id());
+  for (std::size_t j = 0; j < features_; ++j) probe_ws_.value[inputs_[j].id()] = features[j];
   forward(*g_, probe_ws_, probe_plan_);
-  return probe_ws_.value[probe_output_.id()];
+  return probe_ws_.value[score_.id()];
 }
 
 double Trainer::accuracy(const Dataset& data) {

@@ -1,16 +1,22 @@
 // Training on a static graph: losses built from nodes, L2 regularisation, SGD with a learning-rate
 // schedule and momentum, data sets as plain arrays, a CSV loader and the two-moons generator.
 //
-// How a batch is trained. The Trainer records the network once per sample of a batch, every
-// copy sharing the same parameter nodes, then one loss node over all copies:
+// How a batch is trained. The Trainer records the network once, for ONE sample: input nodes, a
+// target node, the score and that sample's loss, plus the L2 penalty on the parameters:
+//
+//     root = sample_loss(score, target) + alpha * sum_p p^2
+//
+// and compiles an Executor (engine/executor.hpp) over that root for the batch size. Each
+// iteration writes the next batch's rows and targets into the executor's inputs, runs forward
+// and backward over the whole batch at once, and updates the parameters with SGD. The executor
+// averages the root over the batch and evaluates the penalty once (it depends only on the
+// parameters), so the loss minimised is
 //
 //     loss = mean_i sample_loss(score_i, target_i) + alpha * sum_p p^2
 //
-// Each step sets the copies' input and target nodes to the next batch's rows, runs forward and
-// backward once over that same graph, and updates the parameters. Nothing is rebuilt and
-// nothing is allocated per node while training; a parameter's gradient is the sum of its
-// contributions from every copy, the batch-mean gradient. Full batch (micrograd's moons demo):
-// batch_size = number of samples; per-sample SGD: batch_size = 1.
+// and a parameter's gradient is the batch mean of its per-sample gradients plus 2 alpha p.
+// Nothing is rebuilt and nothing is allocated per node while training. Full batch (micrograd's
+// moons demo): batch_size = number of samples; per-sample SGD: batch_size = 1.
 #pragma once
 
 #include <cstddef>
@@ -21,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include <gradflow/engine/executor.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/graph/plan.hpp>
 #include <gradflow/nn/nn.hpp>
@@ -87,14 +94,19 @@ Node l2_penalty(std::span<const Node> parameters, double alpha);
 
 // ---- optimisation -------------------------------------------------------------------------------
 
-/// lr(k) = start - drop * k / steps for step k = 0 .. steps-1; micrograd: start 1, drop 0.9.
-/// drop = 0 is a constant rate.
+/// lr(k) = start - drop * k / n for iteration k = 0 .. n-1 of a schedule n iterations long;
+/// micrograd: start 1, drop 0.9. drop = 0 is a constant rate. Past its end the schedule stays
+/// at its last value: for k >= n the rate is start - drop (and for k < 0 it is start), so a
+/// Trainer that keeps iterating after `iterations` (fit() called twice, say) never drives a
+/// decaying rate below start - drop or negative (issue 12).
 struct LearningRate {
-  double start = 0.1;  ///< rate at step 0
-  double drop = 0.0;   ///< total decrease over the run (the rate approaches start - drop)
-  /// The rate at `step` of a run of `steps` steps.
-  double at(int step, int steps) const {
-    return start - drop * static_cast<double>(step) / static_cast<double>(steps);
+  double start = 0.1;  ///< rate at iteration 0
+  double drop = 0.0;   ///< total decrease over the schedule (the rate ends at start - drop)
+  /// The rate at `iteration` of a schedule `iterations` long, clamped to its ends.
+  double at(int iteration, int iterations) const {
+    if (iteration >= iterations) return start - drop;
+    if (iteration <= 0) return start;
+    return start - drop * static_cast<double>(iteration) / static_cast<double>(iterations);
   }
 };
 
@@ -104,8 +116,11 @@ class SGD {
  public:
   /// Updates `parameters`, each starting with velocity 0.
   SGD(std::vector<Node> parameters, double momentum = 0.0);
-  /// Applies one update from the parameters' current gradients.
-  void step(double lr);
+  /// Applies one update from the parameters' gradients in the graph (after Graph::backward).
+  void update(double lr);
+  /// Applies one update from `gradients`, one per parameter in the order given (e.g. an
+  /// Executor's batch gradients); UsageError if the sizes differ.
+  void update(double lr, std::span<const double> gradients);
   /// The parameters updated, in the order given.
   std::span<const Node> parameters() const { return params_; }
 
@@ -119,11 +134,11 @@ class SGD {
 struct TrainOptions {
   Loss loss = Loss::mse;  ///< per-sample loss, averaged over the batch
   double l2 = 0.0;        ///< alpha of the L2 penalty; 0 records none
-  int steps = 100;        ///< steps fit() runs (at least 1); also the schedule's length
+  int iterations = 100;   ///< iterations fit() runs (at least 1); also the schedule's length
   LearningRate lr{};      ///< learning-rate schedule
   double momentum = 0.0;  ///< SGD momentum; 0 is plain SGD
-  /// Samples per step; 0 means the whole data set (full batch). Smaller batches take the rows of
-  /// a seeded shuffle in turn, reshuffling when fewer than batch_size remain.
+  /// Samples per iteration; 0 means the whole data set (full batch). Smaller batches take the
+  /// rows of a seeded shuffle in turn, reshuffling when fewer than batch_size remain.
   std::size_t batch_size = 0;
   std::uint32_t shuffle_seed = 1;  ///< seed of the minibatch shuffle (unused for full batch)
   /// Accuracy counts a sample as right when (score > score_threshold) == (target >
@@ -131,80 +146,97 @@ struct TrainOptions {
   /// want 0.5 and 0.5.
   double score_threshold = 0.0;
   double target_threshold = 0.0;  ///< see score_threshold
-  /// Print "step K loss L accuracy A%" (loss to 12 decimals) every print_every steps.
+  /// Print "step K loss L accuracy A%" (loss to 12 decimals, micrograd's wording) every
+  /// print_every iterations.
   bool print_progress = false;
-  int print_every =
-      1;  ///< with print_progress: steps 0, k, 2k, ... are printed; k <= 0 prints none
+  /// With print_progress: iterations 0, k, 2k, ... are printed; k <= 0 prints none.
+  int print_every = 1;
 };
 
-/// What one step saw: the loss and accuracy of the batch before the update, and the rate used.
-struct StepRecord {
-  int step = 0;            ///< 0-based index of the step
-  double loss = 0.0;       ///< the loss, with the L2 penalty if any
+/// What one iteration saw: the loss and accuracy of the batch before the update, and the rate
+/// used.
+struct IterationRecord {
+  int iteration = 0;       ///< 0-based index of the iteration
+  double loss = 0.0;       ///< the batch loss, with the L2 penalty if any
   double data_loss = 0.0;  ///< the mean sample loss, without the penalty
   double accuracy = 0.0;   ///< fraction in [0, 1]
   double lr = 0.0;         ///< learning rate of the update
 };
 
-/// "step K loss L accuracy A%" with the loss to 12 decimals.
-std::string progress_line(const StepRecord& r);
+/// "step K loss L accuracy A%" with the loss to 12 decimals (micrograd's progress line).
+std::string progress_line(const IterationRecord& r);
 
-/// The static training graph of one network (its last layer must have one output) and SGD.
+/// The static training graph of one network (its last layer must have one output), the batched
+/// executor that evaluates it, and SGD.
 class Trainer {
  public:
-  /// Records batch copies of `net` for a data set of `n_samples` samples into `g`, the loss,
-  /// and a separate probe copy used by predict().
+  /// Records `net` once into `g` over new input nodes, a target node, the sample loss and the
+  /// L2 penalty, and compiles an Executor over it for batches of options.batch_size samples
+  /// (all `n_samples` for full batch). UsageError for a network with more than one output, an
+  /// empty data set, a batch larger than it, or fewer than one iteration.
   Trainer(Graph& g, const nn::MLP& net, std::size_t n_samples, const TrainOptions& options);
 
-  /// One step on the next batch of `data`: set inputs, forward, backward, update.
-  StepRecord step(const Dataset& data);
-  /// options.steps steps; calls on_step (if given) after each.
-  std::vector<StepRecord> fit(const Dataset& data,
-                              const std::function<void(const StepRecord&)>& on_step = {});
+  /// One iteration on the next batch of `data`: write its rows and targets into the executor,
+  /// run forward and backward over the batch, update the parameters.
+  IterationRecord iterate(const Dataset& data);
+  /// options.iterations iterations; calls on_iteration (if given) after each.
+  std::vector<IterationRecord> fit(
+      const Dataset& data, const std::function<void(const IterationRecord&)>& on_iteration = {});
 
-  /// The network's output for one sample's features, through the probe copy: only the probe's
-  /// nodes are evaluated, in its own workspace, with the parameters' current values.
+  /// The network's output for one sample's features with the parameters' current values: the
+  /// recorded network's cone, evaluated in the trainer's own workspace (the graph's values and
+  /// the executor are untouched).
   double predict(std::span<const double> features);
   /// Fraction of `data` classified right (thresholds as in TrainOptions), through predict().
   double accuracy(const Dataset& data);
 
-  /// The node minimised: data_loss() plus the L2 penalty (data_loss() itself if l2 is 0).
+  /// The root the executor minimises, for one sample: data_loss() plus the L2 penalty
+  /// (data_loss() itself if l2 is 0). Its batch mean is executor().loss().
   Node loss() const { return loss_; }
-  /// The mean sample loss over the batch copies.
+  /// One sample's loss, without the penalty.
   Node data_loss() const { return data_loss_; }
-  /// The network's output node in each batch copy.
-  std::span<const Node> scores() const { return scores_; }
-  /// Samples per step (the data set's size for full batch).
+  /// The network's output node for the recorded sample.
+  Node score() const { return score_; }
+  /// The recorded sample's input nodes, one per feature.
+  std::span<const Node> inputs() const { return inputs_; }
+  /// The recorded sample's target node.
+  Node target() const { return target_; }
+  /// The executor over loss(): after an iteration it holds that iteration's batch, evaluated
+  /// with the parameters before the update (value(n, s), grad(n, s), loss()).
+  const Executor& executor() const { return exec_; }
+  /// The parameters' batch gradients of the last iteration (before its update), in the order of
+  /// the network's parameters(); zeros before the first iteration.
+  std::span<const double> gradients() const { return grads_; }
+  /// Samples per iteration (the data set's size for full batch).
   std::size_t batch_size() const { return batch_; }
   /// The options the trainer was built with.
   const TrainOptions& options() const { return options_; }
-  /// Number of steps taken so far.
-  int steps_done() const { return steps_done_; }
+  /// Number of iterations run so far (over every fit()).
+  int iterations_done() const { return iterations_done_; }
 
  private:
+  Node record(const nn::MLP& net);
   void next_batch(std::size_t n);
-  void sync_probe();
 
   Graph* g_;
   TrainOptions options_;
   std::size_t features_;
   std::size_t batch_;
-  std::vector<Node> inputs_;   // batch_ x features_, row-major
-  std::vector<Node> targets_;  // one per copy
-  std::vector<Node> scores_;   // one per copy
-  Node data_loss_, loss_;
+  std::vector<Node> inputs_;  // one per feature
+  Node target_, score_, data_loss_;
+  Node loss_;  // recorded by record(), after the members above
+  Executor exec_;
   SGD sgd_;
-  int steps_done_ = 0;
+  std::vector<double> grads_;   // one per parameter
+  std::vector<double> column_;  // one feature (or the targets) of the batch
+  int iterations_done_ = 0;
   // minibatches
   std::vector<std::size_t> order_;
   std::size_t cursor_ = 0;
   nn::Rng shuffle_;
-  // probe copy for predict()
-  std::vector<Node> probe_inputs_;
-  Node probe_output_;
+  // predict()
   Plan probe_plan_;
   Workspace probe_ws_;
-  std::vector<NodeId> param_ids_;
 };
 
 }  // namespace gradflow::train

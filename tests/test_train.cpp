@@ -1,17 +1,20 @@
 // Training: losses built from nodes against values worked out by hand, L2, SGD with momentum,
-// the learning-rate schedule, the CSV loader's errors, the moons generator, the static batch
-// graph, and a short run against micrograd's own arithmetic.
+// the learning-rate schedule (and its clamp, issue 12), the CSV loader's errors, the moons
+// generator, the one-sample graph trained on the batched executor against a reference that
+// records a fresh graph per sample, and a short run against micrograd's own arithmetic.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <string>
 #include <vector>
 
 #include <doctest/doctest.h>
 
-#include <gradflow/engine/gradcheck.hpp>
+#include <gradflow/engine/executor.hpp>
 #include <gradflow/nn/nn.hpp>
 #include <gradflow/nn/train.hpp>
 #include <gradflow/ops/errors.hpp>
@@ -86,7 +89,7 @@ TEST_CASE("train: mean and the L2 penalty") {
   CHECK(p[1].grad() == doctest::Approx(1.0 / 3.0));
 }
 
-TEST_CASE("train: SGD with momentum for three steps by hand") {
+TEST_CASE("train: SGD with momentum for three updates by hand") {
   // loss p^2, p = 1, lr 0.1, momentum 0.9, v = 0.9 v + g, p -= lr v:
   //   g = 2,    v = 2,                    p = 0.8
   //   g = 1.6,  v = 1.8 + 1.6 = 3.4,      p = 0.8 - 0.34 = 0.46
@@ -98,16 +101,21 @@ TEST_CASE("train: SGD with momentum for three steps by hand") {
   const std::array<double, 3> expected{0.8, 0.46, 0.062};
   for (double e : expected) {
     g.backward(loss);
-    sgd.step(0.1);
+    sgd.update(0.1);
     CHECK(p.value() == doctest::Approx(e).epsilon(1e-14));
   }
-  // Without momentum, one step is exactly p -= lr * g.
+  // Without momentum, one update is exactly p -= lr * g.
   const auto q = g.parameter("q", 0.7);
   const auto l2 = q * q;
   train::SGD plain({q});
   g.backward(l2);
-  plain.step(0.25);
+  plain.update(0.25);
   CHECK(q.value() == 0.7 - 0.25 * (2 * 0.7));
+  // Gradients given from elsewhere (an Executor's) instead of the graph's.
+  const std::array<double, 1> grad{-2.0};
+  plain.update(0.25, grad);
+  CHECK(q.value() == (0.7 - 0.25 * (2 * 0.7)) + 0.5);
+  CHECK_THROWS_AS(plain.update(0.25, std::span<const double>{}), gf::UsageError);
 }
 
 TEST_CASE("train: the learning-rate schedule is micrograd's 1.0 - 0.9 k / 100") {
@@ -116,6 +124,38 @@ TEST_CASE("train: the learning-rate schedule is micrograd's 1.0 - 0.9 k / 100") 
   CHECK(lr.at(50, 100) == 1.0 - 0.9 * 50 / 100);
   CHECK(lr.at(99, 100) == doctest::Approx(0.109));
   CHECK(train::LearningRate{0.3, 0.0}.at(77, 100) == 0.3);
+  // Past its end the schedule stays at start - drop (issue 12), before its start at start.
+  CHECK(lr.at(100, 100) == 1.0 - 0.9);
+  CHECK(lr.at(150, 100) == 1.0 - 0.9);
+  CHECK(lr.at(1000000, 100) == 1.0 - 0.9);
+  CHECK(lr.at(-3, 100) == 1.0);
+}
+
+TEST_CASE("train: issue 12: a second fit() keeps a decaying rate at the schedule's end") {
+  // The report: moons(40), MLP {2, 8, 8, 1}, hinge, 50 iterations, lr 1.0 - 0.9 k / 50, fit()
+  // twice. The schedule was fed the trainer's total count: the second fit's rate went 0.1 ->
+  // -0.78 (gradient ascent) and the loss ended at NaN. Now it stays at 1.0 - 0.9.
+  const auto data = train::make_moons(40, 0.1, 1);
+  gf::Graph g;
+  const nn::MLP net(g, {2, 8, 8, 1});
+  train::TrainOptions o;
+  o.loss = train::Loss::hinge;
+  o.iterations = 50;
+  o.lr = {1.0, 0.9};
+  train::Trainer t(g, net, data.size(), o);
+  const auto first = t.fit(data);
+  const auto second = t.fit(data);
+  CHECK(t.iterations_done() == 100);
+  REQUIRE(first.size() == 50);
+  REQUIRE(second.size() == 50);
+  CHECK(first[49].lr == doctest::Approx(1.0 - 0.9 * 49 / 50));
+  for (const auto& r : second) {
+    CAPTURE(r.iteration);
+    CHECK(r.lr == 1.0 - 0.9);
+    CHECK(std::isfinite(r.loss));
+  }
+  for (double p : net.parameter_values()) CHECK(std::isfinite(p));
+  CHECK(second.back().loss <= first.back().loss);
 }
 
 TEST_CASE("train: CSV with or without a header and malformed lines named by line number") {
@@ -175,23 +215,44 @@ TEST_CASE("train: make_moons follows scikit-learn's geometry") {
   CHECK(std::sqrt(s2 / static_cast<double>(a.x.size())) == doctest::Approx(0.1).epsilon(0.1));
 }
 
-TEST_CASE("train: the training graph is static as steps re-evaluate it and add no nodes") {
-  gf::Graph g;
-  const nn::MLP net(g, {2, 4, 1});
+TEST_CASE("train: the trainer records one sample, whatever the batch, and adds no nodes") {
+  // What one recording of the network adds: inputs, target, the network, the sample's loss.
+  gf::Graph h;
+  const nn::MLP copy(h, {2, 4, 1});
+  const std::size_t h_before = h.size();
+  const auto y = copy("x");
+  train::hinge(y.front(), h.input("target", 0));
+  const std::size_t one_recording = h.size() - h_before;
+
   const auto data = train::make_moons(10, 0.1, 2);
-  train::TrainOptions o;
-  o.loss = train::Loss::hinge;
-  o.steps = 5;
-  train::Trainer t(g, net, data.size(), o);
-  const std::size_t nodes = g.size(), edges = g.edge_count();
-  t.fit(data);
-  CHECK(g.size() == nodes);
-  CHECK(g.edge_count() == edges);
-  CHECK(t.steps_done() == 5);
-  CHECK(t.scores().size() == 10);
-  // predict() goes through the probe copy; it equals the batch copy's score for the same input.
-  g.backward(t.loss());  // brings the batch copies up to date with the last update
-  CHECK(t.predict(data.row(3)) == t.scores()[3].value());
+  for (std::size_t batch : {0u, 1u, 4u}) {
+    CAPTURE(batch);
+    gf::Graph g;
+    const nn::MLP net(g, {2, 4, 1});
+    const std::size_t before = g.size();
+    train::TrainOptions o;
+    o.loss = train::Loss::hinge;
+    o.iterations = 5;
+    o.batch_size = batch;
+    train::Trainer t(g, net, data.size(), o);
+    CHECK(g.size() - before == one_recording);
+    CHECK(t.inputs().size() == 2);
+    CHECK(t.loss() == t.data_loss());  // no L2 penalty recorded for l2 = 0
+    CHECK(t.executor().batch() == (batch == 0 ? data.size() : batch));
+    CHECK(t.executor().root() == t.loss());
+    const std::size_t nodes = g.size(), edges = g.edge_count();
+    t.fit(data);
+    CHECK(g.size() == nodes);
+    CHECK(g.edge_count() == edges);
+    CHECK(t.iterations_done() == 5);
+    // predict() evaluates the trained network: the same as a fresh recording with the trained
+    // parameters in another graph.
+    copy.set_parameters(net.parameter_values());
+    const auto inputs = h.inputs();
+    inputs[0].set(data.row(3)[0]);
+    inputs[1].set(data.row(3)[1]);
+    CHECK(t.predict(data.row(3)) == y.front().value());
+  }
 }
 
 TEST_CASE("train: the full-batch gradient is the mean of per-sample gradients") {
@@ -209,9 +270,9 @@ TEST_CASE("train: the full-batch gradient is the mean of per-sample gradients") 
   auto targets = data;
   for (double& y : targets.y) y = y > 0 ? 1.0 : 0.0;
   const auto before = net.parameter_values();
-  t.step(targets);  // the gradients of this step's batch, taken before its update
-  std::vector<double> batch_grad;
-  for (const auto& p : net.parameters()) batch_grad.push_back(p.grad());
+  t.iterate(targets);  // the gradients of this iteration's batch, taken before its update
+  const std::vector<double> batch_grad(t.gradients().begin(), t.gradients().end());
+  REQUIRE(batch_grad.size() == net.parameter_count());
   copy.set_parameters(before);
   const auto x = copy("x");
   const auto target = h.input("target", 0);
@@ -229,7 +290,7 @@ TEST_CASE("train: the full-batch gradient is the mean of per-sample gradients") 
           doctest::Approx(batch_grad[i]).epsilon(1e-10));
 }
 
-TEST_CASE("train: every loss's gradient through a batch graph agrees with finite differences") {
+TEST_CASE("train: every loss's batch gradient agrees with finite differences of the batch loss") {
   for (auto loss : {train::Loss::mse, train::Loss::bce_logits, train::Loss::hinge}) {
     CAPTURE(train::name(loss));
     gf::Graph g;
@@ -243,10 +304,120 @@ TEST_CASE("train: every loss's gradient through a batch graph agrees with finite
     o.loss = loss;
     o.l2 = 0.01;
     train::Trainer t(g, net, data.size(), o);
-    t.step(data);  // sets the inputs (and moves the parameters once)
+    const auto before = net.parameter_values();
+    const auto rec = t.iterate(data);  // gradients at `before`, then one update
+    // The batch loss mean_i loss_i + 0.01 sum p^2 as a function of the parameters, through a
+    // second executor over the trainer's one-sample root.
+    net.set_parameters(before);
+    gf::Executor ex(g, t.loss(), data.size());
+    for (std::size_t j = 0; j < 2; ++j) {
+      std::vector<double> column;
+      for (std::size_t i = 0; i < data.size(); ++i) column.push_back(data.row(i)[j]);
+      ex.set_input(t.inputs()[j], column);
+    }
+    ex.set_input(t.target(), data.y);
+    ex.forward();
+    CHECK(ex.loss() == rec.loss);
     const auto params = net.parameters();
-    const auto report = gf::gradcheck(g, t.loss(), params);
-    CHECK_MESSAGE(report.ok, report.summary(g));
+    for (std::size_t k = 0; k < params.size(); ++k) {
+      CAPTURE(k);
+      const double v = before[k], h = 1e-6;
+      params[k].set(v + h);
+      ex.forward();
+      const double up = ex.loss();
+      params[k].set(v - h);
+      ex.forward();
+      const double down = ex.loss();
+      params[k].set(v);
+      CHECK(t.gradients()[k] == doctest::Approx((up - down) / (2 * h)).epsilon(1e-6).scale(1));
+    }
+  }
+}
+
+TEST_CASE("train: executor-trained parameters equal a loop that records a graph per sample") {
+  // Reference, independent of the Executor and of the Trainer's code: for every sample of the
+  // batch a fresh graph records the network with the current parameters and the sample's loss;
+  // Graph::backward's gradients are summed and divided by the batch size, the L2 gradient
+  // 2 alpha p is added by hand; then v = m v + g, p -= lr_k v with lr_k = 0.5 - 0.4 k / K. The
+  // minibatches are the documented shuffle: Fisher-Yates with nn::Rng(shuffle_seed) whenever
+  // fewer than batch_size rows remain (full batch: the data in order).
+  constexpr int kIterations = 7;
+  constexpr double alpha = 1e-3, momentum = 0.9;
+  for (auto loss : {train::Loss::mse, train::Loss::bce_logits, train::Loss::hinge}) {
+    for (std::size_t batch : {0u, 1u, 4u}) {
+      CAPTURE(train::name(loss));
+      CAPTURE(batch);
+      auto data = train::make_moons(10, 0.2, 6);
+      if (loss == train::Loss::bce_logits)
+        for (double& y : data.y) y = y > 0 ? 1.0 : 0.0;
+      nn::MLPOptions mo;
+      mo.hidden = nn::Activation::tanh;
+      mo.init.seed = 5;
+      gf::Graph g;
+      const nn::MLP net(g, {2, 5, 3, 1}, mo);
+      train::TrainOptions o;
+      o.loss = loss;
+      o.l2 = alpha;
+      o.iterations = kIterations;
+      o.lr = {0.5, 0.4};
+      o.momentum = momentum;
+      o.batch_size = batch;
+      o.shuffle_seed = 11;
+      train::Trainer t(g, net, data.size(), o);
+
+      const std::size_t n = data.size(), b = batch == 0 ? n : batch;
+      std::vector<double> p = net.parameter_values(), v(p.size(), 0.0);
+      std::vector<std::size_t> order(n);
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      std::size_t cursor = n;
+      nn::Rng rng(o.shuffle_seed);
+      for (int k = 0; k < kIterations; ++k) {
+        CAPTURE(k);
+        if (b == n) {
+          cursor = 0;
+        } else if (cursor + b > n) {
+          for (std::size_t i = n; i-- > 1;)
+            std::swap(order[i],
+                      order[static_cast<std::size_t>(rng.uniform() * static_cast<double>(i + 1))]);
+          cursor = 0;
+        }
+        std::vector<double> grad(p.size(), 0.0);
+        double loss_sum = 0.0;
+        for (std::size_t c = 0; c < b; ++c) {
+          const std::size_t row = order[cursor + c];
+          gf::Graph h;
+          const nn::MLP copy(h, {2, 5, 3, 1}, mo);
+          copy.set_parameters(p);
+          const std::array<gf::Node, 2> x{h.input("x1", data.row(row)[0]),
+                                          h.input("x2", data.row(row)[1])};
+          const auto l = train::sample_loss(loss, copy(x).front(), h.input("t", data.y[row]));
+          h.backward(l);
+          loss_sum += l.value();
+          const auto ps = copy.parameters();
+          for (std::size_t i = 0; i < ps.size(); ++i) grad[i] += ps[i].grad();
+        }
+        cursor += b;
+        double penalty = 0.0;
+        for (double q : p) penalty += q * q;
+        const double expected_loss = loss_sum / static_cast<double>(b) + alpha * penalty;
+        const double lr = 0.5 - 0.4 * k / kIterations;
+        for (std::size_t i = 0; i < p.size(); ++i) {
+          v[i] = momentum * v[i] + (grad[i] / static_cast<double>(b) + 2 * alpha * p[i]);
+          p[i] -= lr * v[i];
+        }
+
+        const auto r = t.iterate(data);
+        CHECK(r.iteration == k);
+        CHECK(std::abs(r.loss - expected_loss) < 1e-12);
+        CHECK(std::abs(r.data_loss - (expected_loss - alpha * penalty)) < 1e-12);
+        CHECK(r.lr == lr);
+        const auto trained = net.parameter_values();
+        double worst = 0.0;
+        for (std::size_t i = 0; i < p.size(); ++i)
+          worst = std::max(worst, std::abs(trained[i] - p[i]));
+        CHECK(worst < 1e-12);
+      }
+    }
   }
 }
 
@@ -264,12 +435,12 @@ TEST_CASE("train: minibatches and per-sample SGD use the same static graph") {
   train::TrainOptions o;
   o.loss = train::Loss::mse;
   o.batch_size = 1;
-  o.steps = 2000;
+  o.iterations = 2000;
   o.lr = {1.0, 0.0};
   o.score_threshold = o.target_threshold = 0.5;
   train::Trainer t(g, net, andg.size(), o);
   CHECK(t.batch_size() == 1);
-  CHECK(t.scores().size() == 1);
+  CHECK(t.executor().batch() == 1);
   t.fit(andg);
   CHECK(t.accuracy(andg) == 1.0);
   o.batch_size = 5;
@@ -293,7 +464,7 @@ TEST_CASE("train: a short moons run reproduces micrograd's numbers") {
   train::TrainOptions o;
   o.loss = train::Loss::hinge;
   o.l2 = 1e-4;
-  o.steps = 10;
+  o.iterations = 10;
   o.lr = {1.0, 0.9};
   train::Trainer t(g, net, data.size(), o);
   const auto records = t.fit(data);

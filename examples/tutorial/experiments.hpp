@@ -170,14 +170,14 @@ inline train::Dataset and_gate() {
 }
 
 struct TrainedNeuron {
-  std::vector<double> loss;  ///< per step, before its update
+  std::vector<double> loss;  ///< per iteration, before its update
   std::vector<double> params_before, params_after;
   double final_accuracy = 0;  ///< after training, on the data
-  int nonzero_gradients = 0;  ///< parameter gradients != 0, summed over all steps
+  int nonzero_gradients = 0;  ///< parameter gradients != 0, summed over all iterations
 };
 
 /// Trains one neuron y = f(w1 x1 + w2 x2 + b) on the AND gate with MSE, full batch, plain SGD
-/// (lr 0.5, 60 steps), from w = (0.4, -0.6), b = 0.1 (wrong on 3 of 4 inputs as a step).
+/// (lr 0.5, 60 iterations), from w = (0.4, -0.6), b = 0.1 (wrong on 3 of 4 inputs as a step).
 inline TrainedNeuron train_and_neuron(nn::Activation f,
                                       StepGradient step_gradient = StepGradient::exact) {
   Conventions conv;
@@ -190,7 +190,7 @@ inline TrainedNeuron train_and_neuron(nn::Activation f,
   net.set_parameters(init);
   train::TrainOptions o;
   o.loss = train::Loss::mse;
-  o.steps = 60;
+  o.iterations = 60;
   o.lr = {0.5, 0.0};
   o.score_threshold = 0.5;
   o.target_threshold = 0.5;
@@ -198,10 +198,9 @@ inline TrainedNeuron train_and_neuron(nn::Activation f,
   train::Trainer t(g, net, data.size(), o);
   TrainedNeuron r;
   r.params_before = net.parameter_values();
-  const auto params = net.parameters();
-  t.fit(data, [&](const train::StepRecord& s) {
+  t.fit(data, [&](const train::IterationRecord& s) {
     r.loss.push_back(s.loss);
-    for (const Node& p : params) r.nonzero_gradients += p.grad() != 0.0;
+    for (double d : t.gradients()) r.nonzero_gradients += d != 0.0;
   });
   r.params_after = net.parameter_values();
   r.final_accuracy = t.accuracy(data);
@@ -361,8 +360,8 @@ inline train::Dataset bump_data() {
 }
 
 struct BiasTrajectory {
-  std::vector<double> step;
-  /// The two hidden neurons' biases and the output neuron's bias, after each step.
+  std::vector<double> iteration;
+  /// The two hidden neurons' biases and the output neuron's bias, after each iteration.
   std::vector<std::array<double, 3>> biases;
   /// Hidden neurons' weights and biases before and after training.
   std::array<double, 2> w_start{}, b_start{}, w_end{}, b_end{};
@@ -370,9 +369,10 @@ struct BiasTrajectory {
 };
 
 /// MLP(1, [2, 1]): two sigmoid hidden neurons, a linear output, BCE from logits, full batch,
-/// SGD lr 0.5 with momentum 0.9 for 1500 steps. To draw the bump the hidden neurons must switch
-/// at x = 2 and x = 6, far from where they start (bias 0 switches at x = 0): their biases move.
-inline BiasTrajectory bias_trajectory(int steps = 1500) {
+/// SGD lr 0.5 with momentum 0.9 for 1500 iterations. To draw the bump the hidden neurons must
+/// switch at x = 2 and x = 6, far from where they start (bias 0 switches at x = 0): their biases
+/// move.
+inline BiasTrajectory bias_trajectory(int iterations = 1500) {
   Graph g;
   nn::MLPOptions mo;
   mo.hidden = nn::Activation::sigmoid;
@@ -380,7 +380,7 @@ inline BiasTrajectory bias_trajectory(int steps = 1500) {
   const nn::MLP net(g, {1, 2, 1}, mo);
   train::TrainOptions o;
   o.loss = train::Loss::bce_logits;
-  o.steps = steps;
+  o.iterations = iterations;
   o.lr = {0.5, 0.0};
   o.momentum = 0.9;
   o.target_threshold = 0.5;
@@ -393,10 +393,10 @@ inline BiasTrajectory bias_trajectory(int steps = 1500) {
     r.w_start[i] = hidden[i].weights()[0].value();
     r.b_start[i] = hidden[i].bias().value();
   }
-  r.step.push_back(0);
+  r.iteration.push_back(0);
   r.biases.push_back({hidden[0].bias().value(), hidden[1].bias().value(), out.bias().value()});
-  t.fit(data, [&](const train::StepRecord& s) {
-    r.step.push_back(s.step + 1);
+  t.fit(data, [&](const train::IterationRecord& s) {
+    r.iteration.push_back(s.iteration + 1);
     r.biases.push_back({hidden[0].bias().value(), hidden[1].bias().value(), out.bias().value()});
     r.final_loss = s.loss;
   });
@@ -466,8 +466,9 @@ struct XorRun {
 };
 
 /// MLP(2, [4, 1]) with the given hidden activation and a linear output, MSE on XOR's 0/1
-/// targets, full batch, SGD lr 0.1 with momentum 0.9, 400 steps, initial weights from `seed`.
-inline XorRun xor_run(nn::Activation hidden, std::uint32_t seed = 7, int steps = 400,
+/// targets, full batch, SGD lr 0.1 with momentum 0.9, 400 iterations, initial weights from
+/// `seed`.
+inline XorRun xor_run(nn::Activation hidden, std::uint32_t seed = 7, int iterations = 400,
                       int field_resolution = 0) {
   Graph g;
   nn::MLPOptions mo;
@@ -476,7 +477,7 @@ inline XorRun xor_run(nn::Activation hidden, std::uint32_t seed = 7, int steps =
   const nn::MLP net(g, {2, 4, 1}, mo);
   train::TrainOptions o;
   o.loss = train::Loss::mse;
-  o.steps = steps;
+  o.iterations = iterations;
   o.lr = {0.1, 0.0};
   o.momentum = 0.9;
   o.score_threshold = 0.5;
@@ -543,17 +544,17 @@ inline int xor_successes(nn::Activation hidden, std::uint32_t n = 8) {
 struct MoonsOptions {
   std::optional<train::Dataset> data;       ///< default: make_moons(100, 0.1, seed 1)
   std::optional<std::vector<double>> init;  ///< default: nn::Init seed 1, uniform [-1, 1), bias 0
-  int steps = 100;
+  int iterations = 100;
   bool print_progress = false;
   int field_resolution = 0;  ///< > 0: sample the trained score on a grid this many points wide
-  /// Called once the data and initial parameters are checked, before the first step.
+  /// Called once the data and initial parameters are checked, before the first iteration.
   std::function<void(const train::Dataset&)> before_training;
 };
 
 struct MoonsResult {
   train::Dataset data;
   std::vector<double> init;
-  std::vector<train::StepRecord> records;
+  std::vector<train::IterationRecord> records;
   double final_accuracy = 0;  ///< of the trained network (after the last update), on the data
   std::size_t graph_nodes = 0;
   plot::Field field;
@@ -581,7 +582,7 @@ inline MoonsResult moons(const MoonsOptions& mo = {}) {
   train::TrainOptions o;
   o.loss = train::Loss::hinge;
   o.l2 = 1e-4;
-  o.steps = mo.steps;
+  o.iterations = mo.iterations;
   o.lr = {1.0, 0.9};
   o.print_progress = mo.print_progress;
   train::Trainer t(g, net, r.data.size(), o);
