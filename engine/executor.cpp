@@ -124,10 +124,9 @@ bool Executor::varies(Node n) const {
 const Executor::Loc& Executor::loc(Node n, const char* what) const {
   g_->check(n, what);
   if (n.id() >= loc_.size() || loc_[n.id()].storage == Storage::none)
-    throw UsageError(fmt::format(
-        "gradflow: Executor: {}: node '{}' (#{}, {}) is not in the cone of the root '{}' (#{})",
-        what, g_->label(n.id()), n.id(), info(g_->op(n.id())).name, g_->label(root_.id()),
-        root_.id()));
+    throw UsageError(
+        fmt::format("gradflow: Executor: {}: node {} is not in the cone of the root {}", what,
+                    g_->describe(n.id()), g_->describe(root_.id())));
   return loc_[n.id()];
 }
 
@@ -136,8 +135,8 @@ const Executor::Loc& Executor::loc(Node n, const char* what) const {
 std::span<double> Executor::input(Node n) {
   const Loc& l = loc(n, "input");
   if (g_->op(n.id()) != Op::input)
-    throw UsageError(fmt::format("gradflow: Executor: node '{}' (#{}, {}) is not an input",
-                                 g_->label(n.id()), n.id(), info(g_->op(n.id())).name));
+    throw UsageError(
+        fmt::format("gradflow: Executor: node {} is not an input", g_->describe(n.id())));
   cached_sample_ = no_sample;
   return {row(l.index), batch_};
 }

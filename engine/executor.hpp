@@ -53,6 +53,8 @@ struct ExecutorOptions {
 /// executor. The graph may grow after compilation (the cone of a node never changes).
 class Executor {
  public:
+  /// Stands for "no particular sample": nodes that depend on no input are shared by all.
+  static constexpr std::size_t no_sample = static_cast<std::size_t>(-1);
   /// Compiles the cone of `root`. Inputs start with the graph's current value in every sample.
   /// Throws UsageError for an empty batch or a root of another graph.
   Executor(const Graph& g, Node root, std::size_t batch, ExecutorOptions options = {});
@@ -175,7 +177,6 @@ class Executor {
   bool evaluated_ = false;
   bool differentiated_ = false;
   mutable Workspace cache_;  // one sample's workspace, for uniform per-sample grads
-  static constexpr std::size_t no_sample = static_cast<std::size_t>(-1);
   mutable std::size_t cached_sample_ = no_sample;  // the sample cache_ holds, or no_sample
 };
 

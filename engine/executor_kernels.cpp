@@ -20,12 +20,12 @@ namespace {
 [[noreturn]] void throw_domain(const Graph& g, NodeId i, std::size_t slot, std::size_t sample,
                                double v, const char* why) {
   const NodeId operand = g.operands(i)[slot];
-  throw DomainError(
-      fmt::format("gradflow: executor: evaluating node '{}' (#{}, {}) for sample {}: operand "
-                  "'{}' (#{}, {}) = {}: {}",
-                  g.label(i), i, info(g.op(i)).name, sample, g.label(operand), operand,
-                  info(g.op(operand)).name, v, why),
-      i, g.op(i), v);
+  // A node that depends on no input is computed once for the whole batch.
+  const std::string where = sample == Executor::no_sample ? std::string("(shared by all samples)")
+                                                          : fmt::format("for sample {}", sample);
+  throw DomainError(fmt::format("gradflow: executor: evaluating node {} {}: operand {} = {}: {}",
+                                g.describe(i), where, g.describe(operand), v, why),
+                    i, g.op(i), v);
 }
 }  // namespace
 
@@ -50,7 +50,7 @@ template <bool kOne>
         using R = decltype(rule);
         if constexpr (R::info.arity != 0) {
           if (const DomainCheck d = domain<R>(attr, x); d.reason != nullptr)
-            throw_domain(g, st.node, d.slot, 0, x(d.slot), d.reason);
+            throw_domain(g, st.node, d.slot, Executor::no_sample, x(d.slot), d.reason);
           u[st.out] = compute<R>(attr, conv, st.b, x);  // st.b: a sum's term count
         }
       });
@@ -158,11 +158,12 @@ void Executor::check_step(const Step& st, bool gradient) const {
   for (std::size_t s = 0; s < n; ++s)
     if (!std::isfinite(p[s]))
       throw NumericError(
-          fmt::format("gradflow: check mode: executor: the {} of node '{}' (#{}, {}) is {} in "
-                      "sample {}, the first to become non-finite in {}",
-                      gradient ? "gradient" : "value", g_->label(st.node), st.node,
-                      info(st.op).name, p[s], uniform ? std::string("(all)") : std::to_string(s),
-                      gradient ? "the backward pass" : "evaluation order"),
+          fmt::format(
+              "gradflow: check mode: executor: the {} of node {} is {} {}, the first to "
+              "become non-finite in {}",
+              gradient ? "gradient" : "value", g_->describe(st.node), p[s],
+              uniform ? std::string("(shared by all samples)") : fmt::format("in sample {}", s),
+              gradient ? "the backward pass" : "evaluation order"),
           st.node, gradient, p[s]);
 }
 

@@ -15,18 +15,17 @@ namespace gradflow {
 namespace {
 
 std::string operand_text(const Graph& g, NodeId id, double v) {
-  return fmt::format("'{}' (#{}, {}) = {}", g.label(id), id, info(g.op(id)).name, v);
+  return fmt::format("{} = {}", g.describe(id), v);
 }
 
 [[noreturn]] void throw_domain(const Graph& g, const Workspace& ws, NodeId i, std::size_t slot,
                                const char* reason, bool recording) {
   const NodeId a = g.operands(i)[slot];
   const Op op = g.op(i);
-  const std::string where =
-      recording
-          ? fmt::format("building {}: operand {}", info(op).name, operand_text(g, a, ws.value[a]))
-          : fmt::format("evaluating node '{}' (#{}, {}): operand {}", g.label(i), i, info(op).name,
-                        operand_text(g, a, ws.value[a]));
+  const std::string where = recording ? fmt::format("building {}: operand {}", info(op).name,
+                                                    operand_text(g, a, ws.value[a]))
+                                      : fmt::format("evaluating node {}: operand {}", g.describe(i),
+                                                    operand_text(g, a, ws.value[a]));
   std::string msg = fmt::format("gradflow: {}: {}", where, reason);
   if (op == Op::pow) msg += fmt::format(" (exponent {})", g.attr(i));
   if (recording) msg += fmt::format("; the {} node was not recorded", info(op).name);
@@ -92,9 +91,9 @@ void finish_pass(const Graph& g, Workspace& ws, NodeId root) {
 namespace detail {
 void throw_non_finite(const Graph& g, NodeId i, double v, bool in_gradient) {
   throw NumericError(
-      fmt::format("gradflow: check mode: the {} of node '{}' (#{}, {}) is {}, the first to "
-                  "become non-finite in {}",
-                  in_gradient ? "gradient" : "value", g.label(i), i, info(g.op(i)).name, v,
+      fmt::format("gradflow: check mode: the {} of node {} is {}, the first to become "
+                  "non-finite in {}",
+                  in_gradient ? "gradient" : "value", g.describe(i), v,
                   in_gradient ? "the backward pass" : "evaluation order"),
       i, in_gradient, v);
 }
@@ -161,12 +160,11 @@ void backward(const Graph& g, Workspace& ws, const Plan& plan, GradMode mode) {
 }
 
 double local_derivative(const Graph& g, const Workspace& ws, NodeId i, std::size_t slot) {
-  if (i >= g.size())
-    throw UsageError(fmt::format("gradflow: node #{} does not exist ({} nodes)", i, g.size()));
+  g.check_id(i, "local_derivative");
   const auto ops = g.operands(i);
   if (slot >= ops.size())
-    throw UsageError(fmt::format("gradflow: node '{}' (#{}, {}) has {} operand(s), not slot {}",
-                                 g.label(i), i, info(g.op(i)).name, ops.size(), slot));
+    throw UsageError(fmt::format("gradflow: node {} has {} operand(s), not slot {}", g.describe(i),
+                                 ops.size(), slot));
   const double* v = ws.value.data();
   return derivative(
       g.op(i), slot, g.attr(i), g.conventions(), ops.size(),

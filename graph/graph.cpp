@@ -62,8 +62,8 @@ std::size_t Node::operand_count() const { return graph().operands(id_).size(); }
 Node Node::operand(std::size_t slot) const {
   const auto ops = graph().operands(id_);
   if (slot >= ops.size())
-    throw UsageError(fmt::format("gradflow: node '{}' (#{}, {}) has {} operand(s), not slot {}",
-                                 label(), id_, info(op()).name, ops.size(), slot));
+    throw UsageError(fmt::format("gradflow: node {} has {} operand(s), not slot {}",
+                                 graph_->describe(id_), ops.size(), slot));
   return Node(*graph_, ops[slot]);
 }
 double Node::local_derivative(std::size_t slot) const {
@@ -97,9 +97,17 @@ void Graph::check(const Node& n, std::string_view what) const {
         fmt::format("gradflow: {}: node #{} belongs to another graph; nodes of two "
                     "graphs cannot be combined",
                     what, n.id()));
-  if (n.id() >= size())
+  check_id(n.id(), what);
+}
+
+void Graph::check_id(NodeId id, std::string_view what) const {
+  if (id >= size())
     throw UsageError(fmt::format("gradflow: {}: node #{} does not exist (the graph has {} nodes)",
-                                 what, n.id(), size()));
+                                 what, id, size()));
+}
+
+std::string Graph::describe(NodeId id) const {
+  return fmt::format("'{}' (#{}, {})", label(id), id, info(op(id)).name);
 }
 
 Node Graph::append(Op op, std::span<const Node> operands, double attr) {
@@ -299,9 +307,7 @@ std::string Graph::label(NodeId id) const {
 }
 
 void Graph::set_name(NodeId id, std::string_view name) {
-  if (id >= size())
-    throw UsageError(
-        fmt::format("gradflow: naming node #{}: it does not exist ({} nodes)", id, size()));
+  check_id(id, "naming a node");
   names_[id] = std::string(name);
 }
 
@@ -314,9 +320,7 @@ Node Graph::find(std::string_view name) {
 }
 
 Node Graph::node(NodeId id) {
-  if (id >= size())
-    throw UsageError(
-        fmt::format("gradflow: node #{} does not exist (the graph has {} nodes)", id, size()));
+  check_id(id, "node()");
   return Node(*this, id);
 }
 
@@ -349,32 +353,25 @@ const Workspace& Graph::workspace() const {
 }
 
 double Graph::value(NodeId id) const {
-  if (id >= size())
-    throw UsageError(
-        fmt::format("gradflow: value of node #{}: it does not exist ({} nodes)", id, size()));
+  check_id(id, "value");
   if (stale_ && kind(id) == NodeKind::op) refresh();
   return ws_.value[id];
 }
 
 double Graph::grad(NodeId id) const {
-  if (id >= size())
-    throw UsageError(
-        fmt::format("gradflow: gradient of node #{}: it does not exist ({} nodes)", id, size()));
+  check_id(id, "gradient");
   return id < ws_.grad.size() ? ws_.grad[id] : 0.0;
 }
 
 bool Graph::reached(NodeId id) const { return id < ws_.reached.size() && ws_.reached[id] != 0; }
 
 void Graph::set_value(NodeId id, double value) {
-  if (id >= size())
-    throw UsageError(
-        fmt::format("gradflow: setting node #{}: it does not exist ({} nodes)", id, size()));
+  check_id(id, "set_value");
   if (kind(id) == NodeKind::op)
     throw UsageError(
-        fmt::format("gradflow: cannot set the value of node '{}' (#{}, {}) to {}: "
-                    "only inputs, parameters and constants hold values; op nodes "
-                    "compute theirs",
-                    label(id), id, info(op(id)).name, value));
+        fmt::format("gradflow: cannot set the value of node {} to {}: only inputs, parameters "
+                    "and constants hold values; op nodes compute theirs",
+                    describe(id), value));
   ws_.value[id] = value;
   stale_ = true;
 }

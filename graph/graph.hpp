@@ -223,6 +223,10 @@ class Graph {
 
   /// Throws UsageError unless `n` is a handle into this graph.
   void check(const Node& n, std::string_view what) const;
+  /// Throws UsageError naming `what` unless node `id` exists.
+  void check_id(NodeId id, std::string_view what) const;
+  /// How every message names node `id`: "'z+b' (#11, bias)".
+  std::string describe(NodeId id) const;
 
  private:
   friend struct detail::Access;

@@ -24,11 +24,7 @@ struct FinishOrder : boost::default_dfs_visitor {
 }  // namespace
 
 Plan make_plan(const Graph& g, NodeId root) {
-  if (root >= g.size())
-    throw UsageError(
-        fmt::format("gradflow: make_plan: node #{} does not exist (the graph has {} "
-                    "nodes)",
-                    root, g.size()));
+  g.check_id(root, "make_plan");
   Plan plan;
   plan.root = root;
   std::vector<boost::default_color_type> color(g.size(), boost::white_color);

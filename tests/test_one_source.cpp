@@ -229,3 +229,22 @@ TEST_CASE("hooks: a hook on a node of another graph is refused") {
   CHECK_THROWS_AS(gf::backward_with_hooks(g2, y2, hooks), gf::UsageError);
   CHECK_THROWS_AS(gf::Stepper(g2, y2, hooks), gf::UsageError);
 }
+
+TEST_CASE("executor: errors in nodes shared by the batch say so and name both nodes") {
+  gf::Graph g;
+  const auto x = g.input("x", 1.0);
+  const auto p = g.parameter("p", 2.0);
+  const auto lp = log(p).named("log p");
+  const auto y = lp * x;
+  gf::Executor ex(g, y, 4);
+  p.set(-1.0);
+  try {
+    ex.run();
+    FAIL("no DomainError");
+  } catch (const gf::DomainError& e) {
+    const std::string what = e.what();
+    CHECK(what.find("'log p' (#2, log) (shared by all samples)") != std::string::npos);
+    CHECK(what.find("operand 'p' (#1, parameter) = -1") != std::string::npos);
+    CHECK(what.find("sample 0") == std::string::npos);
+  }
+}
