@@ -172,10 +172,31 @@ double local_derivative(const Graph& g, const Workspace& ws, NodeId i, std::size
 }
 
 namespace detail {
+void forward_from(const Graph& g, Workspace& ws, NodeId from) {
+  const GraphArrays a(g);
+  const bool check = g.check_finite();
+  double* v = ws.value.data();
+  for (NodeId i = from; i < a.n; ++i) {
+    forward_node(g, a, ws, v, i, false);
+    if (check && !std::isfinite(v[i])) throw_non_finite(g, i, v[i], false);
+  }
+}
+
 void evaluate_appended(const Graph& g, Workspace& ws, NodeId id) {
   forward_node(g, GraphArrays(g), ws, ws.value.data(), id, true);
-  if (g.check_finite() && !std::isfinite(ws.value[id]))
-    throw_non_finite(g, id, ws.value[id], false);
+  const double r = ws.value[id];
+  if (g.check_finite() && !std::isfinite(r)) {
+    // The node is about to be removed: name its operands, not its future id.
+    std::string operands;
+    for (const NodeId k : g.operands(id))
+      operands +=
+          fmt::format("{}{}", operands.empty() ? "" : " and ", operand_text(g, k, ws.value[k]));
+    const std::string_view op = info(g.op(id)).name;
+    throw NumericError(fmt::format("gradflow: check mode: building {} of {} gives {}; the {} node "
+                                   "was not recorded",
+                                   op, operands, r, op),
+                       id, false, r);
+  }
 }
 }  // namespace detail
 

@@ -30,6 +30,8 @@ namespace detail {
 /// Evaluates the node just appended to `g`; throws DomainError/NumericError without side effects
 /// on other nodes (the caller removes the node).
 void evaluate_appended(const Graph& g, Workspace& ws, NodeId id);
+/// forward() from node `from` on (nodes before it keep their values).
+void forward_from(const Graph& g, Workspace& ws, NodeId from);
 }  // namespace detail
 
 }  // namespace gradflow

@@ -139,6 +139,8 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
   if (count > 1) args_.push_back(b);
   first_.push_back(static_cast<std::uint32_t>(args_.size()));
   ws_.value.push_back(value);
+  if (!origin_.empty()) [[unlikely]]
+    origin_.push_back(no_node);  // apply() refuses operands that depend on a failure
   return id;
 }
 
@@ -165,7 +167,7 @@ namespace detail {
 struct Recorder {
   static bool ok(const Graph& g, Node n) { return n.graph_ == &g && n.id_ < g.op_.size(); }
   static bool fast(const Graph& g) {
-    return !g.stale_ && !g.check_finite_ && g.op_.size() < no_node;
+    return !g.stale_ && !g.check_finite_ && g.op_.size() < no_node && g.origin_.empty();
   }
 
   template <class R>
@@ -239,6 +241,7 @@ Node Graph::apply(Op op, std::span<const Node> operands, std::optional<double> a
                                  operands.size()));
   for (const Node& n : operands) check(n, oi.name);
   if (stale_) refresh();
+  for (const Node& n : operands) throw_if_failed(n.id());
   if (!check_finite_ && size() < no_node) {
     // Evaluate first; commit only if the operands are in the op's domain (otherwise append()
     // records, reports and rolls back).
@@ -266,6 +269,7 @@ void Graph::pop_last() {
   first_.pop_back();
   args_.resize(first_.back());
   ws_.value.pop_back();
+  if (origin_.size() > size()) origin_.pop_back();
   if (ws_.grad.size() > size()) {
     ws_.grad.resize(size());
     ws_.reached.resize(size());
@@ -308,7 +312,10 @@ std::string Graph::label(NodeId id) const {
 
 void Graph::set_name(NodeId id, std::string_view name) {
   check_id(id, "naming a node");
-  names_[id] = std::string(name);
+  if (name.empty())
+    names_.erase(id);  // back to "#id"
+  else
+    names_[id] = std::string(name);
 }
 
 Node Graph::find(std::string_view name) {
@@ -342,9 +349,41 @@ std::vector<Node> Graph::inputs() {
 
 void Graph::refresh() const {
   // The workspace is the graph's cache of its own values; bringing it up to date does not
-  // change what the graph computes.
-  gradflow::forward(*this, ws_);
+  // change what the graph computes. A node that cannot be evaluated (an input set out of an op's
+  // domain) does not stop the others: it is recorded with its error, its value is NaN, and
+  // reading it, or anything that depends on it, throws that error.
+  origin_.clear();
+  failures_.clear();
+  for (NodeId from = 0;;) {
+    try {
+      detail::forward_from(*this, ws_, from);
+      break;
+    } catch (const DomainError& e) {
+      failures_.emplace(e.node, std::current_exception());
+      ws_.value[e.node] = std::numeric_limits<double>::quiet_NaN();
+      from = e.node + 1;
+    } catch (const NumericError& e) {
+      failures_.emplace(e.node, std::current_exception());
+      from = e.node + 1;
+    }
+  }
+  if (!failures_.empty()) {
+    origin_.assign(size(), no_node);
+    for (NodeId i = 0; i < size(); ++i) {
+      for (const NodeId k : operands(i))
+        if (origin_[k] != no_node) {
+          origin_[i] = origin_[k];
+          break;
+        }
+      if (origin_[i] == no_node && failures_.contains(i)) origin_[i] = i;
+    }
+  }
   stale_ = false;
+}
+
+void Graph::throw_if_failed(NodeId id) const {
+  if (!origin_.empty() && origin_[id] != no_node) [[unlikely]]
+    std::rethrow_exception(failures_.at(origin_[id]));
 }
 
 const Workspace& Graph::workspace() const {
@@ -355,6 +394,7 @@ const Workspace& Graph::workspace() const {
 double Graph::value(NodeId id) const {
   check_id(id, "value");
   if (stale_ && kind(id) == NodeKind::op) refresh();
+  throw_if_failed(id);
   return ws_.value[id];
 }
 
@@ -377,14 +417,16 @@ void Graph::set_value(NodeId id, double value) {
 }
 
 void Graph::forward() {
-  stale_ = true;  // stays stale if evaluation throws part-way
-  gradflow::forward(*this, ws_);
-  stale_ = false;
+  refresh();
+  // An explicit forward() reports the first node that could not be evaluated.
+  for (NodeId i = 0; !origin_.empty() && i < size(); ++i)
+    if (origin_[i] == i) std::rethrow_exception(failures_.at(i));
 }
 
 void Graph::backward(Node root, GradMode mode) {
   check(root, "backward");
   if (stale_) refresh();
+  throw_if_failed(root.id());
   gradflow::backward(*this, ws_, root.id(), mode);
 }
 
@@ -396,6 +438,8 @@ void Graph::zero_grad() {
 
 double Graph::local_derivative(NodeId id, std::size_t slot) const {
   if (stale_) refresh();
+  check_id(id, "local_derivative");
+  throw_if_failed(id);
   return gradflow::local_derivative(*this, ws_, id, slot);
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <initializer_list>
 #include <limits>
 #include <optional>
@@ -141,8 +142,12 @@ class Graph {
   std::size_t begin_group(std::string name, std::string kind);
   /// Closes the innermost open group.
   void end_group();
-  /// Every group recorded, in order of begin_group().
-  std::span<const Group> groups() const { return groups_; }
+  /// Every group recorded, in order of begin_group(). A group not yet closed by end_group()
+  /// holds every node recorded since its begin_group().
+  std::span<const Group> groups() const {
+    for (const std::size_t k : open_groups_) groups_[k].end = static_cast<NodeId>(size());
+    return groups_;
+  }
 
   // ---- structure ------------------------------------------------------------------------------
   /// Number of nodes.
@@ -168,7 +173,7 @@ class Graph {
   std::string_view name(NodeId id) const;
   /// Name if set, else "#id".
   std::string label(NodeId id) const;
-  /// Names node `id` (names need not be unique).
+  /// Names node `id` (names need not be unique); an empty name removes it (the label is "#id").
   void set_name(NodeId id, std::string_view name);
   /// The node named `name`; throws UsageError if none is.
   Node find(std::string_view name);
@@ -179,8 +184,11 @@ class Graph {
   /// Inputs in creation order.
   std::vector<Node> inputs();
 
-  /// The graph's kink conventions; changes apply to the next forward and backward.
-  Conventions& conventions() { return conventions_; }
+  /// The graph's kink conventions, to change: values are re-evaluated before the next read.
+  Conventions& conventions() {
+    stale_ = true;
+    return conventions_;
+  }
   /// The graph's kink conventions.
   const Conventions& conventions() const { return conventions_; }
   /// Check mode: forward and backward throw NumericError at the first NaN or infinity.
@@ -246,7 +254,7 @@ class Graph {
   std::vector<NodeId> args_;
   std::vector<double> attr_;
   std::unordered_map<NodeId, std::string> names_;
-  std::vector<Group> groups_;
+  mutable std::vector<Group> groups_;  // mutable: open groups grow as groups() is read
   std::vector<std::size_t> open_groups_;
   Conventions conventions_;
   bool check_finite_ = false;
@@ -254,6 +262,11 @@ class Graph {
   // numbers; mutable so that reading a value can first bring stale values up to date
   mutable Workspace ws_;
   mutable bool stale_ = false;
+  // Empty unless the last re-evaluation failed somewhere (a value set out of an op's domain):
+  // then, per node, the failed node its value depends on (or no_node), and each failure.
+  mutable std::vector<NodeId> origin_;
+  mutable std::unordered_map<NodeId, std::exception_ptr> failures_;
+  void throw_if_failed(NodeId id) const;
 };
 
 namespace detail {

@@ -1,0 +1,97 @@
+// What a new user tripped over (issue 12): each case failed before its fix.
+#include <cmath>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include <gradflow/graph/graph.hpp>
+#include <gradflow/ops/errors.hpp>
+
+namespace gf = gradflow;
+
+TEST_CASE("set out of an op's domain: unrelated nodes still read and record") {
+  gf::Graph g;
+  const auto x = g.input("x", 2.0);
+  const auto u = g.input("u", 3.0);
+  const auto lx = log(x).named("log x");
+  const auto y = lx * 2.0;
+  const auto v = (u * u).named("v");  // does not depend on x
+  x.set(-1.0);
+  CHECK(v.value() == 9.0);           // unrelated: reads normally
+  CHECK((v + 1.0).value() == 10.0);  // and records normally
+  CHECK(u.value() == 3.0);
+  try {
+    (void)y.value();  // depends on the failure: throws and names the failing node
+    FAIL("no DomainError");
+  } catch (const gf::DomainError& e) {
+    CHECK(std::string(e.what()).find("'log x'") != std::string::npos);
+    CHECK(e.node == lx.id());
+    CHECK(e.value == -1.0);
+  }
+  CHECK_THROWS_AS(lx.value(), gf::DomainError);
+  CHECK_THROWS_AS(g.backward(y), gf::DomainError);
+  CHECK_THROWS_AS(y + 1.0, gf::DomainError);  // recording on top of the failure: nothing recorded
+  g.backward(v);                              // a root that does not depend on it
+  CHECK(u.grad() == 6.0);
+  CHECK_THROWS_AS(g.forward(), gf::DomainError);  // an explicit forward reports it
+  x.set(4.0);                                     // back in the domain: all is well again
+  CHECK(y.value() == doctest::Approx(2.0 * std::log(4.0)));
+  g.backward(y);
+  CHECK(x.grad() == doctest::Approx(0.5));
+}
+
+TEST_CASE("changing a convention re-evaluates before the next read") {
+  gf::Graph g;
+  const auto z = g.input("z", 0.0);
+  const auto y = step(z) * 3.0;
+  CHECK(y.value() == 3.0);  // step(0) = 1 by default
+  g.conventions().step_at_zero = 0.0;
+  CHECK(y.value() == 0.0);
+  g.conventions().relu_grad_at_zero = 1.0;
+  const auto r = relu(z);
+  g.backward(r);
+  CHECK(z.grad() == 1.0);
+}
+
+TEST_CASE("an empty name gives the #id label back") {
+  gf::Graph g;
+  const auto a = g.input("a", 1.0);
+  CHECK(a.label() == "a");
+  a.named("");
+  CHECK(a.label() == "#0");
+  CHECK(a.name().empty());
+}
+
+TEST_CASE("check mode while recording names the operands, not a node never recorded") {
+  gf::Graph g;
+  g.set_check_finite(true);
+  const auto a = g.input("a", 1e308);
+  const auto b = g.input("b", 10.0);
+  const std::size_t n = g.size();
+  try {
+    (void)(a * b);
+    FAIL("no NumericError");
+  } catch (const gf::NumericError& e) {
+    const std::string what = e.what();
+    CHECK(
+        what.find("building mul of 'a' (#0, input) = 1e+308 and 'b' (#1, input) = 10 gives inf") !=
+        std::string::npos);
+    CHECK(what.find("not recorded") != std::string::npos);
+    CHECK(what.find("#2") == std::string::npos);
+  }
+  CHECK(g.size() == n);
+}
+
+TEST_CASE("a group not closed holds every node recorded since it opened") {
+  gf::Graph g;
+  const auto x = g.input("x", 1.0);
+  g.begin_group("n", "neuron");
+  const auto y = x * 2.0;
+  const auto z = y + 1.0;
+  REQUIRE(g.groups().size() == 1);
+  CHECK(g.groups()[0].begin == y.id() - 1);  // the constant 2 is the group's first node
+  CHECK(g.groups()[0].end == z.id() + 1);
+  g.end_group();
+  (void)(z * 3.0);
+  CHECK(g.groups()[0].end == z.id() + 1);  // closed: later nodes are not in it
+}
