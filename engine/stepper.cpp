@@ -125,6 +125,13 @@ Stepper::Stepper(const Graph& g, Node root, const Hooks& hooks) : g_(&g), root_(
   apply(0);
 }
 
+void Stepper::bad_id(NodeId id, const char* what) const {
+  throw UsageError(
+      fmt::format("gradflow: Stepper::{}: node #{} is not in the recorded pass ({} "
+                  "nodes)",
+                  what, id, value_.size()));
+}
+
 void Stepper::apply(std::size_t k) {
   grad_[node_[k]] = passed_[k];
   const auto ops = g_->operands(node_[k]);

@@ -126,12 +126,18 @@ class Stepper {
   /// Index of the step that processes `node`, or npos if the node does not reach the root.
   std::size_t step_of(NodeId node) const;
 
-  /// Node `id`'s gradient so far, after steps 0..position().
-  double grad(NodeId id) const { return grad_[id]; }
+  /// Node `id`'s gradient so far, after steps 0..position(); UsageError if there is no such node.
+  double grad(NodeId id) const {
+    if (id >= grad_.size()) bad_id(id, "grad");
+    return grad_[id];
+  }
   /// Every node's gradient so far, indexed by node id.
   std::span<const double> gradients() const { return grad_; }
-  /// Node `id`'s value in the recorded forward pass.
-  double value(NodeId id) const { return value_[id]; }
+  /// Node `id`'s value in the recorded forward pass; UsageError if there is no such node.
+  double value(NodeId id) const {
+    if (id >= value_.size()) bad_id(id, "value");
+    return value_[id];
+  }
   /// Every node's recorded forward value, indexed by node id.
   std::span<const double> values() const { return value_; }
   /// Parameter nodes of the graph, in id order (reaching the root or not).
@@ -144,6 +150,7 @@ class Stepper {
   std::span<const std::uint32_t> edge_begin() const { return edge_begin_; }
 
  private:
+  [[noreturn]] void bad_id(NodeId id, const char* what) const;
   void apply(std::size_t k);
   void undo(std::size_t k);
 

@@ -5,6 +5,8 @@
 #include <unordered_set>
 #endif
 
+#include <ostream>
+
 #include <fmt/format.h>
 
 #include <gradflow/graph/evaluate.hpp>
@@ -485,6 +487,12 @@ Node sigmoid(Node x) { return Recorder::unary<rules::Sigmoid>(x, 0.0); }
 Node tanh(Node x) { return Recorder::unary<rules::Tanh>(x, 0.0); }
 Node relu(Node x) { return Recorder::unary<rules::Relu>(x, 0.0); }
 Node leaky_relu(Node x, double alpha) { return Recorder::unary<rules::LeakyRelu>(x, alpha); }
+std::ostream& operator<<(std::ostream& out, const Node& n) {
+  if (!n.valid()) return out << "<empty node>";
+  const Graph& g = n.graph();
+  return out << g.describe(n.id()) << " = " << fmt::format("{}", g.value(n.id()));
+}
+
 Node identity(Node x) { return Recorder::unary<rules::Identity>(x, 0.0); }
 Node softplus(Node x) { return Recorder::unary<rules::Softplus>(x, 0.0); }
 

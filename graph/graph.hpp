@@ -6,10 +6,13 @@
 // to five arrays (about 30 bytes for a binary op) and evaluates it at once, micrograd-style.
 #pragma once
 
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <initializer_list>
+#include <iosfwd>
 #include <limits>
 #include <optional>
 #include <span>
@@ -18,6 +21,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include <fmt/ostream.h>
+
+#include <gradflow/ops/errors.hpp>
 #include <gradflow/ops/ops.hpp>
 
 namespace gradflow {
@@ -101,6 +107,11 @@ class Node {
 
   /// Same graph, same node.
   friend bool operator==(const Node& a, const Node& b) = default;
+  /// Ordered by graph, then id (so that nodes can be keys of ordered containers).
+  friend std::strong_ordering operator<=>(const Node& a, const Node& b) {
+    if (a.graph_ != b.graph_) return std::compare_three_way{}(a.graph_, b.graph_);
+    return a.id_ <=> b.id_;
+  }
 
  private:
   friend struct detail::Recorder;
@@ -311,8 +322,11 @@ Node operator-(Node a);
 inline Node& operator+=(Node& a, Node b) { return a = a + b; }
 inline Node& operator+=(Node& a, double b) { return a = a + b; }
 inline Node& operator-=(Node& a, Node b) { return a = a - b; }
+inline Node& operator-=(Node& a, double b) { return a = a - b; }
 inline Node& operator*=(Node& a, Node b) { return a = a * b; }
 inline Node& operator*=(Node& a, double b) { return a = a * b; }
+inline Node& operator/=(Node& a, Node b) { return a = a / b; }
+inline Node& operator/=(Node& a, double b) { return a = a / b; }
 
 /// x^c for a constant exponent.
 Node pow(Node x, double c);
@@ -333,4 +347,19 @@ Node identity(Node x);
 /// log(1 + e^x), stable for every x: its derivative is sigmoid(x).
 Node softplus(Node x);
 
+/// Writes what every message shows: "'z+b' (#11, bias) = 0.2" (an empty handle: "<empty node>").
+std::ostream& operator<<(std::ostream& out, const Node& n);
+
 }  // namespace gradflow
+
+/// Nodes as keys of unordered containers.
+template <>
+struct std::hash<gradflow::Node> {
+  std::size_t operator()(const gradflow::Node& n) const noexcept {
+    return std::hash<const void*>{}(n.valid() ? &n.graph() : nullptr) * 31u + n.id();
+  }
+};
+
+/// fmt::format("{}", node) gives the same text as operator<<.
+template <>
+struct fmt::formatter<gradflow::Node> : fmt::ostream_formatter {};

@@ -1,9 +1,13 @@
 // What a new user tripped over (issue 12): each case failed before its fix.
 #include <cmath>
+#include <map>
+#include <sstream>
 #include <string>
+#include <unordered_set>
 
 #include <doctest/doctest.h>
 
+#include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/ops/errors.hpp>
 
@@ -94,4 +98,42 @@ TEST_CASE("a group not closed holds every node recorded since it opened") {
   g.end_group();
   (void)(z * 3.0);
   CHECK(g.groups()[0].end == z.id() + 1);  // closed: later nodes are not in it
+}
+
+TEST_CASE("nodes print, format, hash, order and take every compound assignment") {
+  gf::Graph g;
+  auto a = g.input("a", 6.0);
+  const auto b = g.input("b", 2.0);
+  std::ostringstream out;
+  out << a;
+  CHECK(out.str() == "'a' (#0, input) = 6");
+  CHECK(fmt::format("{}", b) == "'b' (#1, input) = 2");
+  CHECK(fmt::format("{}", gf::Node{}) == "<empty node>");
+  CHECK(a < b);
+  CHECK_FALSE(b < a);
+  std::unordered_set<gf::Node> set{a, b, a};
+  CHECK(set.size() == 2);
+  std::map<gf::Node, int> map{{b, 2}, {a, 1}};
+  CHECK(map.begin()->first == a);
+  auto c = a;
+  c -= 1.0;  // 5
+  c /= b;    // 2.5
+  c /= 0.5;  // 5
+  c -= b;    // 3
+  CHECK(c.value() == 3.0);
+  g.backward(c);
+  CHECK(a.grad() == doctest::Approx(1.0));   // d/da ((a - 1) / b / 0.5 - b) = 1 / (b * 0.5)
+  CHECK(b.grad() == doctest::Approx(-3.5));  // -(a - 1) / (0.5 b²) - 1 = -5 / 2 - 1
+}
+
+TEST_CASE("the stepper checks the ids it is asked about") {
+  gf::Graph g;
+  const auto x = g.input("x", 1.0);
+  const auto y = x * 3.0;
+  gf::Stepper s(g, y);
+  CHECK(s.value(x.id()) == 1.0);
+  CHECK_THROWS_AS((void)s.grad(99), gf::UsageError);
+  CHECK_THROWS_AS((void)s.value(99), gf::UsageError);
+  (void)(y + 1.0);  // the graph grows after the pass was recorded
+  CHECK_THROWS_AS((void)s.grad(static_cast<gf::NodeId>(g.size() - 1)), gf::UsageError);
 }

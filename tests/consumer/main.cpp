@@ -3,9 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include <gradflow/graph/graph.hpp>
-#include <gradflow/version.hpp>
-#include <gradflow/views/table.hpp>
+#include <gradflow/gradflow.hpp>  // the whole API: also checks that it needs no other package
 
 int main() {
   gradflow::Graph g;
@@ -22,5 +20,11 @@ int main() {
   const bool ok = std::abs(y.value() - s) < 1e-15 && std::abs(w3.grad() - 3 * s * (1 - s)) < 1e-15;
   std::printf("gradflow %s: y = %.12f, dy/dw3 = %.12f: %s\n", gradflow::version_string, y.value(),
               w3.grad(), ok ? "ok" : "WRONG");
-  return ok ? 0 : 1;
+  bool caught = false;  // the error types come with the API
+  try {
+    (void)(y / 0.0);
+  } catch (const gradflow::DomainError&) {
+    caught = true;
+  }
+  return ok && caught ? 0 : 1;
 }
