@@ -21,29 +21,29 @@ namespace gradflow {
 // error instead of a read of freed memory. (A new graph built at the same address would pass.)
 namespace {
 std::mutex live_mutex;
-std::unordered_set<const Graph*>& live_graphs() {
-  static std::unordered_set<const Graph*> live;
+std::unordered_set<const detail::Anchor*>& live_graphs() {
+  static std::unordered_set<const detail::Anchor*> live;
   return live;
 }
 }  // namespace
 #endif
 
 Graph& Node::graph() const {
-  if (graph_ == nullptr)
+  if (anchor_ == nullptr)
     throw UsageError(
         "gradflow: this Node handle is empty (default-constructed): it belongs to "
         "no graph");
 #ifdef GRADFLOW_CHECK_HANDLES
   {
     const std::lock_guard lock(live_mutex);
-    if (!live_graphs().contains(graph_))
+    if (!live_graphs().contains(anchor_))
       throw UsageError(
           fmt::format("gradflow: the graph of node #{} was destroyed: a Node handle "
                       "must not outlive its Graph",
                       id_));
   }
 #endif
-  return *graph_;
+  return *anchor_->graph;
 }
 Op Node::op() const { return graph().op(id_); }
 NodeKind Node::kind() const { return graph().kind(id_); }
@@ -65,8 +65,8 @@ Node Node::operand(std::size_t slot) const {
   const auto ops = graph().operands(id_);
   if (slot >= ops.size())
     throw UsageError(fmt::format("gradflow: node {} has {} operand(s), not slot {}",
-                                 graph_->describe(id_), ops.size(), slot));
-  return Node(*graph_, ops[slot]);
+                                 anchor_->graph->describe(id_), ops.size(), slot));
+  return Node(*anchor_->graph, ops[slot]);
 }
 double Node::local_derivative(std::size_t slot) const {
   return graph().local_derivative(id_, slot);
@@ -75,11 +75,12 @@ double Node::contribution(std::size_t slot) const { return graph().contribution(
 
 // ---- Graph: building ----------------------------------------------------------------------------
 
-Graph::Graph(Conventions conventions) : conventions_(conventions) {
+Graph::Graph(Conventions conventions)
+    : conventions_(conventions), anchor_(std::make_unique<detail::Anchor>(this)) {
   first_.push_back(0);
 #ifdef GRADFLOW_CHECK_HANDLES
   const std::lock_guard lock(live_mutex);
-  live_graphs().insert(this);
+  live_graphs().insert(anchor_.get());
 #endif
 }
 
@@ -87,8 +88,77 @@ Graph::Graph(Conventions conventions) : conventions_(conventions) {
 Graph::~Graph() {  // NOLINT(modernize-use-equals-default)
 #ifdef GRADFLOW_CHECK_HANDLES
   const std::lock_guard lock(live_mutex);
-  live_graphs().erase(this);
+  live_graphs().erase(anchor_.get());
 #endif
+}
+
+// Takes other's contents and anchor (so its handles follow); other becomes an empty graph with a
+// new anchor.
+void Graph::take(Graph& other) noexcept {
+  op_ = std::move(other.op_);
+  first_ = std::move(other.first_);
+  args_ = std::move(other.args_);
+  attr_ = std::move(other.attr_);
+  names_ = std::move(other.names_);
+  groups_ = std::move(other.groups_);
+  open_groups_ = std::move(other.open_groups_);
+  conventions_ = other.conventions_;
+  check_finite_ = other.check_finite_;
+  ws_ = std::move(other.ws_);
+  stale_ = other.stale_;
+  origin_ = std::move(other.origin_);
+  failures_ = std::move(other.failures_);
+  anchor_ = std::move(other.anchor_);
+  anchor_->graph = this;
+  // other: empty again, with an anchor of its own
+  other.op_.clear();
+  other.first_.assign(1, 0);
+  other.args_.clear();
+  other.attr_.clear();
+  other.names_.clear();
+  other.groups_.clear();
+  other.open_groups_.clear();
+  other.ws_ = Workspace{};
+  other.stale_ = false;
+  other.origin_.clear();
+  other.failures_.clear();
+  other.anchor_ = std::make_unique<detail::Anchor>(&other);
+#ifdef GRADFLOW_CHECK_HANDLES
+  const std::lock_guard lock(live_mutex);
+  live_graphs().insert(other.anchor_.get());
+#endif
+}
+
+Graph::Graph(Graph&& other) noexcept { take(other); }
+
+Graph& Graph::operator=(Graph&& other) noexcept {
+  if (this != &other) {
+#ifdef GRADFLOW_CHECK_HANDLES
+    {
+      const std::lock_guard lock(live_mutex);
+      if (anchor_) live_graphs().erase(anchor_.get());
+    }
+#endif
+    take(other);
+  }
+  return *this;
+}
+
+Graph Graph::clone() const {
+  Graph c(conventions_);
+  c.op_ = op_;
+  c.first_ = first_;
+  c.args_ = args_;
+  c.attr_ = attr_;
+  c.names_ = names_;
+  c.groups_ = groups_;
+  c.open_groups_ = open_groups_;
+  c.check_finite_ = check_finite_;
+  c.ws_ = ws_;
+  c.stale_ = stale_;
+  c.origin_ = origin_;
+  c.failures_ = failures_;
+  return c;
 }
 
 void Graph::check(const Node& n, std::string_view what) const {
@@ -167,7 +237,9 @@ namespace detail {
 // rule directly, five appends. Anything unusual (a bad handle, a value outside the op's domain,
 // check mode, stale values) takes Graph::apply's general path, which reports it.
 struct Recorder {
-  static bool ok(const Graph& g, Node n) { return n.graph_ == &g && n.id_ < g.op_.size(); }
+  static bool ok(const Graph& g, Node n) {
+    return n.anchor_ == g.anchor_.get() && n.id_ < g.op_.size();
+  }
   static bool fast(const Graph& g) {
     return !g.stale_ && !g.check_finite_ && g.op_.size() < no_node && g.origin_.empty();
   }

@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,6 +37,11 @@ class Graph;
 namespace detail {
 struct Access;
 struct Recorder;
+/// What handles point to: allocated once per graph and handed on when the graph moves, so that
+/// handles follow their graph into a vector or out of a factory.
+struct Anchor {
+  Graph* graph;  ///< the graph that owns it now
+};
 }  // namespace detail
 
 /// What a backward pass does with gradients that are already there.
@@ -64,16 +70,18 @@ struct Group {
   int parent = -1;   ///< index of the enclosing group, or -1
 };
 
-/// A cheap, copyable handle on one node: a graph pointer and an id. Valid while its graph lives;
-/// the graph neither moves nor copies, so handles are never silently re-targeted.
+/// A cheap, copyable handle on one node: the graph's anchor and an id. Valid while its graph
+/// lives, wherever the graph is moved to; a clone() of the graph has handles of its own.
 class Node {
  public:
   Node() = default;
   /// A handle on node `id` of `graph` (no check; Graph::node() checks).
-  Node(Graph& graph, NodeId id) : graph_(&graph), id_(id) {}
+  inline Node(Graph& graph, NodeId id);
 
   /// False for a default-constructed handle.
-  bool valid() const { return graph_ != nullptr; }
+  bool valid() const { return anchor_ != nullptr; }
+  /// Identifies the node's graph, stable across moves of the graph (for hashing).
+  const void* graph_key() const { return anchor_; }
   /// The owning graph; throws UsageError for a default-constructed handle.
   Graph& graph() const;
   /// Index of the node in its graph.
@@ -109,13 +117,13 @@ class Node {
   friend bool operator==(const Node& a, const Node& b) = default;
   /// Ordered by graph, then id (so that nodes can be keys of ordered containers).
   friend std::strong_ordering operator<=>(const Node& a, const Node& b) {
-    if (a.graph_ != b.graph_) return std::compare_three_way{}(a.graph_, b.graph_);
+    if (a.anchor_ != b.anchor_) return std::compare_three_way{}(a.anchor_, b.anchor_);
     return a.id_ <=> b.id_;
   }
 
  private:
   friend struct detail::Recorder;
-  Graph* graph_ = nullptr;
+  detail::Anchor* anchor_ = nullptr;
   NodeId id_ = no_node;
 };
 
@@ -127,8 +135,17 @@ class Graph {
   /// Handles into a destroyed graph are invalid; builds with GRADFLOW_CHECK_HANDLES (Debug and
   /// the sanitizer preset) detect their use and throw UsageError.
   ~Graph();
+  /// Moves the nodes, values and gradients; existing handles now refer to the new graph. The
+  /// moved-from graph is empty and usable.
+  Graph(Graph&& other) noexcept;
+  /// As the move constructor; this graph's old handles become invalid.
+  Graph& operator=(Graph&& other) noexcept;
+  /// Not copyable implicitly (a copy would silently leave handles on the original): see clone().
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
+  /// An independent copy: same nodes, names, groups, values and gradients. Handles of this graph
+  /// keep referring to this graph; clone.node(id) gives the copy's.
+  Graph clone() const;
 
   // ---- building -------------------------------------------------------------------------------
   /// A value set before each evaluation (`name` may be empty).
@@ -250,6 +267,7 @@ class Graph {
  private:
   friend struct detail::Access;
   friend struct detail::Recorder;
+  friend class Node;
   Node append(Op op, std::span<const Node> operands, double attr);
   // Appends a node whose value is already computed (no checks): the recording fast path.
   // Operands beyond the first `count` of (a, b) must already be in args_.
@@ -278,7 +296,12 @@ class Graph {
   mutable std::vector<NodeId> origin_;
   mutable std::unordered_map<NodeId, std::exception_ptr> failures_;
   void throw_if_failed(NodeId id) const;
+
+  std::unique_ptr<detail::Anchor> anchor_;
+  void take(Graph& other) noexcept;
 };
+
+inline Node::Node(Graph& graph, NodeId id) : anchor_(graph.anchor_.get()), id_(id) {}
 
 namespace detail {
 /// Raw views of a graph's structure arrays, for the engine's sweeps (internal).
@@ -356,7 +379,7 @@ std::ostream& operator<<(std::ostream& out, const Node& n);
 template <>
 struct std::hash<gradflow::Node> {
   std::size_t operator()(const gradflow::Node& n) const noexcept {
-    return std::hash<const void*>{}(n.valid() ? &n.graph() : nullptr) * 31u + n.id();
+    return std::hash<const void*>{}(n.graph_key()) * 31u + n.id();
   }
 };
 

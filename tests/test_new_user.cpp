@@ -4,6 +4,8 @@
 #include <sstream>
 #include <string>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -136,4 +138,52 @@ TEST_CASE("the stepper checks the ids it is asked about") {
   CHECK_THROWS_AS((void)s.value(99), gf::UsageError);
   (void)(y + 1.0);  // the graph grows after the pass was recorded
   CHECK_THROWS_AS((void)s.grad(static_cast<gf::NodeId>(g.size() - 1)), gf::UsageError);
+}
+
+namespace {
+// A factory: the graph and its handles come back together.
+struct Built {
+  gf::Graph g;
+  gf::Node x, y;
+};
+Built make_square(double v) {
+  Built b;
+  b.x = b.g.input("x", v);
+  b.y = b.x * b.x;
+  return b;
+}
+}  // namespace
+
+TEST_CASE("a graph moves, handles follow it, and clone() copies it") {
+  Built b = make_square(3.0);
+  CHECK(b.y.value() == 9.0);
+  b.g.backward(b.y);
+  CHECK(b.x.grad() == 6.0);
+  CHECK(&b.x.graph() == &b.g);
+
+  std::vector<gf::Graph> graphs;
+  gf::Node kept;
+  for (int i = 0; i < 20; ++i) {  // reallocations move the graphs again and again
+    gf::Graph g;
+    const auto a = g.input("a", i);
+    const auto s = a * 2.0 + 1.0;
+    if (i == 0) kept = s;
+    graphs.push_back(std::move(g));
+    CHECK(g.size() == 0);  // the moved-from graph is empty and usable
+    CHECK(g.input("again", 1.0).value() == 1.0);
+  }
+  CHECK(&kept.graph() == &graphs[0]);
+  CHECK(kept.value() == 1.0);
+  graphs[0].node(0).set(5.0);
+  CHECK(kept.value() == 11.0);
+
+  gf::Graph copy = b.g.clone();
+  CHECK(copy.size() == b.g.size());
+  copy.node(b.x.id()).set(10.0);
+  CHECK(copy.node(b.y.id()).value() == 100.0);
+  CHECK(b.y.value() == 9.0);  // the original is untouched and its handles still point at it
+  CHECK(&b.y.graph() == &b.g);
+  CHECK(copy.node(b.x.id()).grad() == 6.0);  // gradients are copied too
+  CHECK(copy.node(b.y.id()) != b.y);         // handles of two graphs differ
+  CHECK_THROWS_AS(b.y + copy.node(b.x.id()), gf::UsageError);
 }
