@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <gradflow/views/escape.hpp>
+
 namespace gradflow::plot {
 
 /// One curve (line chart) or one class of points (scatter chart): x[i] pairs with y[i].
@@ -67,8 +69,8 @@ struct Field {
 std::string scatter_chart(const std::vector<Series>& series, const ChartOptions& options,
                           const Field* field = nullptr);
 
-/// `s` with & < > " replaced by entities: safe as XML/HTML text and attribute values.
-std::string xml_escape(std::string_view s);
+/// The one XML escaper of the views (escape.hpp), also reachable as plot::xml_escape.
+using gradflow::xml_escape;
 
 /// Writes `text` to `path`, creating missing parent directories; throws gradflow::Error naming
 /// the path on failure.
