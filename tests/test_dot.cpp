@@ -282,37 +282,78 @@ TEST_CASE("dot: blocked edges are marked where the local derivative is 0, and on
   }
 }
 
-TEST_CASE("dot: saturated sigmoid and tanh are flagged as vanishing, and only they") {
+TEST_CASE("dot: saturated sigmoid and tanh are marked, and only they; exactly 0 is blocked") {
   gf::Graph g;
-  const auto a = g.input("a", 10.0), c = g.input("c", 0.2), d = g.input("d", 5.0);
-  const auto s_sat = sigmoid(a).named("s_sat");  // s'(10) = 4.54e-5
-  const auto s_ok = sigmoid(c).named("s_ok");    // s'(0.2) = 0.2475
-  const auto t_sat = tanh(d).named("t_sat");     // 1 - tanh(5)^2 = 1.82e-4
+  const auto a = g.input("a", 10.0), c = g.input("c", 0.2), d = g.input("d", 5.0),
+             h = g.input("h", 1000.0), f = g.input("f", 4.0);
+  const auto s_sat = sigmoid(a).named("s_sat");    // s'(10) = 4.54e-5
+  const auto s_ok = sigmoid(c).named("s_ok");      // s'(0.2) = 0.2475
+  const auto t_sat = tanh(d).named("t_sat");       // 1 - tanh(5)^2 = 1.82e-4
+  const auto s_5 = sigmoid(d).named("s_5");        // s'(5) = 6.65e-3 < 0.01: saturated
+  const auto s_4 = sigmoid(f).named("s_4");        // s'(4) = 1.77e-2 > 0.01: not
+  const auto s_flat = sigmoid(h).named("s_flat");  // s'(1000) = e^-1000 = 0: blocked
   const auto r = relu(a).named("r");
-  const auto y = gf::sum({s_sat, s_ok, t_sat, r});
+  const auto y = gf::sum({s_sat, s_ok, t_sat, s_5, s_4, s_flat, r});
   g.backward(y);
   const double e = std::exp(-10.0), s10 = 1.0 / (1.0 + e), th = std::tanh(5.0);
-  SUBCASE("default threshold 1e-3") {
-    const std::string dot = gf::to_dot(g);
-    CHECK(has(klass(node_stmt(dot, s_sat)), "vanishing"));
-    CHECK(has(node_stmt(dot, s_sat), num(s10 * (1 - s10))));
-    CHECK(has(klass(node_stmt(dot, t_sat)), "vanishing"));
-    CHECK(has(node_stmt(dot, t_sat), num(1 - th * th)));
-    CHECK_FALSE(has(klass(node_stmt(dot, s_ok)), "vanishing"));
-    CHECK_FALSE(has(klass(node_stmt(dot, r)), "vanishing"));
-    CHECK(has(klass(edge_stmt(dot, s_sat, 0)), "vanishing"));
-    CHECK_FALSE(has(klass(edge_stmt(dot, s_ok, 0)), "vanishing"));
-    // The flag row: "⚠ vanishing: σ′ = ..." with the local derivative.
-    CHECK(has(node_stmt(dot, s_sat), "&#9888; vanishing: &#963;&#8242; = " + num(s10 * (1 - s10))));
-    CHECK(has(node_stmt(dot, t_sat), "&#9888; vanishing: tanh&#8242; = " + num(1 - th * th)));
-    CHECK_FALSE(has(node_stmt(dot, s_ok), "&#9888;"));
-    check_dot_accepts(dot, "vanishing");
+  const double s5 = 1.0 / (1.0 + std::exp(-5.0)), s4 = 1.0 / (1.0 + std::exp(-4.0));
+  REQUIRE(s5 * (1 - s5) < gf::saturation_threshold);
+  REQUIRE(s4 * (1 - s4) > gf::saturation_threshold);
+  const std::string dot = gf::to_dot(g);
+  for (const auto& n : {s_sat, t_sat, s_5}) {
+    CAPTURE(n.name());
+    CHECK(has(klass(node_stmt(dot, n)), "saturated"));
+    CHECK(has(klass(edge_stmt(dot, n, 0)), "saturated"));
   }
-  SUBCASE("a higher threshold flags sigmoid's best case, 0.2475 < 0.3") {
-    gf::DotOptions o;
-    o.vanishing_threshold = 0.3;
-    CHECK(has(klass(node_stmt(gf::to_dot(g, o), s_ok)), "vanishing"));
+  for (const auto& n : {s_ok, s_4, s_flat, r}) {
+    CAPTURE(n.name());
+    CHECK_FALSE(has(klass(node_stmt(dot, n)), "saturated"));
+    CHECK_FALSE(has(klass(edge_stmt(dot, n, 0)), "saturated"));
+    CHECK_FALSE(has(node_stmt(dot, n), "&#9888;"));
   }
+  CHECK(klass(edge_stmt(dot, s_flat, 0)) == "blocked");  // exactly 0: blocked, not saturated
+  // The mark's row: "⚠ saturated: σ′ = ..." with the local derivative.
+  CHECK(has(node_stmt(dot, s_sat), "&#9888; saturated: &#963;&#8242; = " + num(s10 * (1 - s10))));
+  CHECK(has(node_stmt(dot, t_sat), "&#9888; saturated: tanh&#8242; = " + num(1 - th * th)));
+  CHECK(has(node_stmt(dot, s_5), "&#9888; saturated: &#963;&#8242; = " + num(s5 * (1 - s5))));
+  CHECK_FALSE(has(dot, "vanishing"));
+  // The legend names the two marks apart.
+  CHECK(has(dot,
+            "&#9888; saturated</B></FONT><FONT POINT-SIZE=\"9\" COLOR=\"#1f2937\">: local "
+            "derivative below 0.01 (sigmoid, tanh)"));
+  CHECK(has(dot,
+            "&#10005; blocked</B></FONT><FONT POINT-SIZE=\"9\" COLOR=\"#1f2937\">: local "
+            "derivative exactly 0"));
+  check_dot_accepts(dot, "saturated");
+}
+
+TEST_CASE("dot: every activation has its own colour, and the legend shows the ones drawn") {
+  gf::Graph g;
+  const auto x = g.input("x", 0.3);
+  std::vector<gf::Node> acts;
+  std::vector<std::string> fills;
+  for (std::size_t k = 0; k < gf::op_count; ++k) {
+    const auto op = static_cast<gf::Op>(k);
+    if (!gf::info(op).activation) continue;
+    acts.push_back(g.apply(op, {x}));
+  }
+  REQUIRE(acts.size() == 7);
+  const std::string dot = gf::to_dot(g);
+  for (const auto& a : acts) {
+    const std::string stmt = node_stmt(dot, a);
+    CHECK(has(klass(stmt), "activation"));
+    const auto pos = stmt.find("fillcolor=\"");
+    fills.push_back(stmt.substr(pos + 11, 7));
+    CHECK(has(dot, fmt::format("BGCOLOR=\"{}\"", fills.back())));  // its legend swatch
+  }
+  std::sort(fills.begin(), fills.end());
+  CHECK(std::unique(fills.begin(), fills.end()) == fills.end());
+  // A graph without activations lists none in its legend.
+  gf::Graph plain;
+  const auto p = plain.input("p", 1.0) * 2.0;
+  (void)p;
+  CHECK(has(dot, ">sigmoid</FONT></TD>"));  // a legend swatch
+  CHECK_FALSE(has(gf::to_dot(plain), ">sigmoid</FONT></TD>"));
 }
 
 TEST_CASE("dot: hostile names are escaped, and dot accepts them without a warning") {
@@ -501,6 +542,17 @@ TEST_CASE("dot: the size guard keeps a 2-16-16-1 network readable") {
     CHECK(has(dot, "class=\"bundle flow\""));
     check_dot_accepts(dot, "mlp_layers");
   }
+  SUBCASE("a max_nodes that even one box per layer exceeds is refused") {
+    gf::DotOptions o;
+    o.max_nodes = 5;  // 2 inputs + 3 layers + the loss's 3 nodes = 8 at best
+    try {
+      (void)gf::to_dot(g, o);
+      FAIL("should throw");
+    } catch (const gf::UsageError& e) {
+      CHECK(has(e.what(), fmt::format("{} nodes > DotOptions::max_nodes = 5", g.size())));
+      CHECK(has(e.what(), "even with every group drawn as one box (8 nodes and boxes)"));
+    }
+  }
   SUBCASE("max_nodes = 0 draws every node") {
     gf::DotOptions o;
     o.max_nodes = 0;
@@ -509,6 +561,29 @@ TEST_CASE("dot: the size guard keeps a 2-16-16-1 network readable") {
     CHECK(count(dot, "[id=\"e") == g.edge_count());
     CHECK_FALSE(has(dot, "size guard"));
   }
+}
+
+TEST_CASE("dot: a graph without groups above max_nodes is refused with the remedies") {
+  // A 2,001-node chain once gave a 3.8 MB SVG that took dot 5 s, with only a note in a caption.
+  gf::Graph g;
+  gf::Node v = g.input("x", 0.5);
+  for (int i = 0; i < 2000; ++i) v = v * 1.0001;
+  REQUIRE(g.size() > 2000);
+  try {
+    (void)gf::to_dot(g);
+    FAIL("should throw");
+  } catch (const gf::UsageError& e) {
+    const std::string what = e.what();
+    CHECK(has(what, fmt::format("{} nodes > DotOptions::max_nodes = 150", g.size())));
+    CHECK(has(what, "no groups"));
+    CHECK(has(what, "begin_group"));
+    CHECK(has(what, "max_nodes = 0"));
+  }
+  gf::DotOptions o;
+  o.max_nodes = g.size();  // exactly at the limit: drawn
+  CHECK(count(gf::to_dot(g, o), "[id=\"n") == g.size());
+  o.max_nodes = 0;
+  CHECK(count(gf::to_dot(g, o), "[id=\"n") == g.size());
 }
 
 TEST_CASE("dot: options") {
@@ -528,6 +603,26 @@ TEST_CASE("dot: options") {
     CHECK(has(node_stmt(gf::to_dot(n.g, o), n.y), ">" + num(s, 2) + "<"));
     o.digits = 9;
     CHECK(has(node_stmt(gf::to_dot(n.g, o), n.y), ">" + num(s, 9) + "<"));
+    o.digits = 17;
+    CHECK(has(node_stmt(gf::to_dot(n.g, o), n.y), ">" + num(s, 17) + "<"));
+    o.digits = 1;
+    CHECK(has(node_stmt(gf::to_dot(n.g, o), n.y), ">" + num(s, 1) + "<"));
+  }
+  SUBCASE("digits outside 1..17 are refused, naming the value") {
+    for (const int bad : {0, -3, 18, 100}) {
+      o.digits = bad;
+      CAPTURE(bad);
+      try {
+        (void)gf::to_dot(n.g, o);
+        FAIL("digits outside 1..17 should throw");
+      } catch (const gf::UsageError& e) {
+        CHECK(has(e.what(), fmt::format("digits = {} is outside 1..17", bad)));
+      }
+    }
+    const std::string path = (scratch_dir() / "refused.dot").string();
+    fs::remove(path);
+    CHECK_THROWS_AS(gf::write_dot_file(path, n.g, o), gf::UsageError);
+    CHECK_FALSE(fs::exists(path));  // no half-written file
   }
   SUBCASE("fields") {
     CHECK(has(node_stmt(gf::to_dot(n.g, o), n.y), "&#963;  sigmoid"));  // σ and the op's name

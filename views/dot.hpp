@@ -42,30 +42,33 @@ struct DotFields {
 /// How write_dot() draws a graph.
 struct DotOptions {
   RankDir rankdir = RankDir::LR;  ///< where values flow in the drawing
-  /// Significant digits of every number (1..17).
+  /// Significant digits of every number, 1..17 (17 round-trips every double); write_dot()
+  /// throws UsageError for any other value.
   int digits = 4;
   DotFields show;  ///< what node and edge labels show
-  /// Nodes drawn with a thick blue outline (class "highlight" in SVG).
+  /// Nodes drawn with a thick magenta outline (class "highlight" in SVG).
   std::vector<NodeId> highlight;
   /// Draw the graph's groups (Graph::begin_group) as nested `subgraph cluster_…` boxes.
   bool clusters = true;
   /// Kinds of groups (Group::kind, e.g. "neuron") drawn as one box each instead of their nodes.
   std::vector<std::string> collapse;
   /// Size guard: when more than this many boxes would be drawn, groups are collapsed, deepest
-  /// first (neurons before layers), until the drawing fits. 0 turns the guard off.
+  /// first (neurons before layers), until the drawing fits; the caption says so. If it cannot fit
+  /// (too few groups, or none), write_dot() throws UsageError rather than hand Graphviz a
+  /// drawing it takes seconds over and nobody can read. 0 turns the guard off.
   std::size_t max_nodes = 150;
   /// Above this many drawn edges, edge numbers move from labels to tooltips (SVG hover). 0: never.
   std::size_t max_edge_labels = 120;
-  /// A sigmoid or tanh node whose local derivative is below this in magnitude is flagged as
-  /// vanishing.
-  double vanishing_threshold = 1e-3;
-  /// A legend (kinds, the gradient colour scale, blocked and vanishing marks) under the drawing.
+  /// A legend (kinds, the gradient colour scale, the blocked and saturated marks) under the
+  /// drawing. A saturated node is a squashing activation (sigmoid, tanh) whose local derivative
+  /// is below saturation_threshold (ops.hpp, 0.01); blocked means exactly 0.
   bool legend = true;
   /// First line of the graph's caption.
   std::string title;
 };
 
 /// Writes `g` as Graphviz DOT, with its current values and, after backward, its gradients.
+/// Throws UsageError for digits outside 1..17, or a graph that cannot be drawn within max_nodes.
 void write_dot(std::ostream& out, const Graph& g, const DotOptions& options = {});
 /// write_dot() into a string.
 std::string to_dot(const Graph& g, const DotOptions& options = {});

@@ -1,0 +1,149 @@
+// The Graphviz dump's caption and legend, and the clusters of the graph's groups.
+#include <algorithm>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include <gradflow/ops/ops.hpp>
+#include <gradflow/views/dot_drawing.hpp>
+#include <gradflow/views/escape.hpp>
+#include <gradflow/views/look.hpp>
+
+namespace gradflow::dot_drawing {
+
+std::string Drawing::legend() const {
+  // One column of rows; rows with several entries are tables of their own, so that their cells
+  // keep their natural widths.
+  const auto line = [](std::string_view cell) {
+    return fmt::format("<TR><TD ALIGN=\"LEFT\">{}</TD></TR>", cell);
+  };
+  const auto strip = [](std::string_view cells) {
+    return fmt::format(
+        "<TR><TD ALIGN=\"LEFT\"><TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"4\" "
+        "CELLPADDING=\"1\"><TR>{}</TR></TABLE></TD></TR>",
+        cells);
+  };
+  std::string t = "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"1\">";
+  const std::string state =
+      grads ? fmt::format("after backward: gradients of {}", dot_html(g.label(g.gradient_root())))
+            : std::string("after forward: no gradients yet");
+  const std::string head = opt.title.empty() ? "" : "<B>" + dot_html(opt.title) + "</B>   ";
+  t += line(head + small(state, look::ink));
+  for (const auto& note : model.notes) t += line(small(dot_html(note)));
+  if (opt.legend) {
+    const auto swatch = [](const char* fill, std::string_view text, const char* border) {
+      return fmt::format("<TD BGCOLOR=\"{}\" BORDER=\"1\" COLOR=\"{}\">{}</TD>", fill, border,
+                         small(text, look::ink));
+    };
+    std::string kinds = "<TD>" + small("nodes") + "</TD>" +
+                        swatch(look::input_fill, "input", "#9ca3af") +
+                        swatch(look::parameter_fill, "parameter", "#9ca3af") +
+                        swatch(look::constant_fill, "constant", "#9ca3af") +
+                        swatch(look::op_fill, "op", "#9ca3af") +
+                        swatch(look::group_fill, "collapsed group", "#9ca3af");
+    std::vector<char> present(op_count, 0);  // the activations drawn, each in its colour
+    for (NodeId id = 0; id < g.size(); ++id) present[static_cast<std::size_t>(g.op(id))] = 1;
+    for (const look::ActivationLook& a : look::activations)
+      if (present[static_cast<std::size_t>(a.op)])
+        kinds += swatch(a.fill, info(a.op).name, a.color);
+    if (!opt.highlight.empty()) kinds += swatch(look::op_fill, "highlighted", look::highlight);
+    t += strip(kinds);
+    std::string scale = "<TD>" + small("|gradient|") + "</TD>";
+    for (const auto& h : look::heat)
+      scale += fmt::format("<TD><FONT COLOR=\"{}\" POINT-SIZE=\"{}\">\u2501\u2501</FONT> {}</TD>",
+                           h.color, static_cast<int>(8 + 2 * h.width),
+                           small(dot_html(h.range), look::ink));
+    scale += fmt::format("<TD><FONT COLOR=\"{}\">\u2501\u2501</FONT> {}</TD>", look::zero,
+                         small("0", look::ink));
+    scale += fmt::format("<TD><FONT COLOR=\"{}\">\u2504\u2504</FONT> {}</TD>", look::unreached,
+                         small("not reached", look::ink));
+    t += strip(scale);
+    t += line(small(fmt::format("node border: the gradient reaching the node; arrow: the gradient "
+                                "it passes back.   on edges: \u2202 local derivative "
+                                "d(consumer)/d(operand);  {} gradient passed back = grad "
+                                "\u00d7 \u2202",
+                                back_arrow()),
+                    look::ink));
+    std::string squashing;  // "sigmoid, tanh"
+    for (std::size_t k = 0; k < op_count; ++k)
+      if (info(static_cast<Op>(k)).saturating)
+        squashing += (squashing.empty() ? "" : ", ") + std::string(info(static_cast<Op>(k)).name);
+    const auto mark = [&](const look::Mark& m, std::string_view drawn, std::string_view more) {
+      return fmt::format("<FONT COLOR=\"{}\" POINT-SIZE=\"9\"><B>{}{} {}</B></FONT>{}", m.color,
+                         drawn, m.symbol, m.word,
+                         small(fmt::format(": {}{}", m.means, more), look::ink));
+    };
+    t += line(mark(look::blocked, "- - ", ", no gradient passes") + "   " +
+              mark(look::saturated, "", fmt::format(" ({}): less than 1% passes", squashing)));
+  }
+  return t + "</TABLE>";
+}
+
+// Graph attributes, defaults, and the clusters of the graph's groups listing their drawn nodes.
+void Drawing::preamble(std::ostream& out, const std::vector<std::pair<NodeId, int>>& drawn) const {
+  out << "// gradflow: edges are written consumer -> operand (the way gradients travel);\n"
+         "// dir=back draws arrows the way values flow, and the rank direction is mirrored.\n";
+  out << fmt::format(
+      "graph [rankdir={}, fontname=\"{}\", fontsize=11, nodesep=0.25, ranksep=0.45, "
+      "newrank=true, remincross=false, bgcolor=\"white\", labelloc=b, labeljust=l, label=<{}>];\n",
+      opt.rankdir == RankDir::LR ? "RL" : "BT", look::font, legend());
+  out << fmt::format(
+      "node [shape=box, style=\"rounded,filled\", fontname=\"{}\", fontsize=11, "
+      "fontcolor=\"{}\", margin=\"0.08,0.04\"];\n",
+      look::font, look::ink);
+  out << fmt::format(
+      "edge [dir=back, arrowtail=normal, arrowsize=0.7, fontname=\"{}\", fontsize=9];\n",
+      look::font);
+  if (!opt.clusters) return;
+
+  std::vector<std::vector<NodeId>> members(model.units.size());
+  for (const auto& [rep, box] : drawn) {
+    const int cluster =
+        box >= 0 ? model.units[static_cast<std::size_t>(box)].parent : model.owner[rep];
+    if (cluster >= 0) members[static_cast<std::size_t>(cluster)].push_back(rep);
+  }
+  std::vector<std::vector<int>> children(model.units.size());
+  std::vector<int> roots;
+  for (std::size_t k = 0; k < model.units.size(); ++k) {
+    if (model.hidden[k] || model.units[k].size == 0) continue;
+    (model.units[k].parent < 0 ? roots : children[static_cast<std::size_t>(model.units[k].parent)])
+        .push_back(static_cast<int>(k));
+  }
+  // Depth-first over the model.units, with an explicit stack of open clusters.
+  std::vector<std::pair<int, std::size_t>> open;  // unit, next child to write
+  const auto indent = [&] { return std::string(2 * open.size(), ' '); };
+  const auto open_cluster = [&](int k) {
+    const Unit& u = model.units[static_cast<std::size_t>(k)];
+    const int first = u.groups.front();
+    out << indent()
+        << fmt::format(
+               "subgraph cluster_g{} {{ id=\"g{}\"; class={}; label=<<B>{}</B> {}>; "
+               "style=\"rounded,dashed\"; color=\"{}\"; fontcolor=\"{}\"; labeljust=l;\n",
+               first, first, dot_string("cluster " + css_token(u.kind)),
+               dot_html(u.name.empty() ? "(unnamed)" : u.name), small(dot_html(u.kind)),
+               open.empty() ? "#7c3aed" : "#a78bfa", look::ink);
+    open.emplace_back(k, 0);
+    const auto& m = members[static_cast<std::size_t>(k)];
+    if (m.empty()) return;
+    out << indent();
+    for (const NodeId id : m) out << id << "; ";
+    out << "\n";
+  };
+  for (const int root : roots) {
+    open_cluster(root);
+    while (!open.empty()) {
+      auto& [k, next] = open.back();
+      const auto& kids = children[static_cast<std::size_t>(k)];
+      if (next < kids.size()) {
+        open_cluster(kids[next++]);
+      } else {
+        open.pop_back();
+        out << indent() << "}\n";
+      }
+    }
+  }
+}
+
+}  // namespace gradflow::dot_drawing
