@@ -198,7 +198,7 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
       throw;
     }
   }
-  return Node(*this, id);
+  return handle(id);
 }
 
 // Appends a node of up to two operands (`count`) whose value is already computed.
@@ -330,7 +330,7 @@ Node Graph::apply(Op op, std::span<const Node> operands, std::optional<double> a
     });
     if (in_domain) {
       for (const Node& n : operands) args_.push_back(n.id());
-      return Node(*this, push(op, attr, r, 0, 0, 0));
+      return handle(push(op, attr, r, 0, 0, 0));
     }
   }
   return append(op, operands, attr);
@@ -392,30 +392,30 @@ void Graph::set_name(NodeId id, std::string_view name) {
     names_[id] = std::string(name);
 }
 
-Node Graph::find(std::string_view name) {
+Node Graph::find(std::string_view name) const {
   NodeId best = no_node;
   for (const auto& [id, n] : names_)
     if (n == name && id < best) best = id;
   if (best == no_node) throw UsageError(fmt::format("gradflow: no node is named '{}'", name));
-  return Node(*this, best);
+  return handle(best);
 }
 
-Node Graph::node(NodeId id) {
+Node Graph::node(NodeId id) const {
   check_id(id, "node()");
-  return Node(*this, id);
+  return handle(id);
 }
 
-std::vector<Node> Graph::parameters() {
+std::vector<Node> Graph::parameters() const {
   std::vector<Node> out;
   for (NodeId i = 0; i < size(); ++i)
-    if (op_[i] == Op::parameter) out.emplace_back(*this, i);
+    if (op_[i] == Op::parameter) out.push_back(handle(i));
   return out;
 }
 
-std::vector<Node> Graph::inputs() {
+std::vector<Node> Graph::inputs() const {
   std::vector<Node> out;
   for (NodeId i = 0; i < size(); ++i)
-    if (op_[i] == Op::input) out.emplace_back(*this, i);
+    if (op_[i] == Op::input) out.push_back(handle(i));
   return out;
 }
 

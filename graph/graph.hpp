@@ -123,6 +123,8 @@ class Node {
 
  private:
   friend struct detail::Recorder;
+  friend class Graph;
+  Node(detail::Anchor* anchor, NodeId id) : anchor_(anchor), id_(id) {}
   detail::Anchor* anchor_ = nullptr;
   NodeId id_ = no_node;
 };
@@ -150,8 +152,12 @@ class Graph {
   // ---- building -------------------------------------------------------------------------------
   /// A value set before each evaluation (`name` may be empty).
   Node input(std::string_view name, double value);
+  /// An unnamed input (its label is "#id").
+  Node input(double value) { return input({}, value); }
   /// A trainable value.
   Node parameter(std::string_view name, double value);
+  /// An unnamed parameter.
+  Node parameter(double value) { return parameter({}, value); }
   /// A fixed value; plain doubles in expressions become constants.
   Node constant(double value, std::string_view name = {});
   /// Records `op` over `operands` (arity checked) and evaluates it. On a domain error nothing is
@@ -204,13 +210,13 @@ class Graph {
   /// Names node `id` (names need not be unique); an empty name removes it (the label is "#id").
   void set_name(NodeId id, std::string_view name);
   /// The node named `name`; throws UsageError if none is.
-  Node find(std::string_view name);
+  Node find(std::string_view name) const;
   /// A handle on node `id`; throws UsageError if it does not exist.
-  Node node(NodeId id);
+  Node node(NodeId id) const;
   /// Parameters in creation order.
-  std::vector<Node> parameters();
+  std::vector<Node> parameters() const;
   /// Inputs in creation order.
-  std::vector<Node> inputs();
+  std::vector<Node> inputs() const;
 
   /// The graph's kink conventions, to change: values are re-evaluated before the next read.
   Conventions& conventions() {
@@ -299,6 +305,9 @@ class Graph {
 
   std::unique_ptr<detail::Anchor> anchor_;
   void take(Graph& other) noexcept;
+  // A handle on node `id` (unchecked). Handles are how a graph is used, so even a const graph
+  // hands them out: what they may change is the graph's values, as through any handle.
+  Node handle(NodeId id) const { return {anchor_.get(), id}; }
 };
 
 inline Node::Node(Graph& graph, NodeId id) : anchor_(graph.anchor_.get()), id_(id) {}

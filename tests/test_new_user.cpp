@@ -187,3 +187,17 @@ TEST_CASE("a graph moves, handles follow it, and clone() copies it") {
   CHECK(copy.node(b.y.id()) != b.y);         // handles of two graphs differ
   CHECK_THROWS_AS(b.y + copy.node(b.x.id()), gf::UsageError);
 }
+
+TEST_CASE("a const graph hands out handles and unnamed leaves need no name") {
+  gf::Graph g;
+  const auto x = g.input(2.0);
+  const auto w = g.parameter(0.5).named("w");
+  (void)(x * w);
+  const gf::Graph& cg = g;
+  CHECK(cg.node(0) == x);
+  CHECK(cg.find("w") == w);
+  CHECK(cg.parameters() == std::vector<gf::Node>{w});
+  CHECK(cg.inputs() == std::vector<gf::Node>{x});
+  CHECK(x.label() == "#0");
+  CHECK_THROWS_AS(cg.node(99), gf::UsageError);
+}

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <gradflow/engine/executor.hpp>
 #include <gradflow/engine/gradcheck.hpp>
 #include <gradflow/graph/evaluate.hpp>
 #include <gradflow/graph/plan.hpp>
@@ -231,4 +232,39 @@ TEST_CASE("threads: separate workspaces over one immutable graph give sequential
     CHECK(parallel[t].grad == sequential[t].grad);
   }
   CHECK(sequential[0].value[root.id()] != sequential[3].value[root.id()]);
+}
+
+TEST_CASE("threads: executors over one graph in parallel give sequential results") {
+  gf::Graph g;
+  const auto x1 = g.input("x1", 0.0), x2 = g.input("x2", 0.0), t = g.input("t", 0.0);
+  const auto w1 = g.parameter("w1", 0.3), w2 = g.parameter("w2", -0.7), b = g.parameter("b", 0.1);
+  const auto y = tanh(bias(gf::sum({w1 * x1, w2 * x2}), b));
+  const auto loss = (y - t) * (y - t) + 0.01 * (w1 * w1 + w2 * w2);
+  g.workspace();  // values current: executors only read the graph
+  constexpr std::size_t batch = 64;
+  constexpr int threads = 4;
+  const auto run = [&](int k, std::vector<double>& out) {
+    gf::Executor ex(g, loss, batch);
+    std::vector<double> a(batch), c(batch), d(batch);
+    for (std::size_t s = 0; s < batch; ++s) {
+      a[s] = 0.01 * static_cast<double>(s) - 0.3 * k;
+      c[s] = 0.5 - 0.02 * static_cast<double>(s);
+      d[s] = s % 2 ? 1.0 : -1.0;
+    }
+    ex.set_input(x1, a);
+    ex.set_input(x2, c);
+    ex.set_input(t, d);
+    ex.run();
+    out = {ex.loss(), ex.grad(w1), ex.grad(w2), ex.grad(b)};
+  };
+  std::vector<std::vector<double>> sequential(threads), parallel(threads);
+  for (int k = 0; k < threads; ++k) run(k, sequential[static_cast<std::size_t>(k)]);
+  std::vector<std::thread> workers;
+  for (int k = 0; k < threads; ++k)
+    workers.emplace_back([&, k] {
+      for (int rep = 0; rep < 10; ++rep) run(k, parallel[static_cast<std::size_t>(k)]);
+    });
+  for (auto& w : workers) w.join();
+  for (std::size_t k = 0; k < threads; ++k) CHECK(parallel[k] == sequential[k]);
+  CHECK(sequential[0] != sequential[1]);
 }
