@@ -11,8 +11,6 @@
 namespace gradflow {
 namespace {
 
-bool has_kink(Op op) { return op == Op::relu || op == Op::leaky_relu || op == Op::step; }
-
 int sign(double v) { return (v > 0.0) - (v < 0.0); }
 
 // Whether some kinked node of the plan sees its operand at 0, or on different sides of 0,
@@ -20,7 +18,7 @@ int sign(double v) { return (v > 0.0) - (v < 0.0); }
 bool crosses_kink(const Graph& g, const Plan& plan, const Workspace& base, const Workspace& plus,
                   const Workspace& minus) {
   for (NodeId i : plan.order) {
-    if (!has_kink(g.op(i))) continue;
+    if (!info(g.op(i)).kink_at_zero) continue;
     const NodeId x = g.operands(i)[0];
     const int s = sign(base.value[x]);
     if (s == 0 || sign(plus.value[x]) != s || sign(minus.value[x]) != s) return true;
@@ -28,12 +26,10 @@ bool crosses_kink(const Graph& g, const Plan& plan, const Workspace& base, const
   return false;
 }
 
-}  // namespace
-
-GradcheckReport gradcheck(const Graph& g, Node root, std::span<const Node> wrt,
-                          const GradcheckOptions& options) {
-  for (const Node& n : wrt) g.check(n, "gradcheck");
-  const Plan plan = make_plan(g, root);
+// The check itself, on node ids (both overloads call it; a const graph hands out no handles).
+GradcheckReport check(const Graph& g, const Plan& plan, std::span<const NodeId> wrt,
+                      const GradcheckOptions& options) {
+  const NodeId root = plan.root;
   Workspace base = g.workspace();
   forward(g, base, plan);
   backward(g, base, plan);
@@ -41,8 +37,7 @@ GradcheckReport gradcheck(const Graph& g, Node root, std::span<const Node> wrt,
 
   GradcheckReport report;
   double worst_excess = 0.0;
-  for (const Node& n : wrt) {
-    const NodeId id = n.id();
+  for (const NodeId id : wrt) {
     const double x = base.value[id];
     const double h = options.eps * std::max(1.0, std::abs(x));
     plus.value = base.value;
@@ -54,7 +49,7 @@ GradcheckReport gradcheck(const Graph& g, Node root, std::span<const Node> wrt,
     GradcheckEntry e{};
     e.node = id;
     e.analytic = base.reached[id] ? base.grad[id] : 0.0;
-    e.numeric = (plus.value[root.id()] - minus.value[root.id()]) / (2.0 * h);
+    e.numeric = (plus.value[root] - minus.value[root]) / (2.0 * h);
     e.error = std::abs(e.analytic - e.numeric);
     e.kink = crosses_kink(g, plan, base, plus, minus);
     const double tolerance = options.atol + options.rtol * std::abs(e.numeric);
@@ -74,13 +69,25 @@ GradcheckReport gradcheck(const Graph& g, Node root, std::span<const Node> wrt,
   return report;
 }
 
+}  // namespace
+
+GradcheckReport gradcheck(const Graph& g, Node root, std::span<const Node> wrt,
+                          const GradcheckOptions& options) {
+  std::vector<NodeId> ids;
+  ids.reserve(wrt.size());
+  for (const Node& n : wrt) {
+    g.check(n, "gradcheck");
+    ids.push_back(n.id());
+  }
+  return check(g, make_plan(g, root), ids, options);
+}
+
 GradcheckReport gradcheck(const Graph& g, Node root, const GradcheckOptions& options) {
   const Plan plan = make_plan(g, root);
-  std::vector<Node> leaves;
-  for (NodeId id : plan.order)
-    if (g.op(id) == Op::input || g.op(id) == Op::parameter)
-      leaves.emplace_back(const_cast<Graph&>(g), id);
-  return gradcheck(g, root, leaves, options);
+  std::vector<NodeId> leaves;
+  for (const NodeId id : plan.order)
+    if (g.op(id) == Op::input || g.op(id) == Op::parameter) leaves.push_back(id);
+  return check(g, plan, leaves, options);
 }
 
 std::string GradcheckReport::summary(const Graph& g) const {
