@@ -5,17 +5,17 @@
 #include <cstdint>
 
 #include <fmt/format.h>
-#include <boost/graph/depth_first_search.hpp>
 
-#include <gradflow/graph/boost_graph.hpp>
+#include <gradflow/graph/plan.hpp>
 #include <gradflow/ops/errors.hpp>
 
 namespace gradflow {
 namespace {
 
-bool is_squashing(Op op) { return op == Op::sigmoid || op == Op::tanh; }
-
-std::string num(double v) { return fmt::format("{:.4g}", v == 0.0 ? 0.0 : v); }
+std::string num(double v) {
+  if (std::isnan(v)) return "NaN";
+  return fmt::format("{:.4g}", v == 0.0 ? 0.0 : v);
+}
 
 // "a, b, c and 4 more"
 std::string list_nodes(const Graph& g, std::span<const NodeId> ids, std::size_t max = 8) {
@@ -35,32 +35,14 @@ std::vector<double> final_gradients(const Stepper& s) {
   return grad;
 }
 
-// Parameters below `from` (itself included) whose final gradient is exactly 0. Iterative DFS;
-// `mark` is reused between calls, stamped with `stamp`.
-std::vector<NodeId> starved_below(const Graph& g, NodeId from, const std::vector<double>& grad,
-                                  std::vector<std::uint32_t>& mark, std::uint32_t stamp) {
-  std::vector<NodeId> out, stack{from};
-  mark[from] = stamp;
-  while (!stack.empty()) {
-    const NodeId n = stack.back();
-    stack.pop_back();
+// Parameters in the cone of `from` (itself included) whose final gradient is exactly 0, in id
+// order.
+std::vector<NodeId> starved_below(const Graph& g, NodeId from, const std::vector<double>& grad) {
+  std::vector<NodeId> out;
+  for (const NodeId n : make_plan(g, from).order)
     if (g.op(n) == Op::parameter && grad[n] == 0.0) out.push_back(n);
-    for (NodeId m : g.operands(n))
-      if (mark[m] != stamp) {
-        mark[m] = stamp;
-        stack.push_back(m);
-      }
-  }
-  std::sort(out.begin(), out.end());
   return out;
 }
-
-// Records vertices as a depth-first search finishes them: operands before their consumers.
-struct FinishOrder : boost::default_dfs_visitor {
-  explicit FinishOrder(std::vector<NodeId>& order) : out(&order) {}
-  void finish_vertex(NodeId v, const Graph&) const { out->push_back(v); }
-  std::vector<NodeId>* out;
-};
 
 FlowRow make_row(std::string label, std::span<const NodeId> nodes, const Graph& g,
                  const std::vector<double>& grad) {
@@ -85,17 +67,12 @@ std::vector<int> depths_from(const Graph& g, NodeId root) {
   if (root >= g.size())
     throw UsageError(
         fmt::format("gradflow: depths_from node #{}: the graph has {} nodes", root, g.size()));
-  // make_plan() wants a Node handle, which a const graph cannot hand out; this is its search.
-  std::vector<NodeId> order;
-  std::vector<boost::default_color_type> color(g.size(), boost::white_color);
-  boost::depth_first_visit(
-      g, root, FinishOrder(order),
-      boost::make_iterator_property_map(color.begin(), get(boost::vertex_index, g)));
+  const Plan plan = make_plan(g, root);
   std::vector<int> depth(g.size(), -1);
   depth[root] = 0;
-  // Reverse finishing order is a topological order, consumers before operands: every node's
-  // depth is final before it is relaxed into its operands.
-  for (auto it = order.rbegin(); it != order.rend(); ++it)
+  // The plan is in id order, operands first; reversed, consumers come before their operands,
+  // so every node's depth is final before it is relaxed into its operands.
+  for (auto it = plan.order.rbegin(); it != plan.order.rend(); ++it)
     for (NodeId m : g.operands(*it)) depth[m] = std::max(depth[m], depth[*it] + 1);
   return depth;
 }
@@ -123,8 +100,6 @@ DiagnosticReport diagnose(const Stepper& pass, const DiagnosticOptions& options)
     }
   }
 
-  std::vector<std::uint32_t> mark(g.size(), 0);
-  std::uint32_t stamp = 0;
   for (std::size_t k = 0; k < pass.size(); ++k) {
     const Step st = pass.step(k);
     if (!r.non_finite_grad && std::isfinite(st.upstream) && !std::isfinite(st.passed))
@@ -135,16 +110,17 @@ DiagnosticReport diagnose(const Stepper& pass, const DiagnosticOptions& options)
         r.non_finite_grad = NonFinite{st.node, e.grad_after, true, e.operand, e.local_derivative};
       if (e.local_derivative == 0.0 && st.passed != 0.0 && std::isfinite(st.passed))
         r.blocked.push_back(BlockedEdge{st.node, e.slot, e.operand, pass.value(e.operand),
-                                        st.passed,
-                                        starved_below(g, e.operand, grad, mark, ++stamp)});
+                                        st.passed, starved_below(g, e.operand, grad)});
     }
     if (st.op == Op::step && g.conventions().step_gradient != StepGradient::exact)
       r.surrogates.push_back(
           {st.node, pass.value(st.edges[0].operand), st.edges[0].local_derivative});
-    if (is_squashing(st.op)) {
+    if (info(st.op).saturating) {
       const Squashing q{st.node, pass.value(st.edges[0].operand), st.edges[0].local_derivative};
       r.squashing.push_back(q);
-      if (std::fabs(q.local_derivative) < options.saturation) r.saturated.push_back(q);
+      // As ops' saturated(), with this report's threshold: exactly 0 is blocked, NaN is neither.
+      if (q.local_derivative != 0.0 && std::fabs(q.local_derivative) < options.saturation)
+        r.saturated.push_back(q);
     }
     if (std::isfinite(st.passed) && std::fabs(st.passed) > options.exploding)
       r.exploding.push_back({st.node, st.passed});
@@ -158,7 +134,8 @@ DiagnosticReport diagnose(const Stepper& pass, const DiagnosticOptions& options)
   for (NodeId p : params) {
     const double a = std::fabs(grad[p]);
     if (pass.step_of(p) != Stepper::npos && a != 0.0 &&
-        (a < options.vanishing || a < options.vanishing_ratio * r.largest_param_grad))
+        (a < options.tiny_parameter_gradient ||
+         a < options.tiny_parameter_gradient_ratio * r.largest_param_grad))
       r.vanishing.push_back({p, grad[p]});
   }
 
@@ -216,32 +193,52 @@ std::vector<ReluActivity> relu_activity(Graph& g, Node root,
 
 // ---- printing -----------------------------------------------------------------------------------
 
-std::string explain(const DiagnosticReport& r, std::span<const ReluActivity> relus) {
+std::string_view severity_name(Severity s) {
+  switch (s) {
+    case Severity::error:
+      return "error";
+    case Severity::warning:
+      return "warning";
+    case Severity::note:
+      return "note";
+  }
+  return "note";
+}
+
+std::vector<Finding> explain(const DiagnosticReport& r, std::span<const ReluActivity> relus) {
   if (r.graph == nullptr) throw UsageError("gradflow: explain: an empty report");
   const Graph& g = *r.graph;
-  std::string out;
-  const auto say = [&out](const std::string& s) { out += "- " + s + "\n"; };
+  std::vector<Finding> out;
+  const auto say = [&out](Severity severity, std::string_view kind, std::string text,
+                          std::vector<NodeId> nodes) {
+    out.push_back(Finding{severity, std::string(kind), std::move(text), std::move(nodes)});
+  };
   const auto node_text = [&g](NodeId n) {
     return fmt::format("the {} node '{}'", info(g.op(n)).name, g.label(n));
   };
 
   if (r.non_finite_value) {
     const NonFinite& f = *r.non_finite_value;
-    say(
-        fmt::format("{} is the first to compute a non-finite value ({}); every value computed "
-                    "from it, and every gradient through it, is suspect.",
-                    node_text(f.node), f.value));
+    const bool leaf = g.kind(f.node) != NodeKind::op;
+    say(Severity::error, "non_finite_value",
+        fmt::format("{} {} a non-finite value ({}); every value computed from it, and every "
+                    "gradient through it, is suspect.",
+                    node_text(f.node), leaf ? "holds" : "is the first to compute", f.value),
+        {f.node});
   }
   if (r.non_finite_grad) {
     const NonFinite& f = *r.non_finite_grad;
     if (f.operand == no_node)
-      say(fmt::format("The gradient first becomes non-finite at {} ({}), set so by a hook.",
-                      node_text(f.node), f.value));
+      say(Severity::error, "non_finite_gradient",
+          fmt::format("The gradient first becomes non-finite at {} ({}), set so by a hook.",
+                      node_text(f.node), f.value),
+          {f.node});
     else
-      say(
+      say(Severity::error, "non_finite_gradient",
           fmt::format("The gradient first becomes non-finite at the edge from {} to '{}': local "
                       "derivative {} gives {}.",
-                      node_text(f.node), g.label(f.operand), f.local_derivative, f.value));
+                      node_text(f.node), g.label(f.operand), f.local_derivative, f.value),
+          {f.node, f.operand});
   }
 
   std::size_t reached_params = 0;
@@ -275,14 +272,21 @@ std::string explain(const DiagnosticReport& r, std::span<const ReluActivity> rel
     std::string what = all ? std::string("all gradient")
                            : fmt::format("the gradient {} it received", num(b.upstream));
     if (g.operands(b.node).size() > 1) what += fmt::format(" toward '{}'", g.label(b.operand));
-    say(fmt::format("{} blocks {} ({}): {}.", node_text(b.node), what, why, effect));
+    std::vector<NodeId> nodes{b.node, b.operand};
+    for (const NodeId p : b.starved)
+      if (p != b.operand) nodes.push_back(p);
+    say(Severity::warning, "blocked",
+        fmt::format("{} blocks {} ({}): {}.", node_text(b.node), what, why, effect),
+        std::move(nodes));
   }
 
   for (const Squashing& s : r.saturated)
-    say(fmt::format(
-        "{} is saturated: its input is {} and its local derivative {} < {}, so it "
-        "passes on almost none of its gradient.",
-        node_text(s.node), num(s.input), num(s.local_derivative), num(r.options.saturation)));
+    say(Severity::warning, "saturated",
+        fmt::format("{} is saturated: its input is {} and its local derivative {} < {}, so it "
+                    "passes on almost none of its gradient.",
+                    node_text(s.node), num(s.input), num(s.local_derivative),
+                    num(r.options.saturation)),
+        {s.node});
 
   if (!r.vanishing.empty()) {
     std::vector<NodeId> ids;
@@ -291,75 +295,122 @@ std::string explain(const DiagnosticReport& r, std::span<const ReluActivity> rel
       ids.push_back(v.node);
       smallest = std::min(smallest, std::fabs(v.value));
     }
-    say(
-        fmt::format("The gradient vanishes: {} receive{} less than {} (or {} times the largest "
-                    "parameter gradient, {}); the smallest is {}.",
-                    list_nodes(g, ids), ids.size() == 1 ? "s" : "", num(r.options.vanishing),
-                    num(r.options.vanishing_ratio), num(r.largest_param_grad), num(smallest)));
+    say(Severity::warning, "vanishing",
+        fmt::format(
+            "The gradient vanishes: {} receive{} less than {} (or {} times the largest "
+            "parameter gradient, {}); the smallest is {}.",
+            list_nodes(g, ids), ids.size() == 1 ? "s" : "", num(r.options.tiny_parameter_gradient),
+            num(r.options.tiny_parameter_gradient_ratio), num(r.largest_param_grad), num(smallest)),
+        ids);
     if (r.by_depth.size() > 2)
-      say(fmt::format("Mean |gradient| falls from {} at depth 0 to {} at depth {}.",
+      say(Severity::note, "depth_decay",
+          fmt::format("Mean |gradient| falls from {} at depth 0 to {} at depth {}.",
                       num(r.by_depth.front().mean_abs), num(r.by_depth.back().mean_abs),
-                      r.by_depth.size() - 1));
+                      r.by_depth.size() - 1),
+          {});
   }
 
-  // Sigmoid and tanh that are not saturated still shrink what they pass on.
-  const std::size_t squashing = r.squashing.size();
-  double lo = INFINITY, hi = 0.0;
-  NodeId only = no_node;
+  // A NaN (or infinite) local derivative is no factor at all: say so, and leave it out of the
+  // shrinking factors below.
+  std::vector<Squashing> finite;
   for (const Squashing& s : r.squashing) {
-    only = s.node;
+    if (std::isfinite(s.local_derivative)) {
+      finite.push_back(s);
+      continue;
+    }
+    const std::string_view what = std::isnan(s.local_derivative) ? "NaN" : "infinite";
+    say(Severity::error, "non_finite_derivative",
+        fmt::format("{} has a local derivative that is {} (its input is {}), so every gradient "
+                    "it passes on is {} too.",
+                    node_text(s.node), what, num(s.input), what),
+        {s.node});
+  }
+  // Sigmoid and tanh that are not saturated still shrink what they pass on.
+  double lo = INFINITY, hi = 0.0;
+  for (const Squashing& s : finite) {
     lo = std::min(lo, s.local_derivative);
     hi = std::max(hi, s.local_derivative);
   }
-  if (squashing == 1 && r.saturated.empty()) {
+  if (finite.size() == 1 && r.saturated.empty() && lo != 0.0) {
+    const NodeId only = finite.front().node;
     const bool sig = g.op(only) == Op::sigmoid;
-    say(fmt::format(
-        "{} multiplies the gradient by {} ({}), so every gradient below it is {:.3g} "
-        "times smaller than what arrived{}.",
-        node_text(only), num(lo),
-        sig ? "sigmoid' = y(1-y) is at most 0.25" : "tanh' = 1-y^2 is at most 1", 1.0 / lo,
-        sig ? "; through n sigmoid layers it shrinks at least 4^n times" : ""));
-  } else if (squashing > 1) {
-    say(
+    const std::string_view name = info(g.op(only)).name;
+    const double factor = 1.0 / lo;
+    const std::string effect = factor < 1.005
+                                   ? fmt::format(
+                                         "so every gradient below it is about what it would be "
+                                         "without the {}",
+                                         name)
+                                   : fmt::format(
+                                         "so every gradient below it is {:.3g} times smaller than "
+                                         "without the {}",
+                                         factor, name);
+    say(Severity::note, "shrinks",
+        fmt::format("{} multiplies the gradient by {} ({}), {}{}.", node_text(only), num(lo),
+                    sig ? "sigmoid' = y(1-y) is at most 0.25" : "tanh' = 1-y^2 is at most 1",
+                    effect, sig ? "; through n sigmoid layers it shrinks at least 4^n times" : ""),
+        {only});
+  } else if (finite.size() > 1) {
+    std::vector<NodeId> ids;
+    ids.reserve(finite.size());
+    for (const Squashing& s : finite) ids.push_back(s.node);
+    say(Severity::note, "shrinks",
         fmt::format("{} sigmoid/tanh nodes multiply the gradient by between {} and {} each; "
                     "along a chain of them these factors multiply.",
-                    squashing, num(lo), num(hi)));
+                    finite.size(), num(lo), num(hi)),
+        std::move(ids));
   }
   for (const Squashing& s : r.surrogates)
-    say(
+    say(Severity::note, "surrogate",
         fmt::format("{} passes a surrogate gradient: its local derivative at {} is {} ({}), "
                     "where the true derivative is 0; this is what lets a step unit learn.",
                     node_text(s.node), num(s.input), num(s.local_derivative),
                     g.conventions().step_gradient == StepGradient::straight_through
                         ? "straight-through: as if step were the identity"
-                        : "sigmoid surrogate: sigmoid'(x)"));
+                        : "sigmoid surrogate: sigmoid'(x)"),
+        {s.node});
 
   if (!r.exploding.empty()) {
     const auto big = std::max_element(r.exploding.begin(), r.exploding.end(),
                                       [](const NodeValue& a, const NodeValue& b) {
                                         return std::fabs(a.value) < std::fabs(b.value);
                                       });
-    say(
+    say(Severity::warning, "exploding",
         fmt::format("The gradient explodes: {} node(s) have |gradient| > {}, first '{}' ({}), "
                     "largest '{}' ({}).",
                     r.exploding.size(), num(r.options.exploding), g.label(r.exploding[0].node),
-                    num(r.exploding[0].value), g.label(big->node), num(big->value)));
+                    num(r.exploding[0].value), g.label(big->node), num(big->value)),
+        {r.exploding[0].node, big->node});
   }
   for (const ReluActivity& a : relus)
     if (a.dead())
-      say(
+      say(Severity::warning, "dead_relu",
           fmt::format("{} is dead: off (relu' = 0) on all {} inputs, so nothing below it "
                       "learns through it.",
-                      node_text(a.node), a.rows));
+                      node_text(a.node), a.rows),
+          {a.node});
   if (!r.unreached.empty())
-    say(fmt::format("{} do{} not reach '{}' and get no gradient from it.",
+    say(Severity::note, "unreached",
+        fmt::format("{} do{} not reach '{}' and get no gradient from it.",
                     list_nodes(g, r.unreached), r.unreached.size() == 1 ? "es" : "",
-                    g.label(r.root)));
+                    g.label(r.root)),
+        r.unreached);
   if (out.empty())
-    say(
+    say(Severity::note, "ok",
         fmt::format("No problem found: every parameter receives gradient (largest |gradient| "
                     "{}).",
-                    num(r.largest_param_grad)));
+                    num(r.largest_param_grad)),
+        {});
+  return out;
+}
+
+std::string to_text(std::span<const Finding> findings) {
+  std::string out;
+  for (const Finding& f : findings) {
+    out += "- ";
+    out += f.text;
+    out += '\n';
+  }
   return out;
 }
 

@@ -10,22 +10,28 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/ops/ops.hpp>
 
 namespace gradflow {
 
 /// Thresholds that decide what diagnose() reports as saturated, vanishing or exploding.
 struct DiagnosticOptions {
-  /// A sigmoid or tanh node whose local derivative is below this is saturated (sigmoid' < 0.01
-  /// for |x| > 4.6; tanh' < 0.01 for |x| > 3).
-  double saturation = 1e-2;
-  /// A parameter whose gradient is nonzero but below this in magnitude, or below
-  /// `vanishing_ratio` times the largest parameter gradient, is vanishing.
-  double vanishing = 1e-6;
-  double vanishing_ratio = 1e-4;  ///< relative threshold: fraction of the largest |param grad|
+  /// A saturating activation (OpInfo::saturating: sigmoid, tanh) whose local derivative is
+  /// nonzero but below this in magnitude is saturated (sigmoid' < 0.01 for |x| > 4.6; tanh' <
+  /// 0.01 for |x| > 3). Exactly 0 is blocked, not saturated. Defaults to the one threshold the
+  /// dumps and the browser view use too.
+  double saturation = saturation_threshold;
+  /// A parameter gradient this small is vanishing: a parameter whose gradient is nonzero but
+  /// below this in magnitude, or below `tiny_parameter_gradient_ratio` times the largest
+  /// parameter gradient, is reported in DiagnosticReport::vanishing.
+  double tiny_parameter_gradient = 1e-6;
+  /// The relative form of `tiny_parameter_gradient`: a fraction of the largest |param grad|.
+  double tiny_parameter_gradient_ratio = 1e-4;
   /// A node whose gradient exceeds this in magnitude is exploding.
   double exploding = 1e6;
 };
@@ -81,7 +87,8 @@ struct DiagnosticReport {
   /// Edges with local derivative exactly 0 whose consumer passed on nonzero, finite gradient.
   std::vector<BlockedEdge> blocked;
   std::vector<Squashing> squashing;  ///< every sigmoid/tanh node in the pass, backward order
-  std::vector<Squashing> saturated;  ///< those whose local derivative is below `saturation`
+  /// Those whose local derivative is nonzero and below `options.saturation` in magnitude.
+  std::vector<Squashing> saturated;
   /// Step nodes differentiated by a surrogate (Conventions::step_gradient is not exact).
   std::vector<Squashing> surrogates;
   std::vector<NodeValue> vanishing;  ///< parameters; value = gradient
@@ -103,7 +110,7 @@ DiagnosticReport diagnose(const Stepper& pass, const DiagnosticOptions& options 
 DiagnosticReport diagnose(const Graph& g, Node root, const DiagnosticOptions& options = {});
 
 /// Longest path (in edges) from `root` to every node over node -> operand edges, -1 for nodes
-/// that do not reach it. Uses the Boost.Graph plan (iterative DFS) for the order.
+/// that do not reach it. Walks make_plan()'s order backwards.
 std::vector<int> depths_from(const Graph& g, NodeId root);
 
 /// How often each ReLU in the root's cone passes gradient over a set of inputs.
@@ -121,8 +128,33 @@ struct ReluActivity {
 std::vector<ReluActivity> relu_activity(Graph& g, Node root,
                                         std::span<const std::vector<double>> rows);
 
-/// The report in plain words, most important first; `dead` (from relu_activity) is optional.
-std::string explain(const DiagnosticReport& report, std::span<const ReluActivity> dead = {});
+/// How much a finding matters.
+enum class Severity : std::uint8_t {
+  error,    ///< numbers are wrong: a NaN or infinite value or gradient
+  warning,  ///< some parameter does not learn, or barely, or too fast
+  note,     ///< worth knowing: a surrogate gradient, how much an activation shrinks the gradient
+};
+/// "error", "warning" or "note".
+std::string_view severity_name(Severity s);
+
+/// One thing explain() found, in words, with the nodes it is about.
+struct Finding {
+  Severity severity;  ///< how much it matters
+  /// What kind of finding it is, one word a program can test: "non_finite_value",
+  /// "non_finite_gradient", "non_finite_derivative", "blocked", "saturated", "vanishing",
+  /// "depth_decay", "shrinks", "surrogate", "exploding", "dead_relu", "unreached", "ok".
+  std::string kind;
+  std::string text;           ///< one sentence or two, naming the nodes by their labels
+  std::vector<NodeId> nodes;  ///< the nodes it is about, most important first (may be empty)
+};
+
+/// The report as findings, most important first; `dead` (from relu_activity) is optional.
+/// Never empty: a pass without problems gives one "ok" finding. Throws UsageError for an empty
+/// report.
+std::vector<Finding> explain(const DiagnosticReport& report,
+                             std::span<const ReluActivity> dead = {});
+/// The findings as lines of text for the terminal, each "- <text>\n".
+std::string to_text(std::span<const Finding> findings);
 /// The gradient-flow tables (per depth, then per group) as fixed-width text.
 std::string flow_table(const DiagnosticReport& report);
 }  // namespace gradflow

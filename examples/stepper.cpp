@@ -131,7 +131,7 @@ void print_diagnostics(const gf::Stepper& s, const std::string& flow) {
     gf::write_flow_chart(flow, report);
     fmt::print("chart written to {}\n", flow);
   }
-  fmt::print("\nDiagnostics:\n{}", gf::explain(report));
+  fmt::print("\nDiagnostics:\n{}", gf::to_text(gf::explain(report)));
 }
 
 void interactive(gf::Stepper& s, const std::string& flow) {

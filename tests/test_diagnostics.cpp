@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -30,6 +31,19 @@ std::vector<std::string> labels(const gf::Graph& g, const std::vector<gf::NodeId
   return out;
 }
 
+// The findings as the terminal prints them.
+std::string words(const gf::DiagnosticReport& r, std::span<const gf::ReluActivity> relus = {}) {
+  return gf::to_text(gf::explain(r, relus));
+}
+
+// The findings of one kind.
+std::vector<gf::Finding> of_kind(const std::vector<gf::Finding>& all, const std::string& kind) {
+  std::vector<gf::Finding> out;
+  for (const auto& f : all)
+    if (f.kind == kind) out.push_back(f);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("diagnostics: a step neuron is blocked and the words name the starved parameters") {
@@ -43,9 +57,9 @@ TEST_CASE("diagnostics: a step neuron is blocked and the words name the starved 
   CHECK(labels(g, r.blocked[0].starved) == std::vector<std::string>{"w1", "w2", "w3", "b"});
   CHECK(r.vanishing.empty());  // zero is blocked, not vanishing
   CHECK(r.largest_param_grad == 0.0);
-  const std::string words = gf::explain(r);
-  CHECK(words.find("the step node 'y' blocks all gradient (step' = 0 at its input 0.2): w1, w2, "
-                   "w3, b receive 0.") != std::string::npos);
+  const std::string text = words(r);
+  CHECK(text.find("the step node 'y' blocks all gradient (step' = 0 at its input 0.2): w1, w2, "
+                  "w3, b receive 0.") != std::string::npos);
 
   SUBCASE("with the straight-through surrogate nothing is blocked") {
     gf::Graph h;
@@ -55,8 +69,8 @@ TEST_CASE("diagnostics: a step neuron is blocked and the words name the starved 
     CHECK(r2.largest_param_grad == 3.0);  // dy/dw3 = x3
     REQUIRE(r2.surrogates.size() == 1);
     CHECK(r2.surrogates[0].local_derivative == 1.0);
-    CHECK(gf::explain(r2).find("the step node 'y' passes a surrogate gradient: its local "
-                               "derivative at 0.2 is 1 (straight-through") != std::string::npos);
+    CHECK(words(r2).find("the step node 'y' passes a surrogate gradient: its local "
+                         "derivative at 0.2 is 1 (straight-through") != std::string::npos);
   }
 }
 
@@ -82,7 +96,7 @@ TEST_CASE("diagnostics: only the first blocker is reported and a zero input bloc
     REQUIRE(rk.blocked.size() == 1);
     CHECK(rk.blocked[0].operand == w0.id());
     CHECK(labels(k, rk.blocked[0].starved) == std::vector<std::string>{"w0"});
-    CHECK(gf::explain(rk).find("its other factor 'x0' is 0): w0 receives 0") != std::string::npos);
+    CHECK(words(rk).find("its other factor 'x0' is 0): w0 receives 0") != std::string::npos);
   }
 }
 
@@ -117,13 +131,13 @@ TEST_CASE("diagnostics: a deep sigmoid chain is reported as vanishing") {
   CHECK(r.by_depth.size() == 3 * layers + 1);
   CHECK(r.by_depth.back().mean_abs == doctest::Approx(dw1 * 1.0 /*w_1*/).epsilon(1e-9));
   CHECK(r.by_depth.front().mean_abs == 1.0);
-  const std::string words = gf::explain(r);
-  INFO(words);
-  CHECK(words.find("The gradient vanishes: w1, b1, w2, b2, w3, b3, w4, b4 and 39 more receive less "
-                   "than 1e-06 (or 0.0001 times the largest parameter gradient, 0.2247)") !=
+  const std::string text = words(r);
+  INFO(text);
+  CHECK(text.find("The gradient vanishes: w1, b1, w2, b2, w3, b3, w4, b4 and 39 more receive less "
+                  "than 1e-06 (or 0.0001 times the largest parameter gradient, 0.2247)") !=
         std::string::npos);
-  CHECK(words.find("Mean |gradient| falls from 1 at depth 0") != std::string::npos);
-  CHECK(words.find("30 sigmoid/tanh nodes") != std::string::npos);
+  CHECK(text.find("Mean |gradient| falls from 1 at depth 0") != std::string::npos);
+  CHECK(text.find("30 sigmoid/tanh nodes") != std::string::npos);
 
   SUBCASE("a single saturated sigmoid is named with its input and derivative") {
     gf::Graph k;
@@ -134,8 +148,8 @@ TEST_CASE("diagnostics: a deep sigmoid chain is reported as vanishing") {
     const double s10 = 1.0 / (1.0 + std::exp(-10.0));
     CHECK(rk.saturated[0].local_derivative == doctest::Approx(s10 * (1 - s10)));  // 4.54e-5
     CHECK(rk.saturated[0].input == 10.0);
-    CHECK(gf::explain(rk).find("the sigmoid node 's' is saturated: its input is 10 and its "
-                               "local derivative 4.54e-05 < 0.01") != std::string::npos);
+    CHECK(words(rk).find("the sigmoid node 's' is saturated: its input is 10 and its "
+                         "local derivative 4.54e-05 < 0.01") != std::string::npos);
   }
 }
 
@@ -145,11 +159,11 @@ TEST_CASE("diagnostics: the sigmoid neuron is not saturated but its gradient shr
   CHECK(r.blocked.empty());
   CHECK(r.saturated.empty());
   CHECK(r.vanishing.empty());
-  const std::string words = gf::explain(r);
-  INFO(words);
-  CHECK(words.find("the sigmoid node 'y' multiplies the gradient by 0.2475 (sigmoid' = y(1-y) is "
-                   "at most 0.25), so every gradient below it is 4.04 times smaller than what "
-                   "arrived; through n sigmoid layers it shrinks at least 4^n times.") !=
+  const std::string text = words(r);
+  INFO(text);
+  CHECK(text.find("the sigmoid node 'y' multiplies the gradient by 0.2475 (sigmoid' = y(1-y) is "
+                  "at most 0.25), so every gradient below it is 4.04 times smaller than without "
+                  "the sigmoid; through n sigmoid layers it shrinks at least 4^n times.") !=
         std::string::npos);
 }
 
@@ -177,13 +191,13 @@ TEST_CASE("diagnostics: dead ReLUs over a set of inputs with the inputs restored
   REQUIRE(r.blocked.size() == 1);
   CHECK(r.blocked[0].node == h1.id());
   CHECK(labels(g, r.blocked[0].starved) == std::vector<std::string>{"w1", "b1"});
-  const std::string words = gf::explain(r, act);
-  INFO(words);
-  CHECK(words.find("the relu node 'h1' blocks the gradient 1 it received") != std::string::npos);
-  CHECK(words.find("the ReLU is off: its input -9.5 is below 0") != std::string::npos);
-  CHECK(words.find("the relu node 'h1' is dead: off (relu' = 0) on all 4 inputs") !=
+  const std::string text = words(r, act);
+  INFO(text);
+  CHECK(text.find("the relu node 'h1' blocks the gradient 1 it received") != std::string::npos);
+  CHECK(text.find("the ReLU is off: its input -9.5 is below 0") != std::string::npos);
+  CHECK(text.find("the relu node 'h1' is dead: off (relu' = 0) on all 4 inputs") !=
         std::string::npos);
-  CHECK(words.find("'h2' is dead") == std::string::npos);
+  CHECK(text.find("'h2' is dead") == std::string::npos);
 
   CHECK_THROWS_AS(gf::relu_activity(g, y, std::vector<std::vector<double>>{{1.0, 2.0}}),
                   gf::UsageError);
@@ -200,8 +214,8 @@ TEST_CASE("diagnostics: the first node to produce NaN or infinity") {
     REQUIRE(r.non_finite_value);
     CHECK(r.non_finite_value->node == e.id());
     CHECK(std::isinf(r.non_finite_value->value));
-    CHECK(gf::explain(r).find("the exp node 'e' is the first to compute a non-finite value "
-                              "(inf)") != std::string::npos);
+    CHECK(words(r).find("the exp node 'e' is the first to compute a non-finite value "
+                        "(inf)") != std::string::npos);
   }
   SUBCASE("in the gradients: sqrt at 0 has an infinite derivative") {
     gf::Graph g;
@@ -214,8 +228,8 @@ TEST_CASE("diagnostics: the first node to produce NaN or infinity") {
     CHECK(r.non_finite_grad->node == s.id());
     CHECK(r.non_finite_grad->operand == x.id());
     CHECK(std::isinf(r.non_finite_grad->local_derivative));
-    CHECK(gf::explain(r).find("at the edge from the pow node 'sqrt' to 'x': local derivative inf "
-                              "gives inf") != std::string::npos);
+    CHECK(words(r).find("at the edge from the pow node 'sqrt' to 'x': local derivative inf "
+                        "gives inf") != std::string::npos);
   }
   SUBCASE("a finite pass reports neither") {
     gf::Graph g;
@@ -243,8 +257,8 @@ TEST_CASE("diagnostics: exploding gradients through a chain of x3 multiplication
   std::size_t muls = 0;
   for (const auto& e : r.exploding) muls += g.op(e.node) == gf::Op::mul;
   CHECK(muls == 7);
-  CHECK(gf::explain(r).find("The gradient explodes: 28 node(s) have |gradient| > 1e+06, first "
-                            "'w20' (1.162e+09), largest 'x' (3.487e+09)") != std::string::npos);
+  CHECK(words(r).find("The gradient explodes: 28 node(s) have |gradient| > 1e+06, first "
+                      "'w20' (1.162e+09), largest 'x' (3.487e+09)") != std::string::npos);
 }
 
 TEST_CASE("diagnostics: gradient flow per depth and per group as a table and an SVG chart") {
@@ -288,7 +302,7 @@ TEST_CASE("diagnostics: gradient flow per depth and per group as a table and an 
   CHECK(table.find("layer 2") != std::string::npos);
   const std::string svg = gf::flow_chart(r);
   CHECK(svg.rfind("<svg", 0) == 0);
-  CHECK(svg.find("Gradient flow from 'y' per depth") != std::string::npos);
+  CHECK(svg.find("Gradient flow from &#39;y&#39; per depth") != std::string::npos);
   CHECK(svg.find("mean |grad|") != std::string::npos);
   const auto path = std::filesystem::temp_directory_path() / "gradflow_test_flow.svg";
   gf::write_flow_chart(path.string(), r);
@@ -300,4 +314,99 @@ TEST_CASE("diagnostics: gradient flow per depth and per group as a table and an 
   const std::string groups = gf::flow_chart(r, gf::FlowAxis::group);
   CHECK(groups.find("per group") != std::string::npos);
   CHECK(groups.find("group: 0 layer 1, 1 layer 2") != std::string::npos);
+}
+
+TEST_CASE("diagnostics: a NaN local derivative is named as NaN, not as a factor") {
+  // Regression: for tanh(NaN), explain() said "multiplies the gradient by inf ... every
+  // gradient below it is 0 times smaller".
+  gf::Graph g;
+  const auto x = g.input("x", std::nan(""));
+  const auto y = tanh(x).named("y");
+  const auto r = gf::diagnose(g, y);
+  REQUIRE(r.squashing.size() == 1);
+  CHECK(std::isnan(r.squashing[0].local_derivative));
+  CHECK(r.saturated.empty());  // NaN is neither saturated nor blocked
+  CHECK(r.blocked.empty());
+  const auto findings = gf::explain(r);
+  const std::string text = gf::to_text(findings);
+  INFO(text);
+  CHECK(text.find("inf") == std::string::npos);
+  CHECK(text.find("times smaller") == std::string::npos);
+  CHECK(text.find("multiplies the gradient") == std::string::npos);
+  const auto nan = of_kind(findings, "non_finite_derivative");
+  REQUIRE(nan.size() == 1);
+  CHECK(nan[0].severity == gf::Severity::error);
+  CHECK(nan[0].nodes == std::vector<gf::NodeId>{y.id()});
+  CHECK(nan[0].text ==
+        "the tanh node 'y' has a local derivative that is NaN (its input is NaN), so every "
+        "gradient it passes on is NaN too.");
+  // The input holds NaN; it does not compute it.
+  CHECK(text.find("the input node 'x' holds a non-finite value (nan)") != std::string::npos);
+
+  SUBCASE("beside a finite sigmoid, the NaN tanh is left out of the factors") {
+    gf::Graph h;
+    const auto a = h.input("a", 0.0), b = h.input("b", std::nan(""));
+    const auto out = (sigmoid(a).named("s") + tanh(b).named("t")).named("out");
+    const auto findings2 = gf::explain(gf::diagnose(h, out));
+    const auto shrinks = of_kind(findings2, "shrinks");
+    REQUIRE(shrinks.size() == 1);
+    CHECK(shrinks[0].text.find("the sigmoid node 's' multiplies the gradient by 0.25") == 0);
+    CHECK(of_kind(findings2, "non_finite_derivative").size() == 1);
+  }
+}
+
+TEST_CASE("diagnostics: findings carry a severity, a kind and the nodes they are about") {
+  gf::Graph g;
+  const auto y = neuron(g, gf::Op::step);
+  const auto findings = gf::explain(gf::diagnose(g, y));
+  REQUIRE(findings.size() == 1);
+  CHECK(findings[0].severity == gf::Severity::warning);
+  CHECK(gf::severity_name(findings[0].severity) == "warning");
+  CHECK(findings[0].kind == "blocked");
+  // The blocking node, the operand it blocks, then the starved parameters.
+  CHECK(labels(g, findings[0].nodes) ==
+        std::vector<std::string>{"y", "z+b", "w1", "w2", "w3", "b"});
+  CHECK(gf::to_text(findings) == "- " + findings[0].text + "\n");
+
+  SUBCASE("a healthy pass gives one note that says so") {
+    gf::Graph h;
+    const auto ok = gf::explain(gf::diagnose(h, neuron(h, gf::Op::relu)));
+    REQUIRE(ok.size() == 1);
+    CHECK(ok[0].kind == "ok");
+    CHECK(ok[0].severity == gf::Severity::note);
+    CHECK(ok[0].nodes.empty());
+  }
+  SUBCASE("an empty report is a usage error") {
+    CHECK_THROWS_AS(gf::explain(gf::DiagnosticReport{}), gf::UsageError);
+  }
+}
+
+TEST_CASE("diagnostics: one saturation threshold, and exactly 0 is blocked, not saturated") {
+  CHECK(gf::DiagnosticOptions{}.saturation == gf::saturation_threshold);
+  // tanh'(x) = 4e/(1 + e)^2 with e = exp(-2|x|) is exactly 0 once e underflows (|x| > ~373).
+  gf::Graph g;
+  const auto w = g.parameter("w", 1.0);
+  const auto y = tanh(w * g.input("x", 1000.0)).named("t");
+  const auto r = gf::diagnose(g, y);
+  REQUIRE(r.squashing.size() == 1);
+  CHECK(r.squashing[0].local_derivative == 0.0);
+  CHECK(r.saturated.empty());
+  REQUIRE(r.blocked.size() == 1);
+  CHECK(r.blocked[0].node == y.id());
+  CHECK_FALSE(gf::saturated(gf::Op::tanh, 0.0));
+  CHECK(words(r).find("times smaller") == std::string::npos);
+
+  SUBCASE("a tiny parameter gradient is vanishing by the options' thresholds") {
+    gf::Graph h;
+    const auto a = h.parameter("a", 1e-8), b = h.parameter("b", 1.0);
+    const auto out = (a * h.input("u", 1.0) + b * h.input("v", 1e-9)).named("out");
+    gf::DiagnosticOptions o;
+    o.tiny_parameter_gradient = 1e-6;
+    o.tiny_parameter_gradient_ratio = 0.0;
+    const auto r1 = gf::diagnose(h, out, o);
+    REQUIRE(r1.vanishing.size() == 1);
+    CHECK(r1.vanishing[0].node == b.id());  // d out / d b = v = 1e-9
+    o.tiny_parameter_gradient = 1e-12;
+    CHECK(gf::diagnose(h, out, o).vanishing.empty());
+  }
 }

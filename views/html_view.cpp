@@ -457,7 +457,7 @@ std::string html_view(const Stepper& pass, const HtmlOptions& options) {
   const std::string title = options.title.empty()
                                 ? fmt::format("Backward pass from '{}'", g.label(pass.root()))
                                 : options.title;
-  const std::string words = options.diagnostics ? explain(diagnose(pass)) : std::string();
+  const std::string words = options.diagnostics ? to_text(explain(diagnose(pass))) : std::string();
   const std::string svg = layout_svg(g, options.rankdir);
 
   std::string out;
