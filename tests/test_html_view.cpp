@@ -1,5 +1,6 @@
 // The browser view: its content, and the page running in headless Chromium (Debian's `chromium`,
 // listed in .ci/packages-test). Without chromium these tests fail, they do not skip.
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,9 @@
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+// The library builds the page's JSON with nlohmann::json (a private, header-only dependency the
+// top-level CMakeLists requires); the tests read it back with the same library.
+#include <nlohmann/json.hpp>
 
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/graph.hpp>
@@ -92,6 +96,35 @@ std::string element_text(const std::string& dom, const std::string& id) {
   return std::regex_search(dom, m, re) ? m[1].str() : std::string("<missing>");
 }
 
+// The text of the page's data element, as html_view() wrote it.
+std::string data_text(const std::string& page) {
+  const std::string open = "<script type=\"application/json\" id=\"gf-data\">";
+  const auto start = page.find(open);
+  REQUIRE(start != std::string::npos);
+  const auto end = page.find("</script>", start);
+  REQUIRE(end != std::string::npos);
+  return page.substr(start + open.size(), end - start - open.size());
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A JSON number of the page's data: a number, or the strings the page turns into NaN and +-inf.
+double number(const nlohmann::json& v) {
+  if (v.is_number()) return v.get<double>();
+  const auto s = v.get<std::string>();
+  if (s == "NaN") return std::nan("");
+  if (s == "Infinity") return INFINITY;
+  if (s == "-Infinity") return -INFINITY;
+  FAIL("not a number: " << s);
+  return 0.0;
+}
+
+bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
 // Console output, script errors, and the page's own error list must all be empty.
 void check_clean(const Chromium::Page& p) {
   INFO("chromium log:\n" << p.log);
@@ -123,8 +156,101 @@ TEST_CASE("html: the page is self-contained and carries every step's record") {
     CHECK(page.find(fmt::format("id=\"n{}\"", i)) != std::string::npos);
   for (std::uint32_t e = 0; e < g.edge_count(); ++e)
     CHECK(page.find(fmt::format("id=\"e{}\"", e)) != std::string::npos);
-  CHECK(page.find("steps: [") != std::string::npos);
   CHECK(page.find("13 steps") != std::string::npos);
+  // Every placeholder of web/stepper/page.html was filled, and the page's scripts and style are
+  // the files of web/stepper/ as they are now (the build embeds them).
+  CHECK(page.find("{{") == std::string::npos);
+  for (const char* name : {"app.js", "style.css", "error-trap.js"}) {
+    const std::string file = read_file(fs::path(GRADFLOW_SOURCE_DIR) / "web" / "stepper" / name);
+    REQUIRE(file.size() > 100);
+    CHECK_MESSAGE(page.find(file) != std::string::npos, name);
+  }
+  // Three scripts: the error trap, the data, the app; nothing else ends a <script>.
+  CHECK(count(page, "<script") == 3);
+  CHECK(count(page, "</script>") == 3);
+
+  // The data: one JSON document holding the Stepper's records exactly.
+  const auto data = nlohmann::json::parse(data_text(page));
+  CHECK(data["root"] == y.id());
+  REQUIRE(data["nodes"].size() == g.size());
+  REQUIRE(data["steps"].size() == s.size());
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    const gf::Step st = s.step(k);
+    const auto& js = data["steps"][k];
+    CHECK(js["node"] == st.node);
+    CHECK(number(js["upstream"]) == st.upstream);
+    CHECK(number(js["passed"]) == st.passed);
+    REQUIRE(js["edges"].size() == st.edges.size());
+    for (std::size_t i = 0; i < st.edges.size(); ++i) {
+      const auto& je = js["edges"][i];
+      CHECK(je["edge"] == st.edges[i].edge);
+      CHECK(je["operand"] == st.edges[i].operand);
+      CHECK(number(je["local"]) == st.edges[i].local_derivative);
+      CHECK(number(je["contribution"]) == st.edges[i].contribution);
+      CHECK(number(je["before"]) == st.edges[i].grad_before);
+      CHECK(number(je["after"]) == st.edges[i].grad_after);
+      CHECK(je["blocked"] == false);
+    }
+  }
+  CHECK(number(data["saturationThreshold"]) == gf::saturation_threshold);
+  // The findings arrive as objects, not as prose to split.
+  REQUIRE(data["findings"].size() == 1);
+  CHECK(data["findings"][0]["severity"] == "note");
+  CHECK(data["findings"][0]["kind"] == "shrinks");
+  CHECK(data["findings"][0]["nodes"] == std::vector<gf::NodeId>{y.id()});
+
+  gf::HtmlOptions quiet;
+  quiet.diagnostics = false;
+  CHECK(nlohmann::json::parse(data_text(gf::html_view(s, quiet)))["findings"].empty());
+}
+
+TEST_CASE("html: NaN and infinite numbers travel as strings and the page shows them") {
+  gf::Graph g;
+  const auto x = g.input("x", std::nan(""));
+  const auto big = g.input("big", 1000.0);
+  const auto t = tanh(x).named("t");
+  const auto e = exp(big).named("e");
+  const auto y = (t + e - e * 2.0).named("y");  // NaN; e = inf, e * 2 = inf
+  const auto neg = (-e).named("neg");
+  const auto root = (y + neg).named("root");
+  const gf::Stepper s(g, root);
+  const std::string page = gf::html_view(s);
+  const std::string text = data_text(page);
+  INFO(text.substr(0, 2000));
+  const auto data = nlohmann::json::parse(text);  // strict JSON: no bare NaN or Infinity
+  CHECK(data["nodes"][x.id()]["value"] == "NaN");
+  CHECK(data["nodes"][e.id()]["value"] == "Infinity");
+  CHECK(data["nodes"][neg.id()]["value"] == "-Infinity");
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    const gf::Step st = s.step(k);
+    for (std::size_t i = 0; i < st.edges.size(); ++i) {
+      const auto& je = data["steps"][k]["edges"][i];
+      CHECK(same(number(je["local"]), st.edges[i].local_derivative));
+      CHECK(same(number(je["after"]), st.edges[i].grad_after));
+    }
+  }
+  bool nan_finding = false;
+  for (const auto& f : data["findings"])
+    nan_finding |= f["kind"] == "non_finite_derivative" && f["severity"] == "error";
+  CHECK(nan_finding);
+
+  // In the browser: the strings are numbers again (the sentence prints NaN and the infinity
+  // sign, not the strings' text), and the findings are listed with their severity.
+  Chromium chrome;
+  TempDir dir;
+  const fs::path file = dir.path / "nan.html";
+  gf::write_html_view(file.string(), s);
+  const auto at_x =
+      chrome.dump_dom(fmt::format("file://{}#step={}", file.string(), s.step_of(e.id()) + 1));
+  check_clean(at_x);
+  CHECK(at_x.dom.find("(exp, value \xe2\x88\x9e)") != std::string::npos);
+  const auto at_root = chrome.dump_dom("file://" + file.string() + "#step=1");
+  check_clean(at_root);
+  CHECK(at_root.dom.find("(add, value NaN)") != std::string::npos);
+  CHECK(at_root.dom.find("<li class=\"finding error\" data-kind=\"non_finite_derivative\"") !=
+        std::string::npos);
+  CHECK(at_root.dom.find("the tanh node 't' has a local derivative that is NaN") !=
+        std::string::npos);
 }
 
 TEST_CASE("html: without dot on the PATH the error says to install Graphviz") {
@@ -157,8 +283,9 @@ TEST_CASE("html: in headless Chromium the page loads cleanly and opens at #step=
     check_clean(p);
     CHECK(attribute(p.dom, "body", "data-step") == "1");  // the self-test ends on 'first'
     // Step 5 is node 8 (w3*x3); ArrowRight: 6 (w3), next: 7 (x3), ArrowLeft: 6 again,
-    // slider to the end: 13 (x1, node 0), first: 1 (y, node 12).
-    CHECK(element_text(p.dom, "selftest") == "n8 n7 n6 n7 n0 n12");
+    // slider to the end: 13 (x1, node 0), a click on the finding: the step of its node y (node
+    // 12), last: 13, first: 1 (y). Pointing at the finding marks y, leaving it unmarks it.
+    CHECK(element_text(p.dom, "selftest") == "n8 n7 n6 n7 n0 n12 n0 n12 mentioned=1 mentioned=0");
     // The highlighted element in the DOM is the current node's.
     CHECK(p.dom.find("id=\"n12\" class=\"node op activation current\"") != std::string::npos);
   }
@@ -175,6 +302,9 @@ TEST_CASE("html: in headless Chromium the page loads cleanly and opens at #step=
     CHECK(std::regex_search(p.dom, std::regex("id=\"e11\" class=\"[^\"]*flowed")));  // y -> z+b
     CHECK(p.dom.find("receives \xe2\x88\x82y/\xe2\x81\xa0\xe2\x88\x82z = 0.2475") !=
           std::string::npos);
+    // The findings list shows explain()'s one finding, marked as a note.
+    CHECK(p.dom.find("<li class=\"finding note\" data-kind=\"shrinks\"") != std::string::npos);
+    CHECK(p.dom.find("4.04 times smaller than without the sigmoid") != std::string::npos);
   }
   SUBCASE("#step beyond the last step is clamped to it; #step=0 to the first") {
     const auto p = chrome.dump_dom(url + "#step=99");
@@ -194,15 +324,26 @@ TEST_CASE("html: a hostile node name cannot break the page and a screenshot is t
   g.conventions().step_gradient = gf::StepGradient::exact;
   const auto y = neuron(g, gf::Op::step);
   g.find("z").named("</script><b>\"z'&amp;\\");
+  const gf::NodeId b = g.find("b").named("</script><script>alert(1)</script>").id();
   gf::HtmlOptions o;
   o.title = "A step neuron </title> & friends";
   const fs::path file = dir.path / "hostile.html";
   gf::write_html_view(file.string(), gf::Stepper(g, y), o);
+  const std::string page = read_file(file);
+  // In the data the names are JSON strings with '<' as \u003c: they cannot end the element.
+  CHECK(count(page, "</script>") == 3);
+  CHECK(page.find("\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e") !=
+        std::string::npos);
+  CHECK(nlohmann::json::parse(data_text(page))["nodes"][b]["label"] ==
+        "</script><script>alert(1)</script>");
   const std::string url = "file://" + file.string();
   const auto p = chrome.dump_dom(url + "#step=4");
   check_clean(p);
   CHECK(attribute(p.dom, "body", "data-current") == "n9");
   CHECK(p.dom.find("&lt;/script&gt;&lt;b&gt;\"z'&amp;amp;\\") != std::string::npos);
+  // After the scripts ran, still exactly the page's three scripts; the name is shown as text.
+  CHECK(count(p.dom, "<script") == 3);
+  CHECK(p.dom.find("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
 
   const fs::path png = dir.path / "shot.png";
   const fs::path log = chrome.profile.path / "shot.log";

@@ -3,7 +3,11 @@
 // the stepper's records: buttons, arrow keys and a slider. The current node is highlighted, the
 // edges it passes gradient along are lit, every node shows its running gradient, and a side
 // panel lists the step's local derivatives, contributions and the parameters' gradients so far,
-// followed by the diagnostics in words.
+// followed by the diagnostics' findings.
+//
+// The page's HTML, CSS and JavaScript are the files under web/stepper/, compiled into the library
+// at build time (cmake/embed.cmake); the records reach the page as one JSON document. The page
+// replays the recorded steps; it computes no gradient itself.
 //
 // Steps are numbered from 1 in the page; the URL fragment #step=N opens it at step N (clamped
 // to the last step), so a step can be linked.
@@ -22,7 +26,7 @@ struct HtmlOptions {
   std::string title;
   /// A line of text under the heading (what the graph is).
   std::string subtitle;
-  /// Append the diagnostics (explain(diagnose(pass))) to the side panel.
+  /// List the diagnostics' findings (explain(diagnose(pass))) in the side panel.
   bool diagnostics = true;
   /// Where values flow in the drawing.
   RankDir rankdir = RankDir::LR;
