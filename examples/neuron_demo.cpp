@@ -3,15 +3,14 @@
 // forward values and the backward pass edge by edge, so one sees why the step function cannot
 // learn (every local derivative through it is 0) and why sigmoid learns slowly (at most 0.25).
 #include <array>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include <common/cli.hpp>
 #include <gradflow/graph/graph.hpp>
-#include <gradflow/version.hpp>
 #include <gradflow/views/dot.hpp>
 #include <gradflow/views/table.hpp>
 #include <tutorial/neuron.hpp>
@@ -80,21 +79,14 @@ void run(std::string_view f, const std::string& dot_dir) {
 
 int main(int argc, char** argv) {
   std::string dot_dir;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--dot" && i + 1 < argc) {
-      dot_dir = argv[++i];
-    } else if (arg == "--version") {
-      fmt::print("gradflow {}\n", gf::version_string);
-      return 0;
-    } else {
-      fmt::print(arg == "--help" || arg == "-h" ? stdout : stderr,
-                 "usage: neuron_demo [--dot DIR] [--version]\n"
-                 "  --dot DIR  also write each neuron's graph as DOT (and SVG when dot is "
-                 "installed) into DIR\n");
-      return arg == "--help" || arg == "-h" ? 0 : 2;
-    }
-  }
+  gf::cli::App app{
+      "The tutorial's neuron, y = f(w1x1 + w2x2 + w3x3 + b), with step, sigmoid, tanh and relu:\n"
+      "the forward values and the backward pass edge by edge."};
+  app.add_option("--dot", dot_dir,
+                 "Also write each neuron's graph into DIR as DOT (and SVG when\n"
+                 "Graphviz's dot is installed)")
+      ->type_name("DIR");
+  app.parse_or_exit(argc, argv);
   fmt::print(
       "gradflow: one neuron, y = f(w1x1 + w2x2 + w3x3 + b), x = ({}, {}, {}), "
       "w = ({}, {}, {}), b = {}\n\n",

@@ -10,13 +10,12 @@
 #include <exception>
 #include <filesystem>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include <common/cli.hpp>
 #include <gradflow/graph/graph.hpp>
-#include <gradflow/version.hpp>
 #include <gradflow/views/dot.hpp>
 #include <tutorial/neuron.hpp>
 
@@ -135,18 +134,13 @@ int run(const std::filesystem::path& dir) {
 
 int main(int argc, char** argv) {
   std::filesystem::path dir = "out";
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--out" && i + 1 < argc) {
-      dir = argv[++i];
-    } else if (arg == "--version") {
-      std::printf("gradflow %s\n", gf::version_string);
-      return 0;
-    } else {
-      std::fprintf(stderr, "usage: %s [--out DIR]\n", argv[0]);
-      return arg == "--help" || arg == "-h" ? 0 : 2;
-    }
-  }
+  gf::cli::App app{
+      "Graphviz pictures of the tutorial's neuron after backward, for each activation, and of\n"
+      "small networks: NAME.dot and, when Graphviz's dot is installed, NAME.svg."};
+  app.add_option("--out", dir, "Write the pictures into DIR (docs/images: the docs' pictures)")
+      ->type_name("DIR")
+      ->capture_default_str();
+  app.parse_or_exit(argc, argv);
   try {
     return run(dir);
   } catch (const std::exception& e) {

@@ -18,11 +18,11 @@
 
 #include <fmt/format.h>
 
+#include <common/cli.hpp>
 #include <gradflow/engine/diagnostics.hpp>
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/ops/errors.hpp>
-#include <gradflow/version.hpp>
 #include <gradflow/views/flow_chart.hpp>
 #include <gradflow/views/html_view.hpp>
 #include <tutorial/neuron.hpp>
@@ -43,47 +43,30 @@ struct Args {
   std::string flow;
 };
 
-void usage(std::FILE* to) {
-  fmt::print(to,
-             "usage: stepper [--activation step|sigmoid|tanh|relu] "
-             "[--surrogate[=sigmoid|straight-through]] [--all] [--html FILE] [--flow FILE]\n"
-             "  interactive keys: Enter or n: next step, p: back, a number: jump to that step, "
-             "q: quit\n");
-}
-
+// The command line; exits on --help, --version or a mistake (<common/cli.hpp>).
 Args parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const auto value = [&](std::string_view flag) -> std::string {
-      if (i + 1 >= argc) throw gf::UsageError(fmt::format("{} needs a value", flag));
-      return argv[++i];
-    };
-    if (arg == "--activation") {
-      a.activation = value(arg);
-      if (a.activation != "step" && a.activation != "sigmoid" && a.activation != "tanh" &&
-          a.activation != "relu")
-        throw gf::UsageError(fmt::format("unknown activation '{}'", a.activation));
-    } else if (arg == "--surrogate" || arg == "--surrogate=sigmoid") {
-      a.step_gradient = gf::StepGradient::sigmoid_surrogate;
-    } else if (arg == "--surrogate=straight-through") {
-      a.step_gradient = gf::StepGradient::straight_through;
-    } else if (arg == "--all") {
-      a.all = true;
-    } else if (arg == "--html") {
-      a.html = value(arg);
-    } else if (arg == "--flow") {
-      a.flow = value(arg);
-    } else if (arg == "--help" || arg == "-h") {
-      usage(stdout);
-      std::exit(0);
-    } else if (arg == "--version") {
-      fmt::print("gradflow {}\n", gf::version_string);
-      std::exit(0);
-    } else {
-      throw gf::UsageError(fmt::format("unknown argument '{}'", arg));
-    }
-  }
+  gf::cli::App app{
+      "Walk the backward pass of the tutorial's neuron one node at a time.\n"
+      "Interactive keys: Enter or n: next step, p: back, a number: jump to that step, q: quit."};
+  app.add_option("--activation", a.activation, "step, sigmoid (the default), tanh or relu")
+      ->option_text("F")
+      ->check(CLI::IsMember({"step", "sigmoid", "tanh", "relu"}));
+  std::string surrogate;  // empty: step's exact derivative, 0
+  app.add_option("--surrogate", surrogate,
+                 "Step passes back a surrogate gradient: sigmoid (the default)\n"
+                 "or straight-through")
+      ->expected(0, 1)
+      ->default_str("sigmoid")
+      ->option_text("[=KIND]")
+      ->check(CLI::IsMember({"sigmoid", "straight-through"}));
+  app.add_flag("--all", a.all, "Print every step without asking");
+  app.add_option("--html", a.html, "Also write the browser view of the walk")->type_name("FILE");
+  app.add_option("--flow", a.flow, "Print the gradient-flow table and write its chart (SVG)")
+      ->type_name("FILE");
+  app.parse_or_exit(argc, argv);
+  if (surrogate == "sigmoid") a.step_gradient = gf::StepGradient::sigmoid_surrogate;
+  if (surrogate == "straight-through") a.step_gradient = gf::StepGradient::straight_through;
   return a;
 }
 
@@ -179,14 +162,7 @@ void interactive(gf::Stepper& s, const std::string& flow) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Args args;
-  try {
-    args = parse(argc, argv);
-  } catch (const gf::Error& e) {
-    fmt::print(stderr, "stepper: {}\n", e.what());
-    usage(stderr);
-    return 2;
-  }
+  const Args args = parse(argc, argv);
   try {
     gf::Graph g;
     g.conventions().step_gradient = args.step_gradient;

@@ -1,16 +1,15 @@
 // Command line shared by the tutorial programs: --out DIR (where charts go, default out/), and
-// for the moons demo --data, --init, --save-data, --save-init. Errors print the usage and exit 2.
+// for the moons demo --data, --init, --save-data, --save-init; --help, --version and the exit
+// codes are those of every example (<common/cli.hpp>).
 #pragma once
 
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include <fmt/format.h>
 
-#include <gradflow/version.hpp>
+#include <common/cli.hpp>
 #include <gradflow/views/chart.hpp>
 
 namespace gradflow::tutorial {
@@ -21,51 +20,27 @@ struct Args {
 };
 
 inline Args parse_args(int argc, char** argv, std::string_view what, bool moons_options = false) {
-  const std::string usage = fmt::format(
-      "usage: {} [--out DIR]{}\n  {}\n  --out DIR        write the SVG charts into DIR "
-      "(default: out)\n{}",
-      argc > 0 ? argv[0] : "tutorial",
-      moons_options ? " [--data FILE] [--init FILE] [--save-data FILE] [--save-init FILE]" : "",
-      what,
-      moons_options
-          ? "  --data FILE      CSV rows x1,x2,label with labels -1/+1 (header optional);\n"
-            "                   default: 100 generated two-moons points, noise 0.1, seed 1\n"
-            "  --init FILE      one initial parameter per line: per layer, per neuron, its\n"
-            "                   weights then its bias (337 values for MLP(2,[16,16,1]))\n"
-            "  --save-data FILE write the data set used as CSV\n"
-            "  --save-init FILE write the initial parameters used, one per line\n"
-          : "");
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const auto value = [&](std::string_view flag) -> std::string {
-      if (i + 1 >= argc) {
-        fmt::print(stderr, "{}: {} needs a value\n{}", argv[0], flag, usage);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--help" || arg == "-h") {
-      fmt::print("{}", usage);
-      std::exit(0);
-    } else if (arg == "--version") {
-      fmt::print("gradflow {}\n", version_string);
-      std::exit(0);
-    } else if (arg == "--out") {
-      a.out = value(arg);
-    } else if (moons_options && arg == "--data") {
-      a.data = value(arg);
-    } else if (moons_options && arg == "--init") {
-      a.init = value(arg);
-    } else if (moons_options && arg == "--save-data") {
-      a.save_data = value(arg);
-    } else if (moons_options && arg == "--save-init") {
-      a.save_init = value(arg);
-    } else {
-      fmt::print(stderr, "{}: unknown argument '{}'\n{}", argv[0], arg, usage);
-      std::exit(2);
-    }
+  cli::App app{std::string(what)};
+  app.add_option("--out", a.out, "Write the SVG charts into DIR")
+      ->type_name("DIR")
+      ->capture_default_str();
+  if (moons_options) {
+    app.add_option("--data", a.data,
+                   "CSV rows x1,x2,label with labels -1/+1 (header optional);\n"
+                   "default: 100 generated two-moons points, noise 0.1, seed 1")
+        ->option_text("FILE")
+        ->check(CLI::ExistingFile);
+    app.add_option("--init", a.init,
+                   "One initial parameter per line: per layer, per neuron, its\n"
+                   "weights then its bias (337 values for MLP(2,[16,16,1]))")
+        ->option_text("FILE")
+        ->check(CLI::ExistingFile);
+    app.add_option("--save-data", a.save_data, "Write the data set used as CSV")->type_name("FILE");
+    app.add_option("--save-init", a.save_init, "Write the initial parameters used, one per line")
+        ->type_name("FILE");
   }
+  app.parse_or_exit(argc, argv);
   return a;
 }
 
