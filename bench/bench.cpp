@@ -7,6 +7,7 @@
 //   gradflow_bench            human table
 //   gradflow_bench --json     the same figures as JSON
 //   gradflow_bench --quick    fewer repetitions and 1M/100k-node graphs (a smoke test)
+//   gradflow_bench --profile NAME N   only the candidate NAME, N times, untimed (for a profiler)
 //
 // Workloads (micrograd's moons demo: MLP 2-16-16-1, 100 points, max-margin loss + 1e-4 L2):
 //   1. batched step: Executor over the one-sample graph vs the hand-written step;
@@ -26,16 +27,19 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
-#include <random>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include <common/cli.hpp>
 #include <gradflow/engine/executor.hpp>
 #include <gradflow/graph/evaluate.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/nn/nn.hpp>
+#include <gradflow/nn/train.hpp>
 
 namespace gf = gradflow;
 
@@ -122,47 +126,34 @@ std::vector<Timed> compare(const std::vector<Candidate>& cs, const Options& opt)
 }
 
 // =================================================================================================
-// The data: scikit-learn's make_moons(100, noise=0.1), drawn with a fixed seed; labels ±1.
+// The data: the library's make_moons(100, noise 0.1, seed 7), labels ±1, as one array per
+// column (the executor takes one array per input node).
 
 struct Moons {
   std::vector<double> x1, x2, y;
 };
 
 Moons make_moons(std::size_t n, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<double> noise(0.0, 0.1);
-  const double pi = std::acos(-1.0);
+  const gf::train::Dataset data = gf::train::make_moons(n, 0.1, seed);
   Moons d;
-  const std::size_t outer = n / 2;
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool top = i < outer;
-    const std::size_t k = top ? i : i - outer;
-    const std::size_t m = top ? outer : n - outer;
-    const double t = pi * static_cast<double>(k) / static_cast<double>(m - 1);
-    const double a = top ? std::cos(t) : 1.0 - std::cos(t);
-    const double b = top ? std::sin(t) : 0.5 - std::sin(t);
-    d.x1.push_back(a + noise(rng));
-    d.x2.push_back(b + noise(rng));
-    d.y.push_back(top ? -1.0 : 1.0);
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    d.x1.push_back(data.row(i)[0]);
+    d.x2.push_back(data.row(i)[1]);
   }
+  d.y = data.y;
   return d;
 }
 
 constexpr int hidden = 16;
 constexpr double alpha = 1e-4;  // micrograd's L2 factor
 
-// Parameters in micrograd's order: per layer, per neuron, its weights then its bias.
+// Parameters in micrograd's order (per layer, per neuron: its weights, then its bias), as the
+// library's MLP(2, [16, 16, 1]) starts them: weights uniform on [-1, 1), biases 0.
 std::vector<double> init_parameters(std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
-  std::vector<double> p;
-  const int fan_in[] = {2, hidden, hidden}, width[] = {hidden, hidden, 1};
-  for (int l = 0; l < 3; ++l)
-    for (int j = 0; j < width[l]; ++j) {
-      for (int k = 0; k < fan_in[l]; ++k) p.push_back(u(rng));
-      p.push_back(0.0);
-    }
-  return p;
+  gf::Graph g;
+  gf::nn::MLPOptions o;
+  o.init.seed = seed;
+  return gf::nn::MLP(g, {2, hidden, hidden, 1}, o).parameter_values();
 }
 
 // =================================================================================================
@@ -531,28 +522,42 @@ std::string fmt_us(double us) {
 
 int main(int argc, char** argv) {
   Options opt;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--child" && i + 2 < argc) {
-      const BigResult r = run_big(argv[i + 1], std::strtoull(argv[i + 2], nullptr, 10));
-      std::printf("%.9f %.9f %.9f %.3f %.0f\n", r.build, r.forward, r.backward, r.bytes_per_node,
-                  r.odd);
-      return 0;
-    }
-    if (a == "--json") {
-      opt.json = true;
-    } else if (a == "--profile" && i + 2 < argc) {
-      opt.profile = argv[i + 1];
-      opt.profile_iters = std::atoi(argv[i + 2]);
-      i += 2;
-    } else if (a == "--quick") {
-      opt.quick = true;
-      opt.reps = 7;
-      opt.sample_s = 0.002;
-    } else {
-      std::fprintf(stderr, "usage: gradflow_bench [--json] [--quick]\n");
-      return 2;
-    }
+  gf::cli::App app{
+      "gradflow's benchmark: every workload next to a hand-written C++ version of it, timed in\n"
+      "the same run; prints a table (or JSON) of times and ratios."};
+  app.add_flag("--json", opt.json, "Print the same figures as JSON");
+  app.add_flag("--quick", opt.quick, "Fewer repetitions and 1M/100k-node graphs (a smoke test)");
+  constexpr int max_int = std::numeric_limits<int>::max();
+  constexpr std::size_t max_nodes = std::size_t{1} << 40;  // also rejects "-3", read as 2^64 - 3
+  // NAME N pairs are read as strings (CLI11's std::pair conversion trips -Wmaybe-uninitialized)
+  // and N is checked as a number by the validator.
+  std::vector<std::string> profile;
+  app.add_option("--profile", profile,
+                 "Run only the candidate NAME (e.g. 'executor, fused') N times,\n"
+                 "untimed, for a profiler")
+      ->expected(2)
+      ->option_text("NAME N")
+      ->check(CLI::Range(1, max_int).application_index(1));
+  std::vector<std::string> child;  // internal: KIND N, one big graph in this process
+  app.add_option("--child", child)
+      ->expected(2)
+      ->group("")
+      ->check(CLI::IsMember({"chain", "dag"}).application_index(0))
+      ->check(CLI::Range(std::size_t{1}, max_nodes).application_index(1));
+  app.parse_or_exit(argc, argv);
+  if (!child.empty()) {
+    const BigResult r = run_big(child[0], std::stoull(child[1]));
+    std::printf("%.9f %.9f %.9f %.3f %.0f\n", r.build, r.forward, r.backward, r.bytes_per_node,
+                r.odd);
+    return 0;
+  }
+  if (opt.quick) {
+    opt.reps = 7;
+    opt.sample_s = 0.002;
+  }
+  if (!profile.empty()) {
+    opt.profile = profile[0];
+    opt.profile_iters = std::stoi(profile[1]);
   }
   auto log = [&](const std::string& s) {
     if (!opt.json) std::fprintf(stderr, "%s\n", s.c_str());
