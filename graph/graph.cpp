@@ -76,7 +76,7 @@ double Node::contribution(std::size_t slot) const { return graph().contribution(
 // ---- Graph: building ----------------------------------------------------------------------------
 
 Graph::Graph(Conventions conventions)
-    : conventions_(conventions), anchor_(std::make_unique<detail::Anchor>(this)) {
+    : conventions_(conventions), anchor_(std::make_unique<detail::Anchor>(detail::Anchor{this})) {
   first_.push_back(0);
 #ifdef GRADFLOW_CHECK_HANDLES
   const std::lock_guard lock(live_mutex);
@@ -122,7 +122,7 @@ void Graph::take(Graph& other) noexcept {
   other.stale_ = false;
   other.origin_.clear();
   other.failures_.clear();
-  other.anchor_ = std::make_unique<detail::Anchor>(&other);
+  other.anchor_ = std::make_unique<detail::Anchor>(detail::Anchor{&other});
 #ifdef GRADFLOW_CHECK_HANDLES
   const std::lock_guard lock(live_mutex);
   live_graphs().insert(other.anchor_.get());

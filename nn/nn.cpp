@@ -70,7 +70,7 @@ double Rng::normal() {
 
 Neuron::Neuron(Graph& g, std::size_t n_inputs, Activation f, Rng& rng, const Init& init,
                BiasForm form, std::string name)
-    : g_(&g), f_(f), form_(form), name_(std::move(name)) {
+    : f_(f), form_(form), name_(std::move(name)) {
   if (n_inputs == 0)
     throw UsageError(fmt::format("gradflow: neuron '{}' needs at least one input", name_));
   const double r = init.scale_by_fan_in

@@ -123,7 +123,6 @@ class Neuron {
   Node last_output() const { return out_; }
 
  private:
-  Graph* g_;
   Activation f_;
   BiasForm form_;
   std::string name_;
