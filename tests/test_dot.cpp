@@ -282,7 +282,7 @@ TEST_CASE("dot: blocked edges are marked where the local derivative is 0, and on
   }
 }
 
-TEST_CASE("dot: saturated sigmoid and tanh are marked, and only they; exactly 0 is blocked") {
+TEST_CASE("dot: saturated sigmoid and tanh are marked, and only they, but exactly 0 is blocked") {
   gf::Graph g;
   const auto a = g.input("a", 10.0), c = g.input("c", 0.2), d = g.input("d", 5.0),
              h = g.input("h", 1000.0), f = g.input("f", 4.0);
