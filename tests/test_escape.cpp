@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <gradflow/views/chart.hpp>
 #include <gradflow/views/escape.hpp>
@@ -56,8 +57,8 @@ TEST_CASE("escape: XML and SVG text and attributes") {
   CHECK(gf::xml_escape("\xcf\x83") == "\xcf\x83");            // UTF-8 stays UTF-8
   CHECK(gf::xml_escape("tab\tnl\ncr\r") == "tab\tnl\ncr\r");  // allowed by XML 1.0
   // Other control characters are not allowed in XML 1.0 at all, not even as references.
-  CHECK(gf::xml_escape("a\x01z\x1b[31m") ==
-        "a" + std::string(kFFFD) + "z" + std::string(kFFFD) + "[31m");
+  // (fmt rather than std::string + ...: GCC 12 warns falsely, -Wrestrict, on that chain)
+  CHECK(gf::xml_escape("a\x01z\x1b[31m") == fmt::format("a{}z{}[31m", kFFFD, kFFFD));
   CHECK(gf::xml_escape("nul\0"s) == "nul" + std::string(kFFFD));
   CHECK(gf::xml_escape("\xff") == kFFFD);
   CHECK(gf::xml_escape("\xef\xbf\xbe") == kFFFD);  // U+FFFE, a non-character XML forbids
@@ -98,24 +99,12 @@ TEST_CASE("escape: the dump's own text in ASCII, and CSS class names") {
   CHECK(gf::css_token("") == "group");
 }
 
-TEST_CASE("escape: JSON string literals safe inside <script>") {
-  const auto js = [](std::string_view s) { return gf::script_safe_json_string(s); };
-  CHECK(js("plain") == "\"plain\"");
-  CHECK(js("") == "\"\"");
-  CHECK(js(R"(say "hi" \o/)") == R"("say \"hi\" \\o/")");
-  CHECK(js("</script><script>alert(1)</script>") ==
-        R"("\u003c/script\u003e\u003cscript\u003ealert(1)\u003c/script\u003e")");
-  CHECK(js("<!-- & -->") == R"("\u003c!-- \u0026 --\u003e")");
-  CHECK(js("a\nb\tc\rd") == R"("a\nb\tc\rd")");
-  CHECK(js("\x01\x1b\x7f"s) == R"("\u0001\u001b\u007f")");
-  CHECK(js("nul\0"s) == R"("nul\u0000")");
-  CHECK(js("\xe2\x80\xa8\xe2\x80\xa9") == R"("\u2028\u2029")");  // line terminators to old JS
-  CHECK(js("\xcf\x83 \xf0\x9f\x98\x80") == "\"\xcf\x83 \xf0\x9f\x98\x80\"");  // UTF-8 kept
-  CHECK(js("bad \xff") == "\"bad " + std::string(kFFFD) + "\"");  // JSON must be valid Unicode
-  CHECK(js("'single'") == "\"'single'\"");
-  // Nothing an HTML parser ends a script on survives, whatever the input.
-  const std::string hostile = js("</SCRIPT </script\x00<\xff\"\\"s);
-  CHECK(hostile.find('<') == std::string::npos);
-  CHECK(hostile.find('>') == std::string::npos);
-  CHECK(gf::valid_utf8(hostile));
+TEST_CASE("escape: a JSON document made safe inside <script>") {
+  const auto js = [](std::string_view s) { return gf::script_safe_json(s); };
+  CHECK(js(R"({"a":[1,2],"b":"plain"})") == R"({"a":[1,2],"b":"plain"})");
+  CHECK(js(R"(["</script><script>alert(1)</script>"])") ==
+        R"(["\u003c/script\u003e\u003cscript\u003ealert(1)\u003c/script\u003e"])");
+  CHECK(js(R"(["<!-- & -->"])") == R"(["\u003c!-- \u0026 --\u003e"])");
+  CHECK(js("[\"\xe2\x80\xa8\xe2\x80\xa9\"]") == R"(["\u2028\u2029"])");
+  CHECK(js("[\"\xcf\x83 \xf0\x9f\x98\x80\"]") == "[\"\xcf\x83 \xf0\x9f\x98\x80\"]");  // UTF-8 kept
 }

@@ -210,35 +210,28 @@ std::string css_token(std::string_view s) {
   return out.empty() ? "group" : out;
 }
 
-std::string script_safe_json_string(std::string_view s) {
-  std::string out = "\"";
-  out.reserve(s.size() + 2);
-  for (std::size_t i = 0; i < s.size();) {
-    const char32_t cp = next_code_point(s, i);
-    switch (cp) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (is_control(cp) || cp == '<' || cp == '>' || cp == '&' || cp == 0x2028 || cp == 0x2029)
-          out += fmt::format("\\u{:04x}", static_cast<std::uint32_t>(cp));
-        else
-          append_utf8(out, cp);
+std::string script_safe_json(std::string_view json_text) {
+  // '<', '>' and '&' occur only inside JSON strings, where \u003c, \u003e and \u0026 mean the
+  // same; U+2028 and U+2029 (line terminators to older JavaScript) likewise.
+  std::string out;
+  out.reserve(json_text.size() + 64);
+  for (std::size_t i = 0; i < json_text.size(); ++i) {
+    const char c = json_text[i];
+    if (c == '<') {
+      out += "\\u003c";
+    } else if (c == '>') {
+      out += "\\u003e";
+    } else if (c == '&') {
+      out += "\\u0026";
+    } else if (c == '\xe2' && i + 2 < json_text.size() && json_text[i + 1] == '\x80' &&
+               (json_text[i + 2] == '\xa8' || json_text[i + 2] == '\xa9')) {
+      out += json_text[i + 2] == '\xa8' ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += c;
     }
   }
-  return out + "\"";
+  return out;
 }
 
 }  // namespace gradflow

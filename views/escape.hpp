@@ -7,7 +7,7 @@
 //   dot_string                 a Graphviz double-quoted string "..." (ASCII out)
 //   dot_ascii                  the dump's own markup, non-ASCII as character references
 //   css_token                  one CSS class name
-//   script_safe_json_string    a JSON string literal that may stand inside HTML <script>
+//   script_safe_json           a JSON document that may stand inside HTML <script>
 //
 // Malformed UTF-8 (overlong forms, surrogates, truncated sequences, stray continuation bytes)
 // becomes U+FFFD, one per offending byte, in all of them.
@@ -55,10 +55,10 @@ std::string dot_ascii(std::string_view s);
 /// A CSS class name: letters, digits, - and _ kept, everything else '_'; "group" if empty.
 std::string css_token(std::string_view s);
 
-/// A JSON string literal, quotes included, that is also a JavaScript string literal and safe
-/// inside an HTML <script> element: " and \ escaped, control characters, < > & (so neither
-/// "</script>" nor "<!--" can appear), U+2028 and U+2029 (line terminators to older JavaScript)
-/// written as \uXXXX; malformed UTF-8 becomes U+FFFD; other characters stay UTF-8.
-std::string script_safe_json_string(std::string_view s);
+/// A serialised JSON document (valid UTF-8, as a JSON library writes it) made safe as the text of
+/// an HTML <script> element: < > & (so neither "</script>" nor "<!--" can appear) and U+2028,
+/// U+2029 (line terminators to older JavaScript) written as \uXXXX escapes, which mean the same
+/// inside JSON strings, the only place they can occur.
+std::string script_safe_json(std::string_view json_text);
 
 }  // namespace gradflow

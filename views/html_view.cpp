@@ -96,23 +96,9 @@ json page_data(const Stepper& pass, const std::vector<Finding>& findings) {
 }
 
 // The data as the text of a <script type="application/json"> element. Invalid UTF-8 in a label
-// becomes U+FFFD. '<', '>' and '&' occur only inside JSON strings, where \u003c, \u003e and
-// \u0026 mean the same: no "</script>" or "<!--" can end or confuse the element.
+// becomes U+FFFD; script_safe_json() keeps "</script>" and "<!--" out of it.
 std::string script_json(const json& data) {
-  const std::string text = data.dump(-1, ' ', false, json::error_handler_t::replace);
-  std::string out;
-  out.reserve(text.size() + 64);
-  for (const char c : text) {
-    if (c == '<')
-      out += "\\u003c";
-    else if (c == '>')
-      out += "\\u003e";
-    else if (c == '&')
-      out += "\\u0026";
-    else
-      out += c;
-  }
-  return out;
+  return script_safe_json(data.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 // ---- the page -----------------------------------------------------------------------------------
