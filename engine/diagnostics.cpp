@@ -29,7 +29,7 @@ std::string list_nodes(const Graph& g, std::span<const NodeId> ids, std::size_t 
 std::vector<double> final_gradients(const Stepper& s) {
   std::vector<double> grad(s.graph().size(), 0.0);
   for (std::size_t k = 0; k < s.size(); ++k) {
-    const Step st = s.step(k);
+    const BackwardStep st = s.at(k);
     grad[st.node] = st.passed;
   }
   return grad;
@@ -101,10 +101,10 @@ DiagnosticReport diagnose(const Stepper& pass, const DiagnosticOptions& options)
   }
 
   for (std::size_t k = 0; k < pass.size(); ++k) {
-    const Step st = pass.step(k);
+    const BackwardStep st = pass.at(k);
     if (!r.non_finite_grad && std::isfinite(st.upstream) && !std::isfinite(st.passed))
       r.non_finite_grad = NonFinite{st.node, st.passed, true};  // a hook made it
-    for (const EdgeStep& e : st.edges) {
+    for (const BackwardEdge& e : st.edges) {
       if (!r.non_finite_grad && std::isfinite(st.passed) && std::isfinite(e.grad_before) &&
           !std::isfinite(e.grad_after))
         r.non_finite_grad = NonFinite{st.node, e.grad_after, true, e.operand, e.local_derivative};
@@ -127,13 +127,13 @@ DiagnosticReport diagnose(const Stepper& pass, const DiagnosticOptions& options)
   }
 
   for (NodeId p : params) {
-    if (pass.step_of(p) == Stepper::npos) r.unreached.push_back(p);
+    if (pass.index_of(p) == Stepper::npos) r.unreached.push_back(p);
     if (std::isfinite(grad[p]))
       r.largest_param_grad = std::max(r.largest_param_grad, std::fabs(grad[p]));
   }
   for (NodeId p : params) {
     const double a = std::fabs(grad[p]);
-    if (pass.step_of(p) != Stepper::npos && a != 0.0 &&
+    if (pass.index_of(p) != Stepper::npos && a != 0.0 &&
         (a < options.tiny_parameter_gradient ||
          a < options.tiny_parameter_gradient_ratio * r.largest_param_grad))
       r.vanishing.push_back({p, grad[p]});
@@ -150,7 +150,7 @@ DiagnosticReport diagnose(const Stepper& pass, const DiagnosticOptions& options)
   for (const Group& grp : g.groups()) {
     std::vector<NodeId> members;
     for (NodeId n = grp.begin; n < grp.end; ++n)
-      if (pass.step_of(n) != Stepper::npos) members.push_back(n);
+      if (pass.index_of(n) != Stepper::npos) members.push_back(n);
     if (!members.empty()) r.by_group.push_back(make_row(grp.name, members, g, grad));
   }
   return r;

@@ -89,7 +89,7 @@ struct DiagnosticReport {
   std::vector<Squashing> squashing;  ///< every sigmoid/tanh node in the pass, backward order
   /// Those whose local derivative is nonzero and below `options.saturation` in magnitude.
   std::vector<Squashing> saturated;
-  /// Step nodes differentiated by a surrogate (Conventions::step_gradient is not exact).
+  /// Step-op nodes differentiated by a surrogate (Conventions::step_gradient is not exact).
   std::vector<Squashing> surrogates;
   std::vector<NodeValue> vanishing;  ///< parameters; value = gradient
   std::vector<NodeValue> exploding;  ///< nodes in backward order; value = gradient

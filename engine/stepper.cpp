@@ -166,21 +166,21 @@ void Stepper::jump(std::size_t k) {
   while (pos_ > k) undo(pos_--);
 }
 
-Step Stepper::step(std::size_t k) const {
+BackwardStep Stepper::at(std::size_t k) const {
   if (k >= size())
-    throw UsageError(fmt::format("gradflow: Stepper::step({}): the pass has {} steps (0 to {})", k,
+    throw UsageError(fmt::format("gradflow: Stepper::at({}): the pass has {} steps (0 to {})", k,
                                  size(), size() - 1));
   const NodeId n = node_[k];
-  Step s{k, n, g_->op(n), value_[n], upstream_[k], passed_[k], {}};
+  BackwardStep s{k, n, g_->op(n), value_[n], upstream_[k], passed_[k], {}};
   const auto ops = g_->operands(n);
   s.edges.reserve(ops.size());
   for (std::uint32_t e = edge_begin_[k], slot = 0; e < edge_begin_[k + 1]; ++e, ++slot)
-    s.edges.push_back(EdgeStep{slot, g_->first_operand(n) + slot, ops[slot], local_[e],
-                               passed_[k] * local_[e], before_[e], after_[e]});
+    s.edges.push_back(BackwardEdge{slot, g_->first_operand(n) + slot, ops[slot], local_[e],
+                                   passed_[k] * local_[e], before_[e], after_[e]});
   return s;
 }
 
-std::size_t Stepper::step_of(NodeId node) const {
+std::size_t Stepper::index_of(NodeId node) const {
   // Steps run in decreasing id order.
   const auto it = std::lower_bound(node_.begin(), node_.end(), node, std::greater<>{});
   return it != node_.end() && *it == node ? static_cast<std::size_t>(it - node_.begin()) : npos;

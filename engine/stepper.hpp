@@ -70,7 +70,7 @@ void backward_with_hooks(const Graph& g, Workspace& ws, NodeId root, const Hooks
 // ---- the stepper --------------------------------------------------------------------------------
 
 /// One operand slot of a step.
-struct EdgeStep {
+struct BackwardEdge {
   std::size_t slot;         ///< position of the operand among the node's operands (0-based)
   std::uint32_t edge;       ///< index into the graph's flat operand array (first_operand + slot)
   NodeId operand;           ///< the operand receiving gradient through this slot
@@ -81,20 +81,20 @@ struct EdgeStep {
 };
 
 /// One step: a node processed by the backward pass.
-struct Step {
+struct BackwardStep {
   std::size_t index;  ///< the step's position in the pass: 0 is the root
   NodeId node;        ///< the node processed
   Op op;              ///< its operation
   double value;       ///< the node's value in the forward pass
   double upstream;    ///< d(root)/d(node): the complete gradient that arrived at the node
   double passed;      ///< the gradient kept and passed on (upstream, unless a hook rewrote it)
-  std::vector<EdgeStep> edges;  ///< one per operand, in slot order (none for leaves)
+  std::vector<BackwardEdge> edges;  ///< one per operand, in slot order (none for leaves)
 };
 
 /// A recorded backward pass that can be walked step by step, forwards and backwards.
 class Stepper {
  public:
-  /// Returned by step_of() for a node that does not reach the root.
+  /// Returned by index_of() for a node that does not reach the root.
   static constexpr std::size_t npos = std::numeric_limits<std::size_t>::max();
 
   /// Runs the backward pass from `root` (evaluating first if values are stale) and stands at
@@ -120,11 +120,11 @@ class Stepper {
   void jump(std::size_t k);
 
   /// The record of the current step.
-  Step current() const { return step(pos_); }
+  BackwardStep current() const { return at(pos_); }
   /// The record of step k; throws UsageError if k >= size().
-  Step step(std::size_t k) const;
+  BackwardStep at(std::size_t k) const;
   /// Index of the step that processes `node`, or npos if the node does not reach the root.
-  std::size_t step_of(NodeId node) const;
+  std::size_t index_of(NodeId node) const;
 
   /// Node `id`'s gradient so far, after steps 0..position(); UsageError if there is no such node.
   double grad(NodeId id) const {

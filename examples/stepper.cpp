@@ -54,7 +54,7 @@ Args parse(int argc, char** argv) {
       ->check(CLI::IsMember({"step", "sigmoid", "tanh", "relu"}));
   std::string surrogate;  // empty: step's exact derivative, 0
   app.add_option("--surrogate", surrogate,
-                 "Step passes back a surrogate gradient: sigmoid (the default)\n"
+                 "BackwardStep passes back a surrogate gradient: sigmoid (the default)\n"
                  "or straight-through")
       ->expected(0, 1)
       ->default_str("sigmoid")
@@ -80,7 +80,7 @@ std::string partial(std::string_view root, std::string_view name) {
 
 void print_step(const gf::Stepper& s) {
   const gf::Graph& g = s.graph();
-  const gf::Step st = s.current();
+  const gf::BackwardStep st = s.current();
   const std::string root = g.label(s.root());
   const std::string name = g.label(st.node);
   fmt::print("\nstep {}/{}  ", st.index + 1, s.size());

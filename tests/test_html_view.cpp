@@ -175,7 +175,7 @@ TEST_CASE("html: the page is self-contained and carries every step's record") {
   REQUIRE(data["nodes"].size() == g.size());
   REQUIRE(data["steps"].size() == s.size());
   for (std::size_t k = 0; k < s.size(); ++k) {
-    const gf::Step st = s.step(k);
+    const gf::BackwardStep st = s.at(k);
     const auto& js = data["steps"][k];
     CHECK(js["node"] == st.node);
     CHECK(number(js["upstream"]) == st.upstream);
@@ -222,7 +222,7 @@ TEST_CASE("html: NaN and infinite numbers travel as strings and the page shows t
   CHECK(data["nodes"][e.id()]["value"] == "Infinity");
   CHECK(data["nodes"][neg.id()]["value"] == "-Infinity");
   for (std::size_t k = 0; k < s.size(); ++k) {
-    const gf::Step st = s.step(k);
+    const gf::BackwardStep st = s.at(k);
     for (std::size_t i = 0; i < st.edges.size(); ++i) {
       const auto& je = data["steps"][k]["edges"][i];
       CHECK(same(number(je["local"]), st.edges[i].local_derivative));
@@ -241,7 +241,7 @@ TEST_CASE("html: NaN and infinite numbers travel as strings and the page shows t
   const fs::path file = dir.path / "nan.html";
   gf::write_html_view(file.string(), s);
   const auto at_x =
-      chrome.dump_dom(fmt::format("file://{}#step={}", file.string(), s.step_of(e.id()) + 1));
+      chrome.dump_dom(fmt::format("file://{}#step={}", file.string(), s.index_of(e.id()) + 1));
   check_clean(at_x);
   CHECK(at_x.dom.find("(exp, value \xe2\x88\x9e)") != std::string::npos);
   const auto at_root = chrome.dump_dom("file://" + file.string() + "#step=1");
@@ -282,7 +282,7 @@ TEST_CASE("html: in headless Chromium the page loads cleanly and opens at #step=
     const auto p = chrome.dump_dom(url + "#step=5&selftest");
     check_clean(p);
     CHECK(attribute(p.dom, "body", "data-step") == "1");  // the self-test ends on 'first'
-    // Step 5 is node 8 (w3*x3); ArrowRight: 6 (w3), next: 7 (x3), ArrowLeft: 6 again,
+    // BackwardStep 5 is node 8 (w3*x3); ArrowRight: 6 (w3), next: 7 (x3), ArrowLeft: 6 again,
     // slider to the end: 13 (x1, node 0), a click on the finding: the step of its node y (node
     // 12), last: 13, first: 1 (y). Pointing at the finding marks y, leaving it unmarks it.
     CHECK(element_text(p.dom, "selftest") == "n8 n7 n6 n7 n0 n12 n0 n12 mentioned=1 mentioned=0");

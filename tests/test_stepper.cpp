@@ -34,7 +34,7 @@ void check_replay_equals_backward(gf::Graph& g, gf::Node root) {
     INFO("node #" << i);
     const double a = s.grad(i), b = g.grad(i);
     CHECK((a == b || (std::isnan(a) && std::isnan(b))));
-    CHECK(g.reached(i) == (s.step_of(i) != gf::Stepper::npos));
+    CHECK(g.reached(i) == (s.index_of(i) != gf::Stepper::npos));
   }
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("stepper: the sigmoid neuron's records worked out by hand") {
   gf::Stepper s(g, y);
   // Every node reaches y: 13 steps, in reverse id order.
   REQUIRE(s.size() == 13);
-  for (std::size_t k = 0; k < 13; ++k) CHECK(s.step(k).node == 12 - k);
+  for (std::size_t k = 0; k < 13; ++k) CHECK(s.at(k).node == 12 - k);
 
   const double sy = 1.0 / (1.0 + std::exp(-0.2));  // sigmoid(0.2) = 0.549833997...
   const double ds = sy * (1.0 - sy);               // 0.247516572...
@@ -101,7 +101,7 @@ TEST_CASE("stepper: the sigmoid neuron's records worked out by hand") {
   CHECK(s0.edges[0].grad_before == 0.0);
   CHECK(s0.edges[0].grad_after == doctest::Approx(ds));
 
-  // Step 1, the bias node: passes ds to z and to b, both local derivatives 1.
+  // BackwardStep 1, the bias node: passes ds to z and to b, both local derivatives 1.
   REQUIRE(s.next());
   const auto s1 = s.current();
   CHECK(g.label(s1.node) == "z+b");
@@ -112,7 +112,7 @@ TEST_CASE("stepper: the sigmoid neuron's records worked out by hand") {
   CHECK(s.grad(g.find("b").id()) == doctest::Approx(ds));
   CHECK(s.grad(g.find("w3").id()) == 0.0);  // not yet
 
-  // Step 4, w3*x3 (operands w3, x3): d/dw3 = x3 = 3, d/dx3 = w3 = 0.2.
+  // BackwardStep 4, w3*x3 (operands w3, x3): d/dw3 = x3 = 3, d/dx3 = w3 = 0.2.
   s.jump(4);
   const auto s4 = s.current();
   CHECK(g.label(s4.node) == "w3*x3");
@@ -123,7 +123,7 @@ TEST_CASE("stepper: the sigmoid neuron's records worked out by hand") {
   CHECK(s.grad(g.find("w1").id()) == 0.0);
 
   // A leaf step passes nothing on; its gradient is final.
-  const auto s5 = s.step(5);
+  const auto s5 = s.at(5);
   CHECK(g.label(s5.node) == "w3");
   CHECK(s5.edges.empty());
   CHECK(s5.upstream == doctest::Approx(3 * ds));
@@ -159,7 +159,7 @@ TEST_CASE("stepper: stepping back restores every earlier state exactly") {
     const auto a = h.input("a", 3.0);
     const auto sq = a * a;
     gf::Stepper t(h, sq);
-    const auto st = t.step(0);
+    const auto st = t.at(0);
     REQUIRE(st.edges.size() == 2);
     CHECK(st.edges[0].grad_before == 0.0);
     CHECK(st.edges[0].grad_after == 3.0);
@@ -190,7 +190,7 @@ TEST_CASE("stepper: jump equals stepping and an out-of-range jump names the rang
   CHECK(std::vector<double>(jumped.gradients().begin(), jumped.gradients().end()) ==
         std::vector<double>(walked.gradients().begin(), walked.gradients().end()));
   CHECK_THROWS_WITH_AS(jumped.jump(13), doctest::Contains("13 steps (0 to 12)"), gf::UsageError);
-  CHECK_THROWS_AS(jumped.step(99), gf::UsageError);
+  CHECK_THROWS_AS(jumped.at(99), gf::UsageError);
   CHECK(jumped.position() == 3);
 }
 
@@ -200,8 +200,8 @@ TEST_CASE("stepper: a stepper from an inner node walks only its cone") {
   (void)y;
   gf::Stepper s(g, g.find("z"));
   CHECK(s.size() == 10);  // z, three products, three weights, three inputs
-  CHECK(s.step_of(g.find("b").id()) == gf::Stepper::npos);
-  CHECK(s.step_of(g.find("w2").id()) != gf::Stepper::npos);
+  CHECK(s.index_of(g.find("b").id()) == gf::Stepper::npos);
+  CHECK(s.index_of(g.find("w2").id()) != gf::Stepper::npos);
   s.jump(s.size() - 1);
   CHECK(s.grad(g.find("w2").id()) == 2.0);
   CHECK(s.grad(g.find("b").id()) == 0.0);
@@ -222,7 +222,7 @@ TEST_CASE("stepper: hooks observe every processed node with its complete gradien
   g.backward(y);
   REQUIRE(order.size() == 13);
   for (std::size_t k = 0; k < 13; ++k) {
-    CHECK(order[k] == s.step(k).node);
+    CHECK(order[k] == s.at(k).node);
     CHECK(grads[k] == g.grad(order[k]));  // complete when the node is processed
   }
   s.jump(12);
@@ -241,7 +241,7 @@ TEST_CASE("stepper: hooks rewrite the gradient passed on") {
     gf::Hooks hooks;
     hooks.on(zb, [](const gf::HookEvent& e) { return 2 * e.grad; });
     gf::Stepper s(g, y, hooks);
-    const auto st = s.step(1);
+    const auto st = s.at(1);
     CHECK(st.node == zb.id());
     CHECK(st.passed == 2 * st.upstream);
     CHECK(st.edges[0].contribution == st.passed);
@@ -252,7 +252,7 @@ TEST_CASE("stepper: hooks rewrite the gradient passed on") {
       CHECK(params[i].grad() == 2 * plain[i]);  // times 2 is exact
       CHECK(s.grad(params[i].id()) == params[i].grad());
     }
-    CHECK(g.grad(zb.id()) == 2 * s.step(1).upstream);
+    CHECK(g.grad(zb.id()) == 2 * s.at(1).upstream);
   }
   SUBCASE("clipping on every node; hooks of one node chain in order") {
     gf::Hooks hooks;
@@ -315,7 +315,7 @@ TEST_CASE("stepper: a leaf root is one step and stale values are brought up to d
   x.set(5.0);  // y is stale until evaluated
   gf::Stepper s(g, y);
   CHECK(s.value(y.id()) == 25.0);
-  CHECK(s.step(0).edges[0].local_derivative == 5.0);
+  CHECK(s.at(0).edges[0].local_derivative == 5.0);
   s.jump(1);
   CHECK(s.grad(x.id()) == 10.0);
   x.set(1.0);  // the records keep the values they were made with

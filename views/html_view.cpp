@@ -61,9 +61,9 @@ json page_data(const Stepper& pass, const std::vector<Finding>& findings) {
                      {"value", number(pass.value(i))}});
   json steps = json::array();
   for (std::size_t k = 0; k < pass.size(); ++k) {
-    const Step s = pass.step(k);
+    const BackwardStep s = pass.at(k);
     json edges = json::array();
-    for (const EdgeStep& e : s.edges)
+    for (const BackwardEdge& e : s.edges)
       edges.push_back(
           {{"edge", e.edge},
            {"operand", e.operand},
