@@ -76,7 +76,8 @@ double Node::contribution(std::size_t slot) const { return graph().contribution(
 // ---- Graph: building ----------------------------------------------------------------------------
 
 Graph::Graph(Conventions conventions)
-    : conventions_(conventions), anchor_(std::make_unique<detail::Anchor>(detail::Anchor{this})) {
+    : anchor_(std::make_unique<detail::Anchor>(detail::Anchor{this})) {
+  conventions_ = conventions;
   first_.push_back(0);
 #ifdef GRADFLOW_CHECK_HANDLES
   const std::lock_guard lock(live_mutex);
@@ -95,33 +96,14 @@ Graph::~Graph() {  // NOLINT(modernize-use-equals-default)
 // Takes other's contents and anchor (so its handles follow); other becomes an empty graph with a
 // new anchor.
 void Graph::take(Graph& other) noexcept {
-  op_ = std::move(other.op_);
-  first_ = std::move(other.first_);
-  args_ = std::move(other.args_);
-  attr_ = std::move(other.attr_);
-  names_ = std::move(other.names_);
-  groups_ = std::move(other.groups_);
-  open_groups_ = std::move(other.open_groups_);
-  conventions_ = other.conventions_;
-  check_finite_ = other.check_finite_;
-  ws_ = std::move(other.ws_);
-  stale_ = other.stale_;
-  origin_ = std::move(other.origin_);
-  failures_ = std::move(other.failures_);
+  static_cast<GraphState&>(*this) = std::move(static_cast<GraphState&>(other));
   anchor_ = std::move(other.anchor_);
   anchor_->graph = this;
-  // other: empty again, with an anchor of its own
-  other.op_.clear();
+  // other: empty again, with its conventions and an anchor of its own
+  const Conventions conventions = conventions_;
+  static_cast<GraphState&>(other) = GraphState{};
+  other.conventions_ = conventions;
   other.first_.assign(1, 0);
-  other.args_.clear();
-  other.attr_.clear();
-  other.names_.clear();
-  other.groups_.clear();
-  other.open_groups_.clear();
-  other.ws_ = Workspace{};
-  other.stale_ = false;
-  other.origin_.clear();
-  other.failures_.clear();
   other.anchor_ = std::make_unique<detail::Anchor>(detail::Anchor{&other});
 #ifdef GRADFLOW_CHECK_HANDLES
   const std::lock_guard lock(live_mutex);
@@ -145,19 +127,8 @@ Graph& Graph::operator=(Graph&& other) noexcept {
 }
 
 Graph Graph::clone() const {
-  Graph c(conventions_);
-  c.op_ = op_;
-  c.first_ = first_;
-  c.args_ = args_;
-  c.attr_ = attr_;
-  c.names_ = names_;
-  c.groups_ = groups_;
-  c.open_groups_ = open_groups_;
-  c.check_finite_ = check_finite_;
-  c.ws_ = ws_;
-  c.stale_ = stale_;
-  c.origin_ = origin_;
-  c.failures_ = failures_;
+  Graph c;
+  static_cast<GraphState&>(c) = static_cast<const GraphState&>(*this);
   return c;
 }
 

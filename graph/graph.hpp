@@ -129,8 +129,33 @@ class Node {
   NodeId id_ = no_node;
 };
 
+namespace detail {
+/// Everything a graph holds but its anchor: one place, so that moving and cloning a graph
+/// cannot forget a member (internal; Graph's base).
+struct GraphState {
+  // structure
+  std::vector<Op> op_;
+  std::vector<std::uint32_t> first_;  // size()+1 offsets into args_
+  std::vector<NodeId> args_;
+  std::vector<double> attr_;
+  std::unordered_map<NodeId, std::string> names_;
+  mutable std::vector<Group> groups_;  // mutable: open groups grow as groups() is read
+  std::vector<std::size_t> open_groups_;
+  Conventions conventions_;
+  bool check_finite_ = false;
+
+  // numbers; mutable so that reading a value can first bring stale values up to date
+  mutable Workspace ws_;
+  mutable bool stale_ = false;
+  // Empty unless the last re-evaluation failed somewhere (a value set out of an op's domain):
+  // then, per node, the failed node its value depends on (or no_node), and each failure.
+  mutable std::vector<NodeId> origin_;
+  mutable std::unordered_map<NodeId, std::exception_ptr> failures_;
+};
+}  // namespace detail
+
 /// A computational graph of scalar nodes with reverse-mode differentiation.
-class Graph {
+class Graph : private detail::GraphState {
  public:
   /// An empty graph with the given kink conventions.
   explicit Graph(Conventions conventions = {});
@@ -283,24 +308,6 @@ class Graph {
   void pop_last();
   void refresh() const;
 
-  // structure
-  std::vector<Op> op_;
-  std::vector<std::uint32_t> first_;  // size()+1 offsets into args_
-  std::vector<NodeId> args_;
-  std::vector<double> attr_;
-  std::unordered_map<NodeId, std::string> names_;
-  mutable std::vector<Group> groups_;  // mutable: open groups grow as groups() is read
-  std::vector<std::size_t> open_groups_;
-  Conventions conventions_;
-  bool check_finite_ = false;
-
-  // numbers; mutable so that reading a value can first bring stale values up to date
-  mutable Workspace ws_;
-  mutable bool stale_ = false;
-  // Empty unless the last re-evaluation failed somewhere (a value set out of an op's domain):
-  // then, per node, the failed node its value depends on (or no_node), and each failure.
-  mutable std::vector<NodeId> origin_;
-  mutable std::unordered_map<NodeId, std::exception_ptr> failures_;
   void throw_if_failed(NodeId id) const;
 
   std::unique_ptr<detail::Anchor> anchor_;
