@@ -18,6 +18,7 @@ struct HookObserver {
   const Graph& g;
   const Hooks& hooks;
   static constexpr bool records = false;
+  static constexpr bool rewrites = true;
   double arrive(NodeId i, double arrived) const {
     return hooks.empty() ? arrived : hooks.run(g, i, arrived);
   }

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/graph/plan.hpp>
@@ -43,6 +44,8 @@ struct GraphArrays {
 struct SweepObserver {
   /// Records anything per edge? (false: edge() is never called.)
   static constexpr bool records = false;
+  /// May arrive() return something else than the arriving gradient? (false: it is not called.)
+  static constexpr bool rewrites = false;
   /// The gradient `arrived` at node `i`; returns what the node keeps and passes on (hooks).
   double arrive(NodeId /*i*/, double arrived) { return arrived; }
   /// Node i passes `passed` to operand slot `slot` (node x) with local derivative d; x's
@@ -86,34 +89,59 @@ void reverse_sweep(const Graph& g, const double* v, double* grad, std::uint8_t* 
   const GraphArrays a(g);
   grad[root] = 1.0;
   reached[root] = 1;
-  const auto visit = [&](NodeId i) {
-    const double gi = obs.arrive(i, grad[i]);
-    grad[i] = gi;
+  using Obs = std::remove_reference_t<Observer>;
+  const auto visit = [&](NodeId i) __attribute__((always_inline)) {
+    double gi = grad[i];
+    if constexpr (Obs::rewrites || Obs::records) {
+      gi = obs.arrive(i, gi);
+      grad[i] = gi;
+    }
     if (check && !std::isfinite(gi)) detail::throw_non_finite(g, i, gi, true);
     const NodeId* p = a.args(i);
+    // Operand ids and every local derivative are read before the first store: stores through
+    // the byte array `reached` may alias anything, and would force reloads in between.
+    const auto pass = [&](std::size_t k, NodeId x, double d) {
+      if constexpr (Obs::records) {
+        const double before = grad[x];
+        grad[x] += gi * d;
+        obs.edge(i, k, x, d, before, grad[x]);
+      } else {
+        grad[x] += gi * d;
+      }
+    };
     with_rule(a.op[i], [&](auto rule) {
-      derivatives<decltype(rule)>(
-          a.attr[i], a.conv, a.arity(i), [&](std::size_t k) { return v[p[k]]; }, v[i],
-          [&](std::size_t k, double d) {
-            const NodeId x = p[k];
-            if constexpr (std::remove_reference_t<Observer>::records) {
-              const double before = grad[x];
-              grad[x] += gi * d;
-              obs.edge(i, k, x, d, before, grad[x]);
-            } else {
-              grad[x] += gi * d;
-            }
-            reached[x] = 1;
-          });
+      using R = decltype(rule);
+      if constexpr (R::info.arity == 1 || R::info.arity == 2) {
+        constexpr std::size_t n = R::info.arity;
+        NodeId ids[n];
+        double d[n];
+        for (std::size_t k = 0; k < n; ++k) ids[k] = p[k];
+        derivatives<R>(
+            a.attr[i], a.conv, n, [&](std::size_t k) { return v[ids[k]]; }, v[i],
+            [&](std::size_t k, double dk) { d[k] = dk; });
+        for (std::size_t k = 0; k < n; ++k) pass(k, ids[k], d[k]);
+        for (std::size_t k = 0; k < n; ++k) reached[ids[k]] = 1;
+      } else if constexpr (R::info.arity == variadic) {
+        const std::size_t n = a.arity(i);
+        derivatives<R>(
+            a.attr[i], a.conv, n, [&](std::size_t k) { return v[p[k]]; }, v[i],
+            [&](std::size_t k, double dk) {
+              pass(k, p[k], dk);
+              reached[p[k]] = 1;
+            });
+      }
     });
     obs.done(i);
   };
-  if (plan != nullptr) {
-    // Every consumer has a larger id than its operands, so grad[i] is complete when i is next.
-    for (auto it = plan->order.rbegin(); it != plan->order.rend(); ++it) visit(*it);
-  } else {
-    for (NodeId i = root + 1; i-- > 0;)
-      if (reached[i]) visit(i);
+  // One loop, one call site of visit (so that it is inlined): over the plan's nodes, or over
+  // ids with reached flags. Every consumer has a larger id than its operands, so grad[i] is
+  // complete when i is next.
+  const NodeId* order = plan != nullptr ? plan->order.data() : nullptr;
+  const std::size_t count = plan != nullptr ? plan->order.size() : std::size_t{root} + 1;
+  for (std::size_t t = count; t-- > 0;) {
+    const NodeId i = order != nullptr ? order[t] : static_cast<NodeId>(t);
+    if (order == nullptr && !reached[i]) continue;
+    visit(i);
   }
 }
 
