@@ -391,9 +391,9 @@ std::vector<Finding> explain(const DiagnosticReport& r, std::span<const ReluActi
           {a.node});
   if (!r.unreached.empty())
     say(Severity::note, "unreached",
-        fmt::format("{} do{} not reach '{}' and get no gradient from it.",
+        fmt::format("{} do{} not reach '{}' and get{} no gradient from it.",
                     list_nodes(g, r.unreached), r.unreached.size() == 1 ? "es" : "",
-                    g.label(r.root)),
+                    g.label(r.root), r.unreached.size() == 1 ? "s" : ""),
         r.unreached);
   if (out.empty())
     say(Severity::note, "ok",

@@ -10,9 +10,7 @@
 #include <fmt/format.h>
 
 #include <common/cli.hpp>
-#include <gradflow/graph/graph.hpp>
-#include <gradflow/views/dot.hpp>
-#include <gradflow/views/table.hpp>
+#include <gradflow/gradflow.hpp>
 #include <tutorial/neuron.hpp>
 
 namespace gf = gradflow;

@@ -136,10 +136,10 @@ void Graph::check(const Node& n, std::string_view what) const {
   if (!n.valid())
     throw UsageError(fmt::format("gradflow: {}: the handle is empty (default-constructed)", what));
   if (&n.graph() != this)
-    throw UsageError(
-        fmt::format("gradflow: {}: node #{} belongs to another graph; nodes of two "
-                    "graphs cannot be combined",
-                    what, n.id()));
+    throw UsageError(fmt::format(
+        "gradflow: {}: node {} belongs to another graph (of {} nodes) than this one (of {} "
+        "nodes); nodes of two graphs cannot be combined",
+        what, n.graph().describe(n.id()), n.graph().size(), size()));
   check_id(n.id(), what);
 }
 
@@ -215,8 +215,16 @@ struct Recorder {
     return !g.stale_ && !g.check_finite_ && g.op_.size() < no_node && g.origin_.empty();
   }
 
+  // The graph comes from the first operand: an empty one is named with the op being built.
+  static void need(Node a, std::string_view op) {
+    if (!a.valid()) [[unlikely]]
+      throw UsageError(
+          fmt::format("gradflow: {}: an operand is an empty handle (default-constructed)", op));
+  }
+
   template <class R>
   static Node binary(Node a, Node b) {
+    need(a, R::info.name);
     Graph& g = a.graph();
     if (!fast(g) || !ok(g, a) || !ok(g, b)) [[unlikely]]
       return g.apply(R::info.op, {a, b});
@@ -230,6 +238,7 @@ struct Recorder {
 
   template <class R>
   static Node unary(Node a, double attr) {
+    need(a, R::info.name);
     Graph& g = a.graph();
     if (!fast(g) || !ok(g, a)) [[unlikely]]
       return g.apply(R::info.op, {a}, attr);
@@ -244,6 +253,7 @@ struct Recorder {
   // removed again if the op fails, so that a failed op records nothing.
   template <class R>
   static Node binary_lifted(Node a, double b, bool b_first) {
+    need(a, R::info.name);
     Graph& g = a.graph();
     const std::size_t before = g.size();
     const Node c = g.constant(b);
@@ -256,6 +266,7 @@ struct Recorder {
   }
 
   static Node sum(std::span<const Node> terms) {
+    need(terms.front(), "sum");
     Graph& g = terms.front().graph();
     bool good = fast(g);
     for (const Node& t : terms) good = good && ok(g, t);

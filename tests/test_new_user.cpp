@@ -201,3 +201,18 @@ TEST_CASE("a const graph hands out handles and unnamed leaves need no name") {
   CHECK(x.label() == "#0");
   CHECK_THROWS_AS(cg.node(99), gf::UsageError);
 }
+
+TEST_CASE("empty handles and nodes of two graphs are named in the error") {
+  gf::Graph g, other;
+  const auto x = g.input("x", 1.0);
+  const auto y = other.input("y", 2.0);
+  const gf::Node empty;
+  CHECK_THROWS_WITH_AS(empty * x, doctest::Contains("mul: an operand is an empty handle"),
+                       gf::UsageError);
+  CHECK_THROWS_WITH_AS(tanh(empty), doctest::Contains("tanh: an operand is an empty handle"),
+                       gf::UsageError);
+  CHECK_THROWS_WITH_AS(empty + 1.0, doctest::Contains("add: an operand is an empty handle"),
+                       gf::UsageError);
+  CHECK_THROWS_WITH_AS(x * y, doctest::Contains("node 'y' (#0, input) belongs to another graph"),
+                       gf::UsageError);
+}
