@@ -77,19 +77,12 @@ inline DomainCheck check_domain(const GraphArrays& a, const double* v, NodeId i)
   });
 }
 
-/// Reverse mode from `root` over the values `v`: grad[operand] += passed * local derivative,
-/// node by node in decreasing id order, operand by operand in slot order. `grad` and `reached`
-/// must be zero (sized g.size()); afterwards grad[n] = d(root)/d(n) and reached[n] = 1 for
-/// every node that reaches the root. With a plan, its (id-ordered) nodes are the ones visited;
-/// without, every id from the root down whose reached flag is set: the same nodes, in the same
-/// order. Check mode throws NumericError at the first non-finite gradient passed on.
-template <class Observer = SweepObserver>
-void reverse_sweep(const Graph& g, const double* v, double* grad, std::uint8_t* reached,
-                   NodeId root, const Plan* plan, bool check, Observer&& obs = {}) {
-  const GraphArrays a(g);
-  grad[root] = 1.0;
-  reached[root] = 1;
-  using Obs = std::remove_reference_t<Observer>;
+namespace detail {
+// The sweep's loop, once over a plan's nodes and once over ids with reached flags: each
+// instantiation has one call site of `visit`, so that GCC inlines the node's rule into the loop.
+template <bool kPlan, class Obs>
+void sweep_loop(const Graph& g, const GraphArrays& a, const double* v, double* grad,
+                std::uint8_t* reached, NodeId root, const Plan* plan, bool check, Obs& obs) {
   const auto visit = [&](NodeId i) __attribute__((always_inline)) {
     double gi = grad[i];
     if constexpr (Obs::rewrites || Obs::records) {
@@ -133,16 +126,34 @@ void reverse_sweep(const Graph& g, const double* v, double* grad, std::uint8_t* 
     });
     obs.done(i);
   };
-  // One loop, one call site of visit (so that it is inlined): over the plan's nodes, or over
-  // ids with reached flags. Every consumer has a larger id than its operands, so grad[i] is
-  // complete when i is next.
-  const NodeId* order = plan != nullptr ? plan->order.data() : nullptr;
-  const std::size_t count = plan != nullptr ? plan->order.size() : std::size_t{root} + 1;
-  for (std::size_t t = count; t-- > 0;) {
-    const NodeId i = order != nullptr ? order[t] : static_cast<NodeId>(t);
-    if (order == nullptr && !reached[i]) continue;
-    visit(i);
+  // Every consumer has a larger id than its operands, so grad[i] is complete when i is next.
+  if constexpr (kPlan) {
+    for (auto it = plan->order.rbegin(); it != plan->order.rend(); ++it) visit(*it);
+  } else {
+    for (NodeId i = root + 1; i-- > 0;)
+      if (reached[i]) visit(i);
   }
+}
+}  // namespace detail
+
+/// Reverse mode from `root` over the values `v`: grad[operand] += passed * local derivative,
+/// node by node in decreasing id order, operand by operand in slot order. `grad` and `reached`
+/// must be zero (sized g.size()); afterwards grad[n] = d(root)/d(n) and reached[n] = 1 for
+/// every node that reaches the root. With a plan, its (id-ordered) nodes are the ones visited;
+/// without, every id from the root down whose reached flag is set: the same nodes, in the same
+/// order. Check mode throws NumericError at the first non-finite gradient passed on.
+template <class Observer = SweepObserver>
+void reverse_sweep(const Graph& g, const double* v, double* grad, std::uint8_t* reached,
+                   NodeId root, const Plan* plan, bool check, Observer&& obs = {}) {
+  const GraphArrays a(g);
+  grad[root] = 1.0;
+  reached[root] = 1;
+  using Obs = std::remove_reference_t<Observer>;
+  Obs& o = obs;
+  if (plan != nullptr)
+    detail::sweep_loop<true>(g, a, v, grad, reached, root, plan, check, o);
+  else
+    detail::sweep_loop<false>(g, a, v, grad, reached, root, plan, check, o);
 }
 
 }  // namespace gradflow
