@@ -52,11 +52,19 @@ constexpr const ActivationLook* activation_look(Op op) {
   return nullptr;
 }
 
+/// Whether activation `op` has a look (compared by op, not by pointer: GCC's UBSan instrumentation
+/// makes pointer comparisons non-constant).
+constexpr bool has_activation_look(Op op) {
+  for (const ActivationLook& a : activations)
+    if (a.op == op) return true;
+  return false;
+}
+
 // Every activation op has a colour, and only activations have one.
 static_assert([] {
   for (std::size_t i = 0; i < op_count; ++i) {
     const Op op = static_cast<Op>(i);
-    if (info(op).activation != (activation_look(op) != nullptr)) return false;
+    if (info(op).activation != has_activation_look(op)) return false;
   }
   return true;
 }());
