@@ -391,7 +391,8 @@ std::ostream& operator<<(std::ostream& out, const Node& n);
 
 }  // namespace gradflow
 
-/// Nodes as keys of unordered containers.
+/// \cond
+// Nodes as keys of unordered containers.
 template <>
 struct std::hash<gradflow::Node> {
   std::size_t operator()(const gradflow::Node& n) const noexcept {
@@ -399,6 +400,7 @@ struct std::hash<gradflow::Node> {
   }
 };
 
-/// fmt::format("{}", node) gives the same text as operator<<.
+// fmt::format("{}", node) gives the same text as operator<<.
 template <>
 struct fmt::formatter<gradflow::Node> : fmt::ostream_formatter {};
+/// \endcond

@@ -21,6 +21,7 @@ namespace gradflow {
 /// Raw views of a graph's structure arrays, read once per sweep. (Stores through the byte array
 /// `reached` may alias anything, so nothing is re-read from the graph per node.)
 struct GraphArrays {
+  /// Reads `g`'s arrays (valid until `g` records another node).
   explicit GraphArrays(const Graph& g)
       : conv(g.conventions()),
         n(static_cast<NodeId>(g.size())),

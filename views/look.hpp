@@ -30,9 +30,9 @@ inline constexpr const char* highlight = "#d946ef";
 // ---- activations ------------------------------------------------------------------------------
 /// An activation's colour: `color` for its text and lines, `fill` (pale) behind its nodes.
 struct ActivationLook {
-  Op op;
-  const char* color;
-  const char* fill;
+  Op op;              ///< the activation op
+  const char* color;  ///< its text and lines
+  const char* fill;   ///< behind its nodes (pale)
 };
 /// One colour per activation op (OpInfo::activation).
 inline constexpr std::array<ActivationLook, 7> activations{{
