@@ -119,17 +119,7 @@ void prepare(const Graph& g, Workspace& ws) {
 
 void forward(const Graph& g, Workspace& ws) {
   prepare(g, ws);
-  const GraphArrays a(g);
-  const bool check = g.check_finite();
-  double* v = ws.value.data();
-  if (!check) {
-    for (NodeId i = 0; i < a.n; ++i) forward_node(g, a, ws, v, i, false);
-    return;
-  }
-  for (NodeId i = 0; i < a.n; ++i) {
-    forward_node(g, a, ws, v, i, false);
-    if (!std::isfinite(v[i])) detail::throw_non_finite(g, i, v[i], false);
-  }
+  detail::forward_from(g, ws, 0);
 }
 
 void forward(const Graph& g, Workspace& ws, const Plan& plan) {
@@ -174,11 +164,14 @@ double local_derivative(const Graph& g, const Workspace& ws, NodeId i, std::size
 namespace detail {
 void forward_from(const Graph& g, Workspace& ws, NodeId from) {
   const GraphArrays a(g);
-  const bool check = g.check_finite();
   double* v = ws.value.data();
+  if (!g.check_finite()) {  // check mode hoisted out of the hot loop
+    for (NodeId i = from; i < a.n; ++i) forward_node(g, a, ws, v, i, false);
+    return;
+  }
   for (NodeId i = from; i < a.n; ++i) {
     forward_node(g, a, ws, v, i, false);
-    if (check && !std::isfinite(v[i])) throw_non_finite(g, i, v[i], false);
+    if (!std::isfinite(v[i])) throw_non_finite(g, i, v[i], false);
   }
 }
 

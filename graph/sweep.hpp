@@ -1,7 +1,6 @@
-// The forward rule of one node and THE reverse sweep: every backward pass of gradflow (Graph::
-// backward, backward over a plan, backward with hooks, the Stepper's recording) is
-// reverse_sweep() with a different observer, so they all add the same products in the same
-// order and agree bit for bit.
+// THE reverse sweep: every backward pass of gradflow (Graph::backward, backward over a plan,
+// backward with hooks, the Stepper's recording) is reverse_sweep() with a different observer, so
+// they all add the same products in the same order and agree bit for bit.
 //
 // Per node, with_rule() jumps to the op's inlined rule (ops/ops.hpp) through the one calling
 // protocol (compute, derivatives); the loops run over the graph's flat arrays, read once into
@@ -59,26 +58,7 @@ struct SweepObserver {
 
 namespace detail {
 [[noreturn]] void throw_non_finite(const Graph& g, NodeId i, double v, bool in_gradient);
-}  // namespace detail
 
-/// Node i's value from its operands' values in `v` (no domain check: see check_domain()).
-inline double compute_node(const GraphArrays& a, const double* v, NodeId i) {
-  return with_rule(a.op[i], [&](auto rule) {
-    const NodeId* p = a.args(i);
-    return compute<decltype(rule)>(a.attr[i], a.conv, a.arity(i),
-                                   [&](std::size_t k) { return v[p[k]]; });
-  });
-}
-
-/// Node i's domain check against its operands' values in `v`.
-inline DomainCheck check_domain(const GraphArrays& a, const double* v, NodeId i) {
-  return with_rule(a.op[i], [&](auto rule) {
-    const NodeId* p = a.args(i);
-    return domain<decltype(rule)>(a.attr[i], [&](std::size_t k) { return v[p[k]]; });
-  });
-}
-
-namespace detail {
 // The sweep's loop, once over a plan's nodes and once over ids with reached flags: each
 // instantiation has one call site of `visit`, so that GCC inlines the node's rule into the loop.
 template <bool kPlan, class Obs>
