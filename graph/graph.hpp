@@ -117,7 +117,10 @@ class Node {
   friend bool operator==(const Node& a, const Node& b) = default;
   /// Ordered by graph, then id (so that nodes can be keys of ordered containers).
   friend std::strong_ordering operator<=>(const Node& a, const Node& b) {
-    if (a.anchor_ != b.anchor_) return std::compare_three_way{}(a.anchor_, b.anchor_);
+    // std::less is a total order on pointers (emscripten's libc++ has no compare_three_way).
+    if (a.anchor_ != b.anchor_)
+      return std::less<>{}(a.anchor_, b.anchor_) ? std::strong_ordering::less
+                                                 : std::strong_ordering::greater;
     return a.id_ <=> b.id_;
   }
 

@@ -1,8 +1,10 @@
 #include <gradflow/nn/train.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <numbers>
 #include <numeric>
@@ -37,8 +39,19 @@ std::string_view trim(std::string_view s) {
 
 bool parse_number(std::string_view s, double& out) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+#if defined(__cpp_lib_to_chars) || !defined(_LIBCPP_VERSION)
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && end == s.data() + s.size() && !s.empty();
+#else
+  // libc++ before 17 (emscripten's, for the browser lab) has no floating-point from_chars;
+  // strtod in the "C" locale, which a WebAssembly module never leaves, reads the same numbers.
+  if (s.empty() || s.front() == ' ' || s.front() == '\t') return false;
+  const std::string text(s);
+  char* end = nullptr;
+  errno = 0;
+  out = std::strtod(text.c_str(), &end);
+  return errno == 0 && end == text.c_str() + text.size();
+#endif
 }
 
 std::string read_file(const std::string& path) {
