@@ -17,7 +17,11 @@ lists=(.ci/packages)
 [[ $what == test ]] && lists+=(.ci/packages-test)
 .ci/install-packages "${lists[@]}"
 
-[[ -f build/CMakeCache.txt ]] || cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+# Configured every time (quick when nothing changed), so that a build first made for the demo
+# picks up the lab once the test packages (emscripten) are installed.
+lab=AUTO
+[[ $what == test ]] && lab=ON  # the test command builds and tests the WebAssembly lab
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DGRADFLOW_BUILD_LAB=$lab >/dev/null
 cmake --build build -j2
 
 if [[ $what == demo ]]; then

@@ -1,0 +1,278 @@
+// The live lab (lab/lab.cpp and web/lab/): its calls checked natively against closed forms,
+// finite differences and tutorial_9_moons, then the WebAssembly page in headless Chromium
+// against the same calls compiled natively: the same numbers, the same messages.
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <gradflow/nn/train.hpp>
+#include <lab.hpp>
+#include <tutorial/experiments.hpp>
+
+#include "chromium.hpp"
+
+namespace lab = gradflow::lab;
+using json = nlohmann::json;
+
+namespace {
+
+double sigmoid(double s) { return 1.0 / (1.0 + std::exp(-s)); }
+
+std::string request(const std::string& act, const std::string& form = "bias", double b = -0.4,
+                    const std::string& surrogate = "none") {
+  return json{{"x", {1.0, 2.0, 3.0}}, {"w", {0.5, -0.25, 0.2}}, {"b", b}, {"form", form},
+              {"act", act},           {"surrogate", surrogate}}
+      .dump();
+}
+
+json call_neuron(const std::string& q) {
+  const json r = json::parse(lab::neuron(q));
+  REQUIRE_MESSAGE(!r.contains("error"), r.dump());
+  return r;
+}
+
+// Final gradient of the node labelled `label`.
+double grad_of(const json& r, const std::string& label) {
+  for (const auto& n : r["nodes"])
+    if (n["label"] == label) return n["grad"].get<double>();
+  FAIL("no node " << label);
+  return 0;
+}
+
+std::string error_of(const std::string& reply) {
+  const json r = json::parse(reply);
+  return r.contains("error") ? r["error"].get<std::string>() : std::string("<no error>");
+}
+
+// The native tutorial_9_moons run: its records (same code as the example, natively).
+const gradflow::tutorial::MoonsResult& native_moons() {
+  static const auto r = gradflow::tutorial::moons();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("lab: the neuron's values and gradients, in every form, against closed forms") {
+  const double s = 0.2, y = sigmoid(s), d = y * (1 - y);  // z = 0.6, b = -0.4
+  for (const char* form : {"bias", "threshold", "weight"}) {
+    CAPTURE(form);
+    const json r = call_neuron(request("sigmoid", form));
+    CHECK(r["y"].get<double>() == doctest::Approx(y).epsilon(1e-15));
+    CHECK(grad_of(r, "w1") == doctest::Approx(d * 1).epsilon(1e-15));
+    CHECK(grad_of(r, "w2") == doctest::Approx(d * 2).epsilon(1e-15));
+    CHECK(grad_of(r, "w3") == doctest::Approx(d * 3).epsilon(1e-15));
+    CHECK(grad_of(r, "x3") == doctest::Approx(d * 0.2).epsilon(1e-15));
+    if (std::string(form) == "threshold")
+      CHECK(grad_of(r, "h") == doctest::Approx(-d).epsilon(1e-15));  // y = f(z - h)
+    else
+      CHECK(grad_of(r, "b") == doctest::Approx(d).epsilon(1e-15));
+    // The three forms print the same y: the tutorial's "same neuron, same outputs".
+    CHECK(r["forms"]["threshold"].get<double>() == doctest::Approx(y).epsilon(1e-15));
+    CHECK(r["forms"]["weight"].get<double>() == doctest::Approx(y).epsilon(1e-15));
+    // Steps: every node reaching y, root first; the last step's edges hold the final gradients.
+    CHECK(r["steps"].size() == r["nodes"].size());  // every node of the neuron reaches y
+    CHECK(r["steps"][0]["node"] == r["root"]);
+    CHECK(r["steps"][0]["upstream"].get<double>() == 1.0);
+  }
+  const double t = std::tanh(0.2);
+  CHECK(grad_of(call_neuron(request("tanh")), "b") == doctest::Approx(1 - t * t).epsilon(1e-15));
+  CHECK(grad_of(call_neuron(request("relu")), "w3") == 3.0);
+  CHECK(grad_of(call_neuron(request("step")), "w3") == 0.0);  // blocked
+  CHECK(grad_of(call_neuron(request("step", "bias", -0.4, "straight-through")), "w3") == 3.0);
+  CHECK(grad_of(call_neuron(request("step", "bias", -0.4, "sigmoid")), "b") ==
+        doctest::Approx(d).epsilon(1e-15));
+}
+
+TEST_CASE("lab: dy/db against a central difference of the lab's own y") {
+  for (const char* act : {"sigmoid", "tanh", "relu"}) {
+    for (const double b : {-2.0, -0.4, 0.7}) {
+      CAPTURE(act);
+      CAPTURE(b);
+      const double h = 1e-6;
+      const double up = call_neuron(request(act, "bias", b + h))["y"].get<double>();
+      const double down = call_neuron(request(act, "bias", b - h))["y"].get<double>();
+      CHECK(grad_of(call_neuron(request(act, "bias", b)), "b") ==
+            doctest::Approx((up - down) / (2 * h)).epsilon(1e-6));
+    }
+  }
+}
+
+TEST_CASE("lab: bad neuron fields are refused with a message naming the field") {
+  CHECK(error_of(lab::neuron(R"({"x":[1,2],"w":[1,2,3],"b":0})")) == "x: expected 3 numbers");
+  CHECK(error_of(lab::neuron(R"({"x":[1,2,3],"w":[1,"a",3],"b":0})")) ==
+        R"(w2: '"a"' is not a number)");
+  CHECK(error_of(lab::neuron(R"({"x":[1,2,3],"w":[1,2,3],"b":1e7})")) ==
+        "b: 10000000 is outside [-1000000, 1000000]");
+  CHECK(error_of(lab::neuron(R"({"x":[1,2,3],"w":[1,2,3],"b":0,"act":"softmax"})")) ==
+        "act: 'softmax' is not one of step, sigmoid, tanh, relu");
+  CHECK(error_of(lab::neuron("not json")).find("parse error") != std::string::npos);
+}
+
+TEST_CASE("lab: the moons preset is tutorial_9_moons's run, step for step") {
+  REQUIRE(error_of(lab::network_reset(R"({"preset":"moons"})")) == "<no error>");
+  const json r = json::parse(lab::network_train(100));
+  REQUIRE(r["records"].size() == 100);
+  const auto& native = native_moons().records;
+  for (std::size_t k = 0; k < 100; ++k) {
+    CHECK(r["records"][k]["loss"].get<double>() == native[k].loss);
+    CHECK(r["records"][k]["line"].get<std::string>() == gradflow::train::progress_line(native[k]));
+  }
+  const json v = json::parse(lab::network_view(20));
+  CHECK(v["steps"] == 100);
+  REQUIRE(v["layers"].size() == 3);
+  CHECK(v["layers"][0].size() == 16);
+  CHECK(v["layers"][2][0]["w"].size() == 16);
+  CHECK(v["map"].size() == 400);
+  for (const auto& unit : v["layers"][0]) CHECK(unit["batch"] == 100);
+}
+
+TEST_CASE("lab: a learning rate that explodes names where the numbers stopped being finite") {
+  REQUIRE(error_of(lab::network_reset(
+              R"({"data":"curve","points":40,"lr":50,"lr_drop":0,"layers":[8],"act":"tanh"})")) ==
+          "<no error>");
+  const json r = json::parse(lab::network_train(200));
+  REQUIRE(r.contains("diverged"));
+  const std::string why = r["diverged"];
+  // Every value stays finite here (tanh bounds the hidden layer) until the batch mean overflows.
+  CHECK(std::regex_search(why,
+                          std::regex("^the batch loss overflowed; the largest value is "
+                                     "'?[^ ]+'? = [0-9.e+]+ \\(op [a-z_]+\\) in sample [0-9]+$")));
+  const json& last = r["records"].back();
+  CHECK(last["loss"].is_string());  // "NaN" or "Infinity": JSON has no such numbers
+}
+
+TEST_CASE("lab: bad network settings are refused with a message naming the setting") {
+  CHECK(error_of(lab::network_reset(R"({"layers":[16,0]})")) == "layers: 0 is outside [1, 64]");
+  CHECK(error_of(lab::network_reset(R"({"data":"spiral"})")) ==
+        "data: 'spiral' is not one of moons, xor, circles, curve");
+  CHECK(error_of(lab::network_reset(R"({"lr":1,"lr_drop":2})")) ==
+        "lr_drop: 2 would make the rate negative (lr is 1)");
+  CHECK(error_of(lab::network_reset(R"({"batch":500})")) ==
+        "batch: 500 is more than the 100 points");
+  REQUIRE(error_of(lab::network_reset(R"({"data":"xor"})")) == "<no error>");
+  CHECK(error_of(lab::network_train(0)) == "steps: 0 is outside [1, 100000]");
+  CHECK(error_of(lab::network_view(1)) == "grid: 1 is outside [2, 200]");
+}
+
+#ifdef GRADFLOW_LAB_HTML
+
+namespace {
+
+using gradflow::testing::attribute;
+using gradflow::testing::Browser;
+using gradflow::testing::element_text;
+
+const std::string lab_url = std::string("file://") + GRADFLOW_LAB_HTML;
+
+void check_clean(const Browser::Page& p) {
+  INFO("browser log:\n" << p.log);
+  CHECK(p.log.find("CONSOLE") == std::string::npos);
+  CHECK(p.ready);
+  CHECK(attribute(p.dom, "body", "data-status") == "ready");
+  CHECK_FALSE(std::regex_search(p.dom, std::regex("<html[^>]*data-errors")));
+}
+
+// Every drawn node's data-value and data-grad, by id.
+std::map<int, std::pair<double, double>> drawn_nodes(const std::string& dom) {
+  std::map<int, std::pair<double, double>> out;
+  const std::regex re(
+      R"re(id="n(\d+)" transform="[^"]*" data-value="([^"]*)" data-grad="([^"]*)")re");
+  for (auto it = std::sregex_iterator(dom.begin(), dom.end(), re); it != std::sregex_iterator();
+       ++it)
+    out[std::stoi((*it)[1])] = {std::stod((*it)[2]), std::stod((*it)[3])};
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("lab page: the file is self-contained and at most 3 MB") {
+  const std::string page = gradflow::testing::read_text(GRADFLOW_LAB_HTML);
+  CHECK(page.size() < 3'000'000);
+  CHECK(page.find("<script src") == std::string::npos);
+  CHECK(page.find("<link") == std::string::npos);
+  for (const char* mark : {"{{error_trap_js}}", "{{style_css}}", "{{lab_js}}", "{{app_js}}"})
+    CHECK(page.find(mark) == std::string::npos);
+  CHECK(page.find("data:application/octet-stream;base64,") != std::string::npos);  // the wasm
+}
+
+TEST_CASE("lab page: neuron mode shows the values and gradients the native engine computes") {
+  Browser chrome;
+  for (const char* act : {"step", "sigmoid", "tanh", "relu"}) {
+    for (const char* form : {"bias", "threshold"}) {
+      CAPTURE(act);
+      CAPTURE(form);
+      const double b = 0.3;
+      const auto p = chrome.load(fmt::format(
+          "{}#mode=neuron&x1=1.5&x2=-2&x3=0.25&w1=0.8&w2=0.1&w3=-1.2&b={}&act={}&form={}", lab_url,
+          b, act, form));
+      check_clean(p);
+      const json native = call_neuron(json{
+          {"x", {1.5, -2.0, 0.25}}, {"w", {0.8, 0.1, -1.2}}, {"b", b}, {"act", act}, {"form", form}}
+                                          .dump());
+      const auto drawn = drawn_nodes(p.dom);
+      REQUIRE(drawn.size() == native["nodes"].size());
+      for (const auto& n : native["nodes"]) {
+        const int id = n["id"];
+        CAPTURE(id);
+        CHECK(drawn.at(id).first == doctest::Approx(n["value"].get<double>()).epsilon(1e-14));
+        CHECK(drawn.at(id).second == doctest::Approx(n["grad"].get<double>()).epsilon(1e-14));
+      }
+      CHECK(std::stod(attribute(p.dom, "body", "data-y")) ==
+            doctest::Approx(native["y"].get<double>()).epsilon(1e-14));
+    }
+  }
+}
+
+TEST_CASE("lab page: #step=N opens at that backward step; keys, buttons and clicks move it") {
+  Browser chrome;
+  // The bias form has 13 steps: y, z+b, b, z, w3*x3, x3, w3, ... x1 is node 0, step 13.
+  const auto p = chrome.load(lab_url + "#mode=neuron&act=sigmoid&step=4&selftest");
+  check_clean(p);
+  // ArrowLeft twice from step 4, first, ArrowRight, last, a click on x1 (node 0: step 13); the
+  // activation switched to relu gives y = relu(0.2); a bad w1 shows the message box.
+  const double relu_y = ((0.5 * 1 + -0.25 * 2) + 0.2 * 3) + -0.4;  // the engine's order of sums
+  CHECK(element_text(p.dom, "selftest") ==
+        fmt::format("s3 s2 s1 s2 s13 s13 y={} message", relu_y));  // shortest round trip, as JS
+  CHECK(p.dom.find("w1: \xe2\x80\x98"
+                   "abc\xe2\x80\x99 is not a number") != std::string::npos);
+}
+
+TEST_CASE("lab page: a bad field in the URL is refused with a message, the rest still works") {
+  Browser chrome;
+  const auto p = chrome.load(lab_url + "#mode=neuron&w1=abc&b=0.5");
+  check_clean(p);
+  CHECK(std::regex_search(
+      p.dom, std::regex("id=\"message\" role=\"alert\">w1: .{1,3}abc.{1,3} is not a number")));
+  // b = 0.5 was taken: z + b = 0.6 + 0.5.
+  CHECK(std::stod(attribute(p.dom, "body", "data-y")) ==
+        doctest::Approx(sigmoid(1.1)).epsilon(1e-14));
+}
+
+TEST_CASE("lab page: #preset=moons&steps=100 shows tutorial_9_moons's step 99") {
+  Browser chrome;
+  const auto p = chrome.load(lab_url + "#preset=moons&steps=100");
+  check_clean(p);
+  const auto& last = native_moons().records.back();
+  CHECK(element_text(p.dom, "status-line") == gradflow::train::progress_line(last));
+  CHECK(std::stod(attribute(p.dom, "body", "data-loss")) ==
+        doctest::Approx(last.loss).epsilon(1e-9));
+  CHECK(attribute(p.dom, "body", "data-mode") == "network");
+  CHECK(p.dom.find("id=\"u1_1\"") != std::string::npos);  // the network is drawn
+}
+
+TEST_CASE("lab page: an exploding learning rate shows where the numbers stopped being finite") {
+  Browser chrome;
+  const auto p = chrome.load(
+      lab_url + "#mode=network&data=curve&points=40&lr=50&lr_drop=0&layers=8&act=tanh&steps=200");
+  check_clean(p);
+  CHECK(p.dom.find("The loss is no longer a number at step") != std::string::npos);
+  CHECK(std::regex_search(p.dom, std::regex("first non-finite value|the batch loss overflowed")));
+}
+
+#endif
