@@ -702,7 +702,12 @@
     if (!resetNetwork()) { done(false); return; }
     var n = state.pendingSteps || 0;
     state.pendingSteps = 0;
-    if (n > 0) train(n, done, n); else done(true);
+    if (n <= 0) { done(true); return; }
+    var t0 = performance.now();
+    train(n, function (ok) {  // the time the link's steps took, for bench/lab_speed.sh
+      document.body.setAttribute('data-train-ms', String(performance.now() - t0));
+      done(ok);
+    }, n);
   }
 
   // #selftest (neuron mode): keys, buttons, a click on a node and a change of activation, each
