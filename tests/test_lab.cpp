@@ -266,6 +266,18 @@ TEST_CASE("lab page: #preset=moons&steps=100 shows tutorial_9_moons's step 99") 
   CHECK(p.dom.find("id=\"u1_1\"") != std::string::npos);  // the network is drawn
 }
 
+TEST_CASE("lab page: network mode's buttons, a unit click and the edge toggle work") {
+  Browser chrome;
+  const auto p = chrome.load(lab_url + "#preset=moons&steps=3&selftest");
+  INFO("browser log:\n" << p.log);
+  CHECK(p.log.find("CONSOLE") == std::string::npos);
+  CHECK(p.ready);
+  // One step after the link's 3; unit L1.n1 described; edges by gradient; reset to 2-4-1 (17
+  // parameters, no step yet); a learning rate 'fast' refused with the message box.
+  CHECK(element_text(p.dom, "selftest") == "k4 unit by-grad p17 k0 message");
+  CHECK(std::regex_search(p.dom, std::regex("lr: .{1,3}fast.{1,3} is not a number")));
+}
+
 TEST_CASE("lab page: an exploding learning rate shows where the numbers stopped being finite") {
   Browser chrome;
   const auto p = chrome.load(

@@ -733,6 +733,26 @@
     $('selftest').textContent = out.join(' ');
   }
 
+  // #selftest in network mode: one step, a click on a unit, edges by gradient, a reset with other
+  // layers, a reset with a bad learning rate; written into <pre id="selftest"> for the tests.
+  function networkSelftest() {
+    var out = [];
+    $('one').click();
+    out.push('k' + state.records.length);
+    $('u1_1').dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    out.push($('unit-info').textContent.indexOf('L1.n1 (relu): bias') === 0 ? 'unit' : 'no unit');
+    $('edge-by').value = 'grad';
+    $('edge-by').dispatchEvent(new Event('change'));
+    out.push($('net-legend').textContent.indexOf('|gradient|') >= 0 ? 'by-grad' : 'by-weight');
+    $('layers').value = '4';
+    $('reset').click();
+    out.push('p' + state.netInfo.parameters + ' k' + state.records.length);
+    $('lr').value = 'fast';
+    $('reset').click();
+    out.push($('message').hidden ? 'no message' : 'message');
+    $('selftest').textContent = out.join(' ');
+  }
+
   function load() {
     var wantSelftest = 'selftest' in readHash();
     var errors = applyHash();
@@ -746,7 +766,10 @@
       finish();
     } else {
       if (!state.net) state.net = Object.assign({ preset: 'none' }, MOONS);
-      startNetwork(finish);
+      startNetwork(function () {
+        if (wantSelftest) networkSelftest();
+        finish();
+      });
     }
   }
 
