@@ -8,6 +8,7 @@
 //   network_reset(config)  a data set and an MLP trained by a train::Trainer (the Executor)
 //   network_train(steps)   runs that many SGD steps; returns each step's record
 //   network_view(grid)     weights, biases, gradients, unit activity and the decision map
+//   network_sample(s)      one sample's backward pass at the current parameters, per unit
 //
 // The page's own checks refuse bad fields first; these functions check again and throw
 // UsageError naming the field, so a caller that skips the page gets the same messages.
@@ -428,6 +429,57 @@ std::string network_view(int grid) {
   }
 }
 
+std::string network_sample(int sample) {
+  try {
+    Network& n = current();
+    if (sample < 0 || static_cast<std::size_t>(sample) >= n.data.size())
+      throw UsageError(fmt::format("sample: {} is outside [0, {}]", sample, n.data.size() - 1));
+    const auto s = static_cast<std::size_t>(sample);
+    const train::Trainer& t = *n.trainer;
+    for (std::size_t j = 0; j < n.data.features; ++j) t.inputs()[j].set(n.data.row(s)[j]);
+    t.target().set(n.data.y[s]);
+    // The sample's backward pass at the parameters' current values, over the primitive nodes.
+    Stepper st(n.g, t.loss());
+    st.jump(st.size() - 1);
+    json units = json::array();
+    for (std::size_t l = 0; l < n.net->layers().size(); ++l) {
+      const auto neurons = n.net->layers()[l].neurons();
+      for (std::size_t i = 0; i < neurons.size(); ++i) {
+        const auto& neuron = neurons[i];
+        const Node out = neuron.last_output(), pre = neuron.last_pre_activation();
+        const Op op = nn::op_of(neuron.activation());
+        const double slope = derivative(
+            op, 0, 0.0, n.g.conventions(), 1, [&](std::size_t) { return pre.value(); },
+            out.value());
+        const std::size_t step = st.index_of(out.id());
+        units.push_back({{"layer", l},
+                         {"unit", i},
+                         {"name", fmt::format("L{}.n{}", l + 1, i + 1)},
+                         {"act", nn::name(neuron.activation())},
+                         {"pre", number(pre.value())},
+                         {"out", number(out.value())},
+                         {"slope", number(slope)},
+                         {"grad_out", number(step == Stepper::npos ? 0.0 : st.grad(out.id()))},
+                         {"grad_pre", number(step == Stepper::npos ? 0.0 : st.grad(pre.id()))},
+                         {"grad_b", number(st.grad(neuron.bias().id()))},
+                         {"step", step == Stepper::npos ? -1 : static_cast<long>(step)}});
+      }
+    }
+    json x = json::array();
+    for (double v : n.data.row(s)) x.push_back(v);
+    return json{{"sample", sample},
+                {"x", x},
+                {"target", n.data.y[s]},
+                {"score", number(t.score().value())},
+                {"loss", number(t.loss().value())},
+                {"steps", st.size()},
+                {"units", units}}
+        .dump();
+  } catch (const std::exception& e) {
+    return json{{"error", e.what()}}.dump();
+  }
+}
+
 }  // namespace gradflow::lab
 
 #ifdef __EMSCRIPTEN__
@@ -436,5 +488,6 @@ EMSCRIPTEN_BINDINGS(gradflow_lab) {
   emscripten::function("networkReset", &gradflow::lab::network_reset);
   emscripten::function("networkTrain", &gradflow::lab::network_train);
   emscripten::function("networkView", &gradflow::lab::network_view);
+  emscripten::function("networkSample", &gradflow::lab::network_sample);
 }
 #endif

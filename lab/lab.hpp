@@ -52,5 +52,6 @@ std::string neuron(const std::string& request);
 std::string network_reset(const std::string& config);
 std::string network_train(int steps);
 std::string network_view(int grid);
+std::string network_sample(int sample);
 
 }  // namespace gradflow::lab

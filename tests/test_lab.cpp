@@ -147,6 +147,39 @@ TEST_CASE("lab: a learning rate that explodes names where the numbers stopped be
   CHECK(last["loss"].is_string());  // "NaN" or "Infinity": JSON has no such numbers
 }
 
+TEST_CASE("lab: one sample's backward pass per unit, against the chain rule at each unit") {
+  REQUIRE(error_of(lab::network_reset(R"({"preset":"moons"})")) == "<no error>");
+  REQUIRE(error_of(lab::network_train(20)) == "<no error>");
+  const json r = json::parse(lab::network_sample(7));
+  REQUIRE_MESSAGE(!r.contains("error"), r.dump());
+  REQUIRE(r["units"].size() == 33);
+  const double score = r["score"].get<double>(), target = r["target"].get<double>();
+  for (const auto& u : r["units"]) {
+    CAPTURE(u.dump());
+    const double pre = u["pre"].get<double>(), out = u["out"].get<double>();
+    CHECK(out == std::max(0.0, pre) * (u["act"] == "relu") + pre * (u["act"] == "identity"));
+    // d loss / d(z+b) = d loss / d y * f'(z+b), f' = 1 or 0 for relu and 1 for the output.
+    const double slope = u["act"] == "relu" ? (pre > 0 ? 1.0 : 0.0) : 1.0;
+    CHECK(u["slope"].get<double>() == slope);
+    CHECK(u["grad_pre"].get<double>() == u["grad_out"].get<double>() * slope);
+    if (u["name"] == "L3.n1") {
+      // hinge: loss = relu(1 - t s) + L2; d loss / d s = -t where 1 - t s > 0, else 0.
+      CHECK(u["grad_out"].get<double>() == (1 - target * score > 0 ? -target : 0.0));
+    }
+  }
+  // The backward pass reaches the output unit before every hidden one.
+  long first_hidden = 1L << 40, output = -1;
+  for (const auto& u : r["units"]) {
+    if (u["name"] == "L3.n1")
+      output = u["step"];
+    else if (u["step"].get<long>() >= 0)
+      first_hidden = std::min(first_hidden, u["step"].get<long>());
+  }
+  CHECK(output >= 0);
+  CHECK(output < first_hidden);
+  CHECK(error_of(lab::network_sample(100)) == "sample: 100 is outside [0, 99]");
+}
+
 TEST_CASE("lab: bad network settings are refused with a message naming the setting") {
   CHECK(error_of(lab::network_reset(R"({"layers":[16,0]})")) == "layers: 0 is outside [1, 64]");
   CHECK(error_of(lab::network_reset(R"({"data":"spiral"})")) ==
@@ -274,7 +307,10 @@ TEST_CASE("lab page: network mode's buttons, a unit click and the edge toggle wo
   CHECK(p.ready);
   // One step after the link's 3; unit L1.n1 described; edges by gradient; reset to 2-4-1 (17
   // parameters, no step yet); a learning rate 'fast' refused with the message box.
-  CHECK(element_text(p.dom, "selftest") == "k4 unit by-grad p17 k0 message");
+  // A click on data point 1 opens its backward pass at the output unit L3.n1; ArrowRight moves
+  // to the first unit of layer 2 the pass reaches.
+  const std::string t = element_text(p.dom, "selftest");
+  CHECK(std::regex_match(t, std::regex("k4 unit by-grad sample1:L3.n1 L2.n[0-9]+ p17 k0 message")));
   CHECK(std::regex_search(p.dom, std::regex("lr: .{1,3}fast.{1,3} is not a number")));
 }
 

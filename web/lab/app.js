@@ -8,7 +8,8 @@
 //            act=step|sigmoid|tanh|relu, surrogate=none|sigmoid|straight-through, step=K
 //   network: preset=moons (tutorial_9_moons exactly), data=moons|xor|circles|curve, points,
 //            noise, seed, layers=16,16, act=relu|tanh|sigmoid|identity, lr, lr_drop, schedule,
-//            batch, l2, steps=N (train N steps on load, then show the last step's line)
+//            batch, l2, steps=N (train N steps on load, then show the last step's line),
+//            sample=K (then open data point K's backward pass, unit by unit)
 // For the tests the body carries data-status (loading, ready, error), data-mode, data-y and
 // data-loss (full precision), and every drawn node its data-value and data-grad.
 'use strict';
@@ -33,7 +34,8 @@
     neuron: { values: Object.assign({}, NEURON_DEFAULT), form: 'bias', act: 'sigmoid', surrogate: 'none' },
     result: null, step: 0,
     net: null, netInfo: null, records: [], view: null, playing: false, busy: false,
-    selected: null, edgeBy: 'weight'
+    selected: null, edgeBy: 'weight',
+    sample: null, sampleStep: 0  // a clicked data point's backward pass, by unit
   };
 
   // ---- small helpers ---------------------------------------------------------------------------
@@ -182,6 +184,11 @@
       if ('steps' in h) {
         var t = readNumber('steps', h.steps, 'int', 0, 100000);
         if (t.error) errors.push(t.error); else state.pendingSteps = t.value;
+      }
+      state.pendingSample = 0;
+      if ('sample' in h) {
+        var sm = readNumber('sample', h.sample, 'int', 1, 2000);
+        if (sm.error) errors.push(sm.error); else state.pendingSample = sm.value;
       }
     }
     state.mode = mode;
@@ -440,6 +447,8 @@
     $('play').textContent = '\u25B6 play';
     state.records = [];
     state.selected = null;
+    state.sample = null;
+    $('sample-panel').hidden = true;
     try {
       state.netInfo = call('networkReset', JSON.stringify(request));
     } catch (e) {
@@ -516,6 +525,11 @@
     drawMap();
     drawCurves();
     if (state.selected) showUnit(state.selected[0], state.selected[1]);
+    if (state.sample) {  // the open sample again, at the parameters after this training
+      var keep = state.sampleStep;
+      openSample(state.sample.sample);
+      moveSample(keep);
+    }
   }
 
   function edgeStyle(v, maxAbs) {
@@ -557,14 +571,32 @@
     }
     var maxB = 0;
     v.layers.forEach(function (units) { units.forEach(function (u) { maxB = Math.max(maxB, Math.abs(value(u.b)) || 0); }); });
+    // With a sample open, a unit's fill is the gradient at its sum, d loss / d(z+b), for that
+    // sample, on a log scale; units the backward pass has not reached yet are white.
+    var order = state.sample ? sampleOrder() : null, reachedAt = {}, maxG = 0;
+    if (order) {
+      order.forEach(function (u, k) {
+        reachedAt[u.layer + ':' + u.unit] = k;
+        var a = Math.abs(value(u.grad_pre));
+        if (isFinite(a)) maxG = Math.max(maxG, a);
+      });
+    }
+    var shade = function (x, top, logScale) {
+      var a = Math.abs(x), t = top > 0 && a > 0 ? (logScale ? Math.max(0, 1 + Math.log10(a / top) / 4) : Math.min(1, a / top)) : 0;
+      return (x >= 0 ? 'rgba(37,99,235,' : 'rgba(234,88,12,') + (0.12 + 0.78 * t).toFixed(2) + ')';
+    };
     v.layers.forEach(function (units, l) {
       units.forEach(function (u, i) {
-        var b = value(u.b), t = maxB > 0 ? Math.min(1, Math.abs(b) / maxB) : 0;
-        var fill = b >= 0 ? 'rgba(37,99,235,' + (0.15 + 0.75 * t).toFixed(2) + ')' : 'rgba(234,88,12,' + (0.15 + 0.75 * t).toFixed(2) + ')';
+        var b = value(u.b), fill = shade(b, maxB, false), cur = false;
+        if (order) {
+          var k = reachedAt[l + ':' + i];
+          fill = k !== undefined && k <= state.sampleStep ? shade(value(order[k].grad_pre), maxG, true) : '#fff';
+          cur = k === state.sampleStep;
+        }
         var dead = u.act === 'relu' && u.batch > 0 && u.active === 0;
         var sat = u.batch > 0 && u.saturated * 2 > u.batch;
         var sel = state.selected && state.selected[0] === l && state.selected[1] === i;
-        var g = el('g', { class: 'unit' + (dead ? ' dead' : '') + (sat ? ' saturated' : '') + (sel ? ' selected' : ''),
+        var g = el('g', { class: 'unit' + (dead ? ' dead' : '') + (sat ? ' saturated' : '') + (sel || cur ? ' selected' : ''),
                           id: 'u' + (l + 1) + '_' + (i + 1), tabindex: 0 });
         g.appendChild(el('title', {}, 'L' + (l + 1) + '.n' + (i + 1) + ': bias ' + num(b) +
                          (dead ? ' (dead: inactive on every sample)' : '') + (sat ? ' (saturated on most samples)' : '')));
@@ -577,7 +609,59 @@
     box.appendChild(svg);
     $('net-legend').textContent = 'Edges: blue positive, orange negative; width on a log scale of |' +
       (byGrad ? 'gradient' : 'weight') + '| (the widest is ' + num(maxAbs) + ', hairline 10\u207B\u2074 of it). ' +
-      'Units: fill = bias; grey dashed = dead ReLU; amber ring = saturated on most samples. Click a unit.';
+      (order ? 'Units: fill = \u2202loss/\u2202(z+b) for the sample, log scale (the largest ' + num(maxG) +
+               '), white: not reached yet.'
+             : 'Units: fill = bias; grey dashed = dead ReLU; amber ring = saturated on most samples. ' +
+               'Click a unit, or a data point to walk its backward pass.');
+  }
+
+  // The units of the open sample in the order the backward pass reaches them (output first).
+  function sampleOrder() {
+    return state.sample.units.filter(function (u) { return u.step >= 0; })
+      .sort(function (a, b) { return a.step - b.step; });
+  }
+
+  function openSample(index) {
+    try {
+      state.sample = call('networkSample', index);
+    } catch (e) {
+      if (!(e instanceof LabError)) throw e;
+      showMessage(e.message);
+      return;
+    }
+    state.sampleStep = 0;
+    $('sample-panel').hidden = false;
+    showSampleStep();
+  }
+
+  function closeSample() {
+    state.sample = null;
+    $('sample-panel').hidden = true;
+    drawNetwork();
+    drawMap();
+  }
+
+  function moveSample(k) {
+    if (!state.sample) return;
+    state.sampleStep = Math.max(0, Math.min(k, sampleOrder().length - 1));
+    showSampleStep();
+  }
+
+  function showSampleStep() {
+    var sm = state.sample, order = sampleOrder(), k = state.sampleStep, u = order[k];
+    $('sample-slider').max = String(order.length);
+    $('sample-slider').value = String(k + 1);
+    $('sample-where').textContent = 'unit ' + (k + 1) + ' of ' + order.length;
+    var head = 'Sample ' + (sm.sample + 1) + ', x = (' + sm.x.map(num).join(', ') + '), target ' + num(sm.target) +
+      ': score ' + num(value(sm.score)) + ', loss ' + num(value(sm.loss)) + '. ';
+    var body = u.name + ' (' + u.act + ') receives \u2202loss/\u2202y = ' + num(value(u.grad_out)) + '; ' + u.act +
+      '\u2032(' + num(value(u.pre)) + ') = ' + num(value(u.slope)) + ', so \u2202loss/\u2202(z+b) = ' +
+      num(value(u.grad_pre)) + (value(u.slope) === 0 ? ' (blocked)' : '') +
+      '; its bias gets that, each weight that times its input.';
+    $('sample-sentence').textContent = head + body;
+    document.body.setAttribute('data-sample-unit', u.name);
+    drawNetwork();
+    drawMap();
   }
 
   function showUnit(l, i) {
@@ -628,7 +712,24 @@
       g.lineWidth = 1;
       g.stroke();
     });
-    canvas.setAttribute('aria-label', 'decision map');
+    if (state.sample) {  // the open sample, ringed
+      var sp = pts[state.sample.sample];
+      g.beginPath();
+      g.arc((sp.x[0] - lo[0]) / (hi[0] - lo[0]) * size, (hi[1] - sp.x[1]) / (hi[1] - lo[1]) * size, 8, 0, 2 * Math.PI);
+      g.strokeStyle = '#d946ef';
+      g.lineWidth = 3;
+      g.stroke();
+    }
+    canvas.setAttribute('aria-label', 'decision map: click a data point to walk its backward pass');
+    canvas.addEventListener('click', function (e) {  // the nearest point within 10 px
+      var r = canvas.getBoundingClientRect(), sx = size / r.width;
+      var px = (e.clientX - r.left) * sx, py = (e.clientY - r.top) * sx, best = -1, bestD = 100 * sx * sx;
+      pts.forEach(function (p, i) {
+        var dx = (p.x[0] - lo[0]) / (hi[0] - lo[0]) * size - px, dy = (hi[1] - p.x[1]) / (hi[1] - lo[1]) * size - py;
+        if (dx * dx + dy * dy < bestD) { bestD = dx * dx + dy * dy; best = i; }
+      });
+      if (best >= 0) openSample(best);
+    });
     box.appendChild(canvas);
   }
 
@@ -744,6 +845,14 @@
     $('edge-by').value = 'grad';
     $('edge-by').dispatchEvent(new Event('change'));
     out.push($('net-legend').textContent.indexOf('|gradient|') >= 0 ? 'by-grad' : 'by-weight');
+    var canvas = document.querySelector('#map canvas'), rect = canvas.getBoundingClientRect();
+    var p0 = state.netInfo.points[0], lo = state.view.lo, hi = state.view.hi;
+    canvas.dispatchEvent(new MouseEvent('click', { bubbles: true,
+      clientX: rect.left + (p0.x[0] - lo[0]) / (hi[0] - lo[0]) * rect.width,
+      clientY: rect.top + (hi[1] - p0.x[1]) / (hi[1] - lo[1]) * rect.height }));
+    out.push('sample' + (state.sample ? state.sample.sample + 1 : '-') + ':' + document.body.getAttribute('data-sample-unit'));
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+    out.push(document.body.getAttribute('data-sample-unit'));
     $('layers').value = '4';
     $('reset').click();
     out.push('p' + state.netInfo.parameters + ' k' + state.records.length);
@@ -767,6 +876,11 @@
     } else {
       if (!state.net) state.net = Object.assign({ preset: 'none' }, MOONS);
       startNetwork(function () {
+        if (state.pendingSample && state.netInfo) {
+          if (state.pendingSample > state.netInfo.points.length)
+            showMessage('sample: ' + state.pendingSample + ' is outside [1, ' + state.netInfo.points.length + ']');
+          else openSample(state.pendingSample - 1);
+        }
         if (wantSelftest) networkSelftest();
         finish();
       });
@@ -789,7 +903,19 @@
     $('step-next').addEventListener('click', function () { moveStep(state.step + 1); });
     $('step-last').addEventListener('click', function () { moveStep(Infinity); });
     $('step-slider').addEventListener('input', function () { moveStep(Number($('step-slider').value) - 1); });
+    $('sample-prev').addEventListener('click', function () { moveSample(state.sampleStep - 1); });
+    $('sample-next').addEventListener('click', function () { moveSample(state.sampleStep + 1); });
+    $('sample-close').addEventListener('click', closeSample);
+    $('sample-slider').addEventListener('input', function () { moveSample(Number($('sample-slider').value) - 1); });
     document.addEventListener('keydown', function (e) {
+      if (state.mode === 'network' && state.sample && e.target.tagName !== 'INPUT' && e.target.tagName !== 'SELECT') {
+        if (e.key === 'ArrowRight') moveSample(state.sampleStep + 1);
+        else if (e.key === 'ArrowLeft') moveSample(state.sampleStep - 1);
+        else if (e.key === 'Escape') closeSample();
+        else return;
+        e.preventDefault();
+        return;
+      }
       if (state.mode !== 'neuron' || e.target.tagName === 'INPUT' || e.target.tagName === 'SELECT') return;
       if (e.key === 'ArrowRight' || e.key === 'n') moveStep(state.step + 1);
       else if (e.key === 'ArrowLeft' || e.key === 'p') moveStep(state.step - 1);
