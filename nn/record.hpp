@@ -28,7 +28,7 @@ struct RecordOptions {
   /// Keep a snapshot at iterations 0, every, 2 every, ... and at the last one of fit().
   int every = 1;
   /// Points per side of the maps' grid (2-D inputs only); 0: no maps.
-  std::size_t grid = 24;
+  std::size_t grid = 20;
   /// Keep one sample's backward pass through the units at iterations 0, detail_every, ... and
   /// at the last one of fit(); 0: never.
   int detail_every = 10;

@@ -16,7 +16,7 @@ namespace gradflow::tutorial {
 
 struct Args {
   std::string out = "out";
-  std::optional<std::string> data, init, save_data, save_init;
+  std::optional<std::string> data, init, save_data, save_init, html;
 };
 
 inline Args parse_args(int argc, char** argv, std::string_view what, bool moons_options = false) {
@@ -38,6 +38,10 @@ inline Args parse_args(int argc, char** argv, std::string_view what, bool moons_
         ->check(CLI::ExistingFile);
     app.add_option("--save-data", a.save_data, "Write the data set used as CSV")->type_name("FILE");
     app.add_option("--save-init", a.save_init, "Write the initial parameters used, one per line")
+        ->type_name("FILE");
+    app.add_option("--html", a.html,
+                   "Write the training page (network, timeline, decision map) as one\n"
+                   "self-contained HTML file")
         ->type_name("FILE");
   }
   app.parse_or_exit(argc, argv);

@@ -19,6 +19,7 @@
 
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/nn/nn.hpp>
+#include <gradflow/nn/record.hpp>
 #include <gradflow/nn/train.hpp>
 #include <gradflow/ops/errors.hpp>
 #include <gradflow/views/chart.hpp>
@@ -547,6 +548,7 @@ struct MoonsOptions {
   int iterations = 100;
   bool print_progress = false;
   int field_resolution = 0;  ///< > 0: sample the trained score on a grid this many points wide
+  bool record = false;       ///< keep a TrainingRecord of every iteration (the training page)
   /// Called once the data and initial parameters are checked, before the first iteration.
   std::function<void(const train::Dataset&)> before_training;
 };
@@ -558,6 +560,7 @@ struct MoonsResult {
   double final_accuracy = 0;  ///< of the trained network (after the last update), on the data
   std::size_t graph_nodes = 0;
   plot::Field field;
+  std::optional<TrainingRecord> record;  ///< with MoonsOptions::record
 };
 
 /// MLP(2, [16, 16, 1]) with ReLU, loss mean(relu(1 - y score)) + 1e-4 sum p^2, full-batch SGD
@@ -586,7 +589,13 @@ inline MoonsResult moons(const MoonsOptions& mo = {}) {
   o.lr = {1.0, 0.9};
   o.print_progress = mo.print_progress;
   train::Trainer t(g, net, r.data.size(), o);
-  r.records = t.fit(r.data);
+  if (mo.record) {
+    train::TrainingRecorder recorder(g, net, t, r.data);
+    r.records = recorder.fit();
+    r.record = recorder.take();
+  } else {
+    r.records = t.fit(r.data);
+  }
   r.final_accuracy = t.accuracy(r.data);
   r.graph_nodes = g.size();
   if (mo.field_resolution > 1) {
