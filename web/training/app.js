@@ -516,6 +516,17 @@
     out.push(seen());
     document.querySelector('input[name=mode][value=gradient]').click();
     out.push('mode=' + document.body.getAttribute('data-mode'));
+    for (let i = 0; i < 4; ++i) key('n');
+    out.push(seen());
+    // The smallest font of any text on screen, in CSS pixels at the page's default zoom.
+    let minFont = Infinity;
+    document.querySelectorAll('body *').forEach((el) => {
+      if (el.tagName === 'SCRIPT' || el.tagName === 'STYLE' || el.tagName === 'title') return;
+      if (![...el.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim())) return;
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) minFont = Math.min(minFont, parseFloat(getComputedStyle(el).fontSize));
+    });
+    out.push('minfont=' + minFont);
     document.getElementById('selftest').textContent = out.join('\n');
   }
   document.body.setAttribute('data-status', 'ready');
