@@ -372,7 +372,7 @@
       ebody.appendChild(tr);
       // A weight times an input: light the connection it belongs to.
       const m = /\.w(\d+)$/.exec(label(e[0]));
-      if (m) edges.forEach((ed) => { if (ed.unit === u && ed.slot === Number(m[1]) - 1) ed.line.classed('lit', true); });
+      if (m) edges.forEach((ed) => { if (ed.unit === u && ed.slot === Number(m[1]) - 1) ed.line.classed('lit', true).raise(); });
     }
   }
 
@@ -529,5 +529,7 @@
     out.push('minfont=' + minFont);
     document.getElementById('selftest').textContent = out.join('\n');
   }
+  // From navigation start to a drawn page, in ms (bench/training_page.sh reads it).
+  document.body.setAttribute('data-ready-ms', performance.now().toFixed(1));
   document.body.setAttribute('data-status', 'ready');
 })();
