@@ -82,8 +82,11 @@ struct TrainingRecord {
   std::vector<double> y;  ///< targets
   /// The grid of the maps (2-D inputs): grid × grid points over [x_min, x_max] × [y_min, y_max].
   std::size_t grid = 0;
-  double x_min = 0.0, x_max = 0.0, y_min = 0.0, y_max = 0.0;  ///< the grid's extent
-  std::vector<TrainingSnapshot> snapshots;                    ///< in iteration order
+  double x_min = 0.0;                       ///< the grid's first x1
+  double x_max = 0.0;                       ///< the grid's last x1
+  double y_min = 0.0;                       ///< the grid's first x2 (row 0)
+  double y_max = 0.0;                       ///< the grid's last x2
+  std::vector<TrainingSnapshot> snapshots;  ///< in iteration order
 };
 
 }  // namespace gradflow

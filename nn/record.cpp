@@ -179,6 +179,7 @@ IterationRecord TrainingRecorder::iterate(bool last) {
 std::vector<IterationRecord> TrainingRecorder::fit() {
   std::vector<IterationRecord> out;
   const int left = trainer_->options().iterations - trainer_->iterations_done();
+  out.reserve(static_cast<std::size_t>(std::max(left, 0)));
   for (int i = 0; i < left; ++i) out.push_back(iterate(i + 1 == left));
   return out;
 }
