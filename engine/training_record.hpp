@@ -63,7 +63,8 @@ struct TrainingSnapshot {
   std::vector<double> grads;   ///< the batch gradient of every parameter
   std::vector<UnitActivity> units;  ///< one per unit
   /// For 2-D inputs: the network's score at every grid point, row-major (row 0 at y_min), and
-  /// per unit its output at every grid point; empty otherwise.
+  /// per unit its output at every grid point; for 1-D inputs the same along the x1 axis (the
+  /// fitted curve); empty otherwise.
   std::vector<double> score_map;
   std::vector<std::vector<double>> unit_maps;  ///< per unit, grid values as score_map
   /// One sample's backward pass through every unit's nodes (only at detail iterations).
@@ -80,7 +81,8 @@ struct TrainingRecord {
   std::size_t features = 0;
   std::vector<double> x;  ///< features, size() * features values
   std::vector<double> y;  ///< targets
-  /// The grid of the maps (2-D inputs): grid × grid points over [x_min, x_max] × [y_min, y_max].
+  /// The grid of the maps: for 2-D inputs grid × grid points over [x_min, x_max] ×
+  /// [y_min, y_max]; for 1-D inputs grid points over [x_min, x_max].
   std::size_t grid = 0;
   double x_min = 0.0;                       ///< the grid's first x1
   double x_max = 0.0;                       ///< the grid's last x1

@@ -81,6 +81,15 @@ TrainingRecorder::TrainingRecorder(Graph& g, const nn::MLP& net, Trainer& traine
       }
     grid_exec_->set_input(trainer.inputs()[0], xs);
     grid_exec_->set_input(trainer.inputs()[1], ys);
+  } else if (data.features == 1 && options_.grid >= 2) {  // the fitted curve
+    const std::size_t m = options_.grid;
+    record_.grid = m;
+    std::tie(record_.x_min, record_.x_max) = extent(data, 0);
+    grid_exec_.emplace(g, trainer.score(), m);
+    std::vector<double> xs(m);
+    const double dx = (record_.x_max - record_.x_min) / static_cast<double>(m - 1);
+    for (std::size_t c = 0; c < m; ++c) xs[c] = record_.x_min + dx * static_cast<double>(c);
+    grid_exec_->set_input(trainer.inputs()[0], xs);
   }
 }
 

@@ -3,12 +3,13 @@
 // (engine/training_record.hpp): the trainer's loss and accuracy exactly as it reports them, the
 // parameters before the update, their batch gradients, every unit's activity over the batch
 // (blocked / saturated fractions), for 2-D inputs the score and every unit's output over a grid
-// of the input plane, and at detail iterations one sample's backward pass through every unit's
-// primitive nodes (Stepper records).
+// of the input plane (for 1-D inputs along the axis: the fitted curve), and at detail iterations
+// one sample's backward pass through every unit's primitive nodes (Stepper records).
 //
 // The recorder reads the trainer's executor after each iteration and evaluates the grid in an
 // executor of its own; it changes no parameter, so a recorded run trains exactly as an
-// unrecorded one (bit for bit: tested).
+// unrecorded one (bit for bit: tested). At detail iterations it sets the trainer's input and
+// target nodes in the graph to the detail sample's values (the executor does not read them).
 #pragma once
 
 #include <cstddef>
@@ -27,7 +28,7 @@ namespace gradflow::train {
 struct RecordOptions {
   /// Keep a snapshot at iterations 0, every, 2 every, ... and at the last one of fit().
   int every = 1;
-  /// Points per side of the maps' grid (2-D inputs only); 0: no maps.
+  /// Points per side of the maps' grid (2-D inputs), or along the curve (1-D); 0: no maps.
   std::size_t grid = 20;
   /// Keep one sample's backward pass through the units at iterations 0, detail_every, ... and
   /// at the last one of fit(); 0: never.

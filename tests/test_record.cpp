@@ -177,7 +177,7 @@ TEST_CASE("record: snapshots hold the trainer's losses and parameters, checked b
   CHECK(nodes[4].step.edges[1].local_derivative == s3.params[3]);
 }
 
-TEST_CASE("record: every-k snapshots keep the last iteration; misuse is a UsageError") {
+TEST_CASE("record: every-k snapshots keep the last iteration, misuse is a UsageError") {
   const train::Dataset data = train::make_moons(10, 0.1, 3);
   gf::Graph g;
   const nn::MLP net(g, {2, 3, 1}, net_options());
@@ -202,5 +202,42 @@ TEST_CASE("record: every-k snapshots keep the last iteration; misuse is a UsageE
   SUBCASE("the network called after the trainer") {
     (void)net("other");
     CHECK_THROWS_AS(train::TrainingRecorder(g, net, trainer, data, ro), gf::UsageError);
+  }
+}
+
+TEST_CASE("record: for 1-D inputs the maps are the fitted curve along the axis") {
+  train::Dataset data;
+  for (int i = 0; i < 6; ++i) {
+    const double x = 0.5 * i - 1.0;
+    data.add(std::vector<double>{x}, x > 0.2 ? 1.0 : 0.0);
+  }
+  gf::Graph g;
+  nn::MLPOptions mo;
+  mo.hidden = nn::Activation::sigmoid;
+  mo.init.seed = 3;
+  const nn::MLP net(g, {1, 2, 1}, mo);
+  train::TrainOptions o;
+  o.iterations = 3;
+  o.lr = {0.5, 0.0};
+  train::Trainer trainer(g, net, data.size(), o);
+  train::RecordOptions ro;
+  ro.grid = 7;
+  train::TrainingRecorder rec(g, net, trainer, data, ro);
+  rec.fit();
+  const gf::TrainingRecord& r = rec.record();
+  CHECK(r.grid == 7);
+  CHECK(r.x_min == doctest::Approx(-1.0 - 0.25));  // the data span [-1, 1.5], 10% margin
+  CHECK(r.x_max == doctest::Approx(1.5 + 0.25));
+  for (const gf::TrainingSnapshot& s : r.snapshots) {
+    REQUIRE(s.score_map.size() == 7);
+    REQUIRE(s.unit_maps.size() == 3);
+    const auto& p = s.params;  // L1.n1: w, b; L1.n2: w, b; L2.n1: v1, v2, c
+    for (std::size_t i = 0; i < 7; ++i) {
+      const double x = r.x_min + (r.x_max - r.x_min) * static_cast<double>(i) / 6.0;
+      const double h1 = 1.0 / (1.0 + std::exp(-(p[0] * x + p[1])));
+      const double h2 = 1.0 / (1.0 + std::exp(-(p[2] * x + p[3])));
+      CHECK(s.unit_maps[0][i] == doctest::Approx(h1).epsilon(1e-12));
+      CHECK(s.score_map[i] == doctest::Approx(p[4] * h1 + p[5] * h2 + p[6]).epsilon(1e-12));
+    }
   }
 }

@@ -208,26 +208,41 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
     CHECK(attribute(last.dom, "body", "data-train") == "99");
     CHECK(element_text(last.dom, "loss-text") == run.printed_losses.back());
     CHECK(run.printed_losses.front() != run.printed_losses.back());
+    // Diagnostics by layer: the count of units of L1 blocked for the whole batch, from the data.
+    const auto d = nlohmann::json::parse(data_text(run.page));
+    int dead = 0;
+    for (int u = 0; u < 16; ++u) dead += d["steps"][99]["u"][u][2].get<double>() >= 1.0;
+    REQUIRE(dead > 0);  // the moons run has dead ReLUs in its first layer (shown in the README)
+    CHECK(last.dom.find(fmt::format("<li class=\"dead\">L1 (relu): {} of 16 dead (", dead)) !=
+          std::string::npos);
     const Page mid = dump_dom(profile, url + "#train=37");
     CHECK(element_text(mid.dom, "loss-text") == run.printed_losses[37]);
     CHECK(element_text(mid.dom, "progress").find("step 37 loss " + run.printed_losses[37]) == 0);
   }
-  SUBCASE("a click on a unit lists its nodes; keys step through nodes, units and iterations") {
+  SUBCASE("a click on a unit lists its nodes; keys step by node, unit, layer and iteration") {
     const Page p = dump_dom(profile, url + "#train=last&selftest");
     check_clean(p);
     const std::string l99 = run.printed_losses[99], l98 = run.printed_losses[98];
-    // The first hidden unit's nodes in backward order: y, z+b, z, w2*x2, w1*x1; 'u' moves to the
-    // next unit in backward order (L1.n2), the left arrow to iteration 98.
+    // The backward pass of sample 0 through the units' nodes: the output unit's 19 (y, z+b, z,
+    // 16 muls), each L2 unit's 19 from L2.n16 down to L2.n1, each L1 unit's 5 (y, z+b, z, two
+    // muls) from L1.n16 down: 19 + 16 * 19 + 16 * 5 = 403 steps; L1.n1.y is step 399, L1.n2.y
+    // step 394, L2.n16.y step 20, L1.n16.y step 324, L2.n15.y step 39. A click on L1.n1 opens its
+    // 5 nodes; n/p step by node; U goes back one unit (L1.n2); the left arrow to iteration 98;
+    // by layer, p goes to L2's first step and n to L1's; by unit, n goes on to L2.n15.
     const std::string expected = fmt::format(
-        "it=99 loss={0} unit=- rows=0 node=- lit=0\n"
-        "it=99 loss={0} unit=L1.n1 rows=5 node=L1.n1.y lit=0\n"
-        "it=99 loss={0} unit=L1.n1 rows=5 node=L1.n1.z+b lit=0\n"
-        "it=99 loss={0} unit=L1.n1 rows=5 node=L1.n1.z lit=0\n"
-        "it=99 loss={0} unit=L1.n1 rows=5 node=L1.n1.z+b lit=0\n"
-        "it=99 loss={0} unit=L1.n2 rows=5 node=L1.n2.y lit=0\n"
-        "it=98 loss={1} unit=L1.n2 rows=5 node=L1.n2.y lit=0\n"
+        "it=99 loss={0} unit=- rows=0 node=- lit=0 step=-\n"
+        "it=99 loss={0} unit=L1.n1 rows=5 node=L1.n1.y lit=0 step=399\n"
+        "it=99 loss={0} unit=L1.n1 rows=5 node=L1.n1.z+b lit=0 step=400\n"
+        "it=99 loss={0} unit=L1.n1 rows=5 node=L1.n1.z lit=0 step=401\n"
+        "it=99 loss={0} unit=L1.n1 rows=5 node=L1.n1.z+b lit=0 step=400\n"
+        "it=99 loss={0} unit=L1.n2 rows=5 node=L1.n2.y lit=0 step=394\n"
+        "it=98 loss={1} unit=L1.n2 rows=5 node=L1.n2.y lit=0 step=394\n"
         "mode=gradient\n"
-        "it=98 loss={1} unit=L1.n2 rows=5 node=w1 \xc3\x97 x1 lit=1\n"
+        "it=98 loss={1} unit=L1.n2 rows=5 node=w1 \xc3\x97 x1 lit=1 step=398\n"
+        "it=98 loss={1} unit=L2.n16 rows=19 node=L2.n16.y lit=0 step=20\n"
+        "it=98 loss={1} unit=L1.n16 rows=5 node=L1.n16.y lit=0 step=324\n"
+        "it=98 loss={1} unit=L2.n15 rows=19 node=L2.n15.y lit=0 step=39 by=unit\n"
+        "it=98 loss={1} unit=L2.n15 rows=19 node=L2.n15.y lit=0 step=39 sample=50\n"
         "minfont=10",
         l99, l98);
     CHECK(element_text(p.dom, "selftest") == expected);
@@ -239,5 +254,19 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
     CHECK(attribute(p.dom, "body", "data-node") == "L2.n3.z");
     CHECK(attribute(p.dom, "body", "data-mode") == "gradient");
     CHECK(element_text(p.dom, "loss-text") == run.printed_losses[10]);
+    const Page q = dump_dom(profile, url + "#train=last&step=20&by=layer");
+    check_clean(q);
+    CHECK(attribute(q.dom, "body", "data-unit") == "L2.n16");
+    CHECK(attribute(q.dom, "body", "data-node") == "L2.n16.y");
+    CHECK(attribute(q.dom, "body", "data-by") == "layer");
+    CHECK(attribute(q.dom, "body", "data-step") == "20");
+    // The other recorded sample (row 50, the second moon's first point), at the first step: the
+    // output unit's activation, the trainer's node "score".
+    const Page r = dump_dom(profile, url + "#train=last&sample=50&step=1");
+    check_clean(r);
+    CHECK(attribute(r.dom, "body", "data-sample") == "50");
+    CHECK(attribute(r.dom, "body", "data-unit") == "L3.n1");
+    CHECK(attribute(r.dom, "body", "data-node") == "score");
+    CHECK(element_text(r.dom, "detail-note").find("Sample #50's backward pass at iteration 99") == 0);
   }
 }

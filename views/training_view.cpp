@@ -103,7 +103,7 @@ json detail_json(const SampleDetail& d, std::map<NodeId, std::string>& labels) {
       const bool sat =
           !n.step.edges.empty() && saturated(n.step.op, n.step.edges[0].local_derivative);
       list.push_back({n.node, info(n.step.op).name, rounded(n.step.value), rounded(n.step.upstream),
-                      rounded(n.step.passed), std::move(edges), sat});
+                      rounded(n.step.passed), std::move(edges), sat, n.step.index});
     }
     units.push_back(std::move(list));
   }

@@ -462,15 +462,16 @@ struct XorRun {
   /// Identity hidden layer only: the network as one affine map y = c1 x1 + c2 x2 + c0, from the
   /// weights (W2 W1, W2 b1 + b2) and, independently, from backward (dy/dx) and y(0, 0).
   std::array<double, 3> collapsed{}, from_gradient{};
-  double max_affine_error = 0;  ///< |net(x) - affine(x)| over a grid of x
-  plot::Field field;            ///< output - 0.5 on [-0.5, 1.5]^2, when asked for
+  double max_affine_error = 0;           ///< |net(x) - affine(x)| over a grid of x
+  plot::Field field;                     ///< output - 0.5 on [-0.5, 1.5]^2, when asked for
+  std::optional<TrainingRecord> record;  ///< the run for the training page, when asked for
 };
 
 /// MLP(2, [4, 1]) with the given hidden activation and a linear output, MSE on XOR's 0/1
 /// targets, full batch, SGD lr 0.1 with momentum 0.9, 400 iterations, initial weights from
 /// `seed`.
 inline XorRun xor_run(nn::Activation hidden, std::uint32_t seed = 7, int iterations = 400,
-                      int field_resolution = 0) {
+                      int field_resolution = 0, bool record = false) {
   Graph g;
   nn::MLPOptions mo;
   mo.hidden = hidden;
@@ -487,7 +488,17 @@ inline XorRun xor_run(nn::Activation hidden, std::uint32_t seed = 7, int iterati
   train::Trainer t(g, net, data.size(), o);
   XorRun r;
   r.hidden = hidden;
-  for (const auto& s : t.fit(data)) r.loss.push_back(s.loss);
+  if (record) {  // every 4th iteration (and the last), each sample's pass every 40
+    train::RecordOptions ro;
+    ro.every = 4;
+    ro.detail_every = 40;
+    ro.detail_samples = {0, 1, 2, 3};
+    train::TrainingRecorder recorder(g, net, t, data, ro);
+    for (const auto& s : recorder.fit()) r.loss.push_back(s.loss);
+    r.record = recorder.take();
+  } else {
+    for (const auto& s : t.fit(data)) r.loss.push_back(s.loss);
+  }
   r.final_loss = r.loss.back();
   r.min_loss = *std::min_element(r.loss.begin(), r.loss.end());
   for (std::size_t i = 0; i < data.size(); ++i) r.outputs.push_back(t.predict(data.row(i)));
@@ -590,7 +601,9 @@ inline MoonsResult moons(const MoonsOptions& mo = {}) {
   o.print_progress = mo.print_progress;
   train::Trainer t(g, net, r.data.size(), o);
   if (mo.record) {
-    train::TrainingRecorder recorder(g, net, t, r.data);
+    train::RecordOptions ro;
+    ro.detail_samples = {0, r.data.size() / 2};  // one sample of each moon
+    train::TrainingRecorder recorder(g, net, t, r.data, ro);
     r.records = recorder.fit();
     r.record = recorder.take();
   } else {

@@ -21,12 +21,15 @@
 //        with 8-bit levels (level k stands for lo + (hi - lo) k / 255),
 //     detail (some iterations): [{sample, units: per unit, its nodes in backward order:
 //        [node id, op, value, upstream gradient, passed, edges: [[operand id, local
-//        derivative, contribution, operand's gradient after], ...], saturated]}]
+//        derivative, contribution, operand's gradient after], ...], saturated, the node's
+//        position in the whole backward pass]}]
 // Numbers that are not finite arrive as the strings "NaN", "Infinity", "-Infinity".
 //
-// The URL fragment: #train=K (iteration K, or "last"), &unit=NAME, &node=J (0-based position in
-// the unit's backward order), &mode=gradient, &selftest (runs the scripted clicks and keys the
-// tests read back from <pre id="selftest">).
+// The URL fragment: #train=K (iteration K, or "last"); &step=N&by=node|unit|layer (step N, from
+// 1, of the recorded sample's backward pass through the units' nodes, stepped by that
+// granularity); or &unit=NAME&node=J (J from 0 in the unit's backward order); &sample=S (a
+// recorded sample, by its row: ringed on the decision map, a click picks it); &mode=gradient;
+// &selftest (runs the scripted clicks and keys the tests read back from <pre id="selftest">).
 (function () {
   'use strict';
   const D = JSON.parse(document.getElementById('gf-data').textContent);
@@ -49,7 +52,8 @@
   const nCols = D.sizes.length;
 
   // ---- state ------------------------------------------------------------------------------------
-  const state = { k: steps.length - 1, mode: 'weight', unit: null, node: 0, playing: null };
+  const state = { k: steps.length - 1, mode: 'weight', unit: null, node: 0, playing: null,
+    by: 'node', sample: 0 };
 
   function stepIndexOf(iteration) {
     let best = 0;
@@ -75,6 +79,13 @@
       canvas.width = 1;
       canvas.height = 1;
       ctx.clearRect(0, 0, 1, 1);
+      return;
+    }
+    if (D.features === 1) {
+      canvas.width = 1;
+      canvas.height = 1;
+      ctx.clearRect(0, 0, 1, 1);
+      drawCurve(svg, q, diverging);
       return;
     }
     const n = D.grid.n;
@@ -106,6 +117,51 @@
       .attr('cx', (d) => sx(d[0])).attr('cy', (d) => sy(d[1])).attr('r', 1.6)
       .attr('fill', (d) => (d[2] > 0 ? '#1d4ed8' : '#c2410c'))
       .attr('stroke', '#fff').attr('stroke-width', 0.4);
+    if (figure.id !== 'decision') return;
+    // The samples whose backward pass was recorded: ringed; a click walks that sample's pass.
+    svg.selectAll('circle.sample').data(detailSamples).join('circle')
+      .attr('class', 'sample').attr('data-sample', (d) => d)
+      .attr('cx', (d) => sx(pts[d][0])).attr('cy', (d) => sy(pts[d][1])).attr('r', 3.6)
+      .attr('fill', 'transparent').attr('stroke', (d, i) => (i === state.sample ? '#d946ef' : '#111827'))
+      .attr('stroke-width', (d, i) => (i === state.sample ? 1.4 : 0.8)).style('cursor', 'pointer')
+      .on('click', (ev, d) => selectSample(detailSamples.indexOf(d)))
+      .append('title').text((d) => 'sample #' + d + ': click to walk its backward pass');
+  }
+  // 1-D inputs: the score (or a unit's output) along the input axis, the data on top.
+  function drawCurve(svg, q, isScore) {
+    const m = decode(q), n = D.grid.n;
+    let lo = m.lo, hi = m.hi;
+    if (isScore) for (const y of D.y) { lo = Math.min(lo, num(y)); hi = Math.max(hi, num(y)); }
+    if (!(hi > lo)) { lo -= 1; hi += 1; }
+    svg.attr('viewBox', '0 0 100 100').attr('preserveAspectRatio', 'none');
+    const sx = d3.scaleLinear().domain(D.grid.x).range([4, 96]);
+    const sy = d3.scaleLinear().domain([lo, hi]).nice().range([94, 6]);
+    if (sy.domain()[0] < 0 && sy.domain()[1] > 0)
+      svg.append('line').attr('x1', 0).attr('x2', 100).attr('y1', sy(0)).attr('y2', sy(0))
+        .attr('stroke', '#9ca3af').attr('stroke-width', 0.4);
+    const pts = d3.range(n).map((i) => [D.grid.x[0] + ((D.grid.x[1] - D.grid.x[0]) * i) / (n - 1), m.values[i]]);
+    svg.append('path').attr('fill', 'none').attr('stroke', isScore ? '#1d4ed8' : '#7e22ce')
+      .attr('stroke-width', 1.2).attr('d', d3.line().x((d) => sx(d[0])).y((d) => sy(d[1]))(pts));
+    if (!isScore) return;
+    svg.selectAll('circle').data(D.y.map((y, i) => [num(D.x[i]), num(y)])).join('circle')
+      .attr('cx', (d) => sx(d[0])).attr('cy', (d) => sy(d[1])).attr('r', 1.6)
+      .attr('fill', '#c2410c').attr('stroke', '#fff').attr('stroke-width', 0.4);
+  }
+  if (D.features === 1) {
+    document.querySelector('#decision figcaption').textContent = 'score along the input (the fitted curve); dots: the data';
+  }
+  const withDetail = steps.find((st) => st.detail);
+  const detailSamples = withDetail ? withDetail.detail.map((d) => d.sample) : [];
+  function selectSample(i) {
+    state.sample = Math.max(0, Math.min(detailSamples.length - 1, i));
+    if (!state.unit) {
+      const seq = walk();
+      if (seq.length) { state.unit = seq[0].unit; state.node = seq[0].j; }
+    }
+    document.body.setAttribute('data-sample', String(detailSamples[state.sample]));
+    drawMap(document.getElementById('decision'), steps[state.k].map, true);
+    drawUnit();
+    writeHash();
   }
 
   // ---- the network ------------------------------------------------------------------------------
@@ -115,6 +171,7 @@
   const nodeLayer = zoomLayer.append('g');
   const pos = { input: [], unit: [] };
   let edges = [];  // {unit, slot, param, from: [x, y], line}
+  let columns = [];  // one background rect per layer
 
   function layout() {
     const box = net.node().getBoundingClientRect();
@@ -134,6 +191,12 @@
 
     edgeLayer.selectAll('*').remove();
     nodeLayer.selectAll('*').remove();
+    columns = [];
+    for (let c = 1; c < nCols; ++c) {
+      const half = Math.min(60, (W - left - right) / Math.max(1, nCols - 1) / 2 - 4);
+      columns.push(edgeLayer.append('rect').attr('class', 'column').attr('x', colX(c) - half)
+        .attr('y', 22).attr('width', 2 * half).attr('height', H - 26).attr('rx', 8));
+    }
     edges = [];
     const firstOfLayer = [];
     units.forEach((u) => { if (firstOfLayer[u.layer] === undefined) firstOfLayer[u.layer] = u.id; });
@@ -273,6 +336,64 @@
     go(best);
   });
 
+  // ---- layers: gradient flow and diagnostics, summarised -------------------------------------------
+  // Per layer, the mean over its units of the recorded mean |d loss / d output| (an average of
+  // recorded numbers, no derivative), and the units that are dead or saturated for the batch.
+  const nLayers = nCols - 1;
+  function layerRows(s) {
+    const rows = [];
+    for (let l = 0; l < nLayers; ++l) {
+      const us = units.filter((u) => u.layer === l);
+      const dead = us.filter((u) => num(s.u[u.id][2]) >= 1);
+      const sat = us.filter((u) => num(s.u[u.id][2]) < 1 && num(s.u[u.id][3]) >= 0.95);
+      rows.push({ l: l, us: us, dead: dead, sat: sat, g: d3.mean(us, (u) => num(s.u[u.id][4])) });
+    }
+    return rows;
+  }
+  const flowDomain = (() => {
+    let hi = 0;
+    for (const s of steps) for (const r of layerRows(s)) if (Number.isFinite(r.g)) hi = Math.max(hi, r.g);
+    hi = hi || 1;
+    return [hi / 1e4, hi];
+  })();
+  function drawLayers() {
+    const s = steps[state.k];
+    const rows = layerRows(s);
+    const svg = d3.select('#flow');
+    svg.selectAll('*').remove();
+    const rowH = 17, w = 340;
+    svg.attr('height', rows.length * rowH + 26);
+    const x = d3.scaleLog().domain(flowDomain).range([34, w - 70]).clamp(true);
+    rows.forEach((r, i) => {
+      const y = 4 + i * rowH;
+      svg.append('text').attr('class', 'name').attr('x', 0).attr('y', y + 11).text('L' + (r.l + 1));
+      if (r.g === 0) {
+        svg.append('text').attr('class', 'blocked').attr('x', 34).attr('y', y + 11)
+          .text('\u2715 exactly 0: blocked');
+        return;
+      }
+      const color = (D.colors[r.us[0].act] || ['#475569'])[0];
+      svg.append('rect').attr('x', 34).attr('y', y + 2).attr('height', rowH - 5)
+        .attr('width', Math.max(1, x(r.g) - 34)).attr('fill', color).attr('fill-opacity', 0.7);
+      svg.append('text').attr('x', x(r.g) + 4).attr('y', y + 11).text(fmt(r.g));
+    });
+    svg.append('g').attr('transform', 'translate(0,' + (rows.length * rowH + 6) + ')')
+      .call(d3.axisBottom(x).ticks(4, '~g').tickSizeOuter(0));
+    const list = document.getElementById('layer-diag');
+    list.textContent = '';
+    for (const r of rows) {
+      const li = document.createElement('li');
+      const names = (us) => us.slice(0, 6).map((u) => 'n' + (u.index + 1)).join(', ') + (us.length > 6 ? ', \u2026' : '');
+      let text = 'L' + (r.l + 1) + ' (' + r.us[0].act + '): ';
+      if (!r.dead.length && !r.sat.length) text += 'every unit passes gradient';
+      if (r.dead.length) text += r.dead.length + ' of ' + r.us.length + ' dead (' + names(r.dead) + ')';
+      if (r.sat.length) text += (r.dead.length ? '; ' : '') + r.sat.length + ' of ' + r.us.length + ' saturated (' + names(r.sat) + ')';
+      li.textContent = text + '.';
+      li.className = r.dead.length ? 'dead' : r.sat.length ? 'saturated' : '';
+      list.appendChild(li);
+    }
+  }
+
   // ---- the chosen unit --------------------------------------------------------------------------
   // The recorded backward pass nearest the current iteration (the latest at or before it, else
   // the first after it), for the first detail sample.
@@ -286,8 +407,62 @@
     if (!state.unit) return { at: -1, nodes: [] };
     const at = detailFor(state.k);
     if (at < 0) return { at: at, nodes: [] };
-    const d = steps[at].detail[0];
+    const d = steps[at].detail[Math.min(state.sample, steps[at].detail.length - 1)];
     return { at: at, sample: d.sample, nodes: d.units[state.unit.id] || [] };
+  }
+
+  // The recorded sample's backward pass through every unit's nodes, in the order backward
+  // visits them: [{unit, j (position in the unit's list)}], at the detail iteration in use.
+  const walkCache = new Map();
+  function walk() {
+    const at = detailFor(state.k);
+    if (at < 0) return [];
+    const list = steps[at].detail;
+    const d = list[Math.min(state.sample, list.length - 1)];
+    const key = at + '/' + d.sample;
+    if (!walkCache.has(key)) {
+      const seq = [];
+      d.units.forEach((nodes, u) => nodes.forEach((n, j) => seq.push({ unit: units[u], j: j, index: n[7] })));
+      seq.sort((a, b) => a.index - b.index);
+      walkCache.set(key, seq);
+    }
+    return walkCache.get(key);
+  }
+  function walkPosition() {
+    if (!state.unit) return -1;
+    return walk().findIndex((e) => e.unit === state.unit && e.j === state.node);
+  }
+  function goWalk(i) {
+    const seq = walk();
+    if (!seq.length) return;
+    const e = seq[Math.max(0, Math.min(seq.length - 1, i))];
+    state.unit = e.unit;
+    state.node = e.j;
+    drawUnit();
+    writeHash();
+  }
+  // One step of the backward pass at the chosen granularity: the next node, the first node of the
+  // next unit, or the first node of the next layer (back: of the previous one).
+  function stepWalk(delta, by) {
+    by = by || state.by;
+    const seq = walk();
+    if (!seq.length) return;
+    const at = walkPosition();
+    if (at < 0) { goWalk(delta > 0 ? 0 : seq.length - 1); return; }
+    if (by === 'node') { goWalk(at + delta); return; }
+    const same = by === 'unit' ? (e) => e.unit === seq[at].unit : (e) => e.unit.layer === seq[at].unit.layer;
+    let i = at;
+    if (delta > 0) {
+      while (i < seq.length && same(seq[i])) ++i;
+      if (i < seq.length) goWalk(i);
+    } else {
+      while (i >= 0 && same(seq[i])) --i;  // the group before this one
+      if (i < 0) return;
+      const j = i;
+      const group = by === 'unit' ? (e) => e.unit === seq[j].unit : (e) => e.unit.layer === seq[j].unit.layer;
+      while (i > 0 && group(seq[i - 1])) --i;
+      goWalk(i);
+    }
   }
 
   function label(id) { return D.labels[String(id)] || '#' + id; }
@@ -303,11 +478,13 @@
     const panel = document.getElementById('unit');
     const u = state.unit;
     units.forEach((v) => v.g.classed('current', v === u));
+    columns.forEach((c, l) => c.classed('current', !!u && u.layer === l));
     edges.forEach((e) => e.line.classed('lit', false));
     if (!u) {
       panel.hidden = true;
       document.body.removeAttribute('data-unit');
       document.body.removeAttribute('data-node');
+      document.body.removeAttribute('data-step');
       drawMap(document.getElementById('unitmap'), null, false);
       return;
     }
@@ -341,6 +518,7 @@
       note.textContent = 'No backward pass through this unit was recorded.';
       document.getElementById('node-where').textContent = '';
       document.body.removeAttribute('data-node');
+      document.body.removeAttribute('data-step');
       return;
     }
     state.node = Math.max(0, Math.min(state.node, nd.nodes.length - 1));
@@ -360,7 +538,14 @@
     });
     const cur = nd.nodes[state.node];
     document.body.setAttribute('data-node', nodeName(cur));
-    document.getElementById('node-where').textContent = 'node ' + (state.node + 1) + ' of ' + nd.nodes.length;
+    const seq = walk(), pos = walkPosition();
+    const walkSlider = document.getElementById('walk');
+    walkSlider.max = String(seq.length);
+    walkSlider.value = String(pos + 1);
+    document.body.setAttribute('data-step', String(pos + 1));
+    document.getElementById('node-where').textContent = 'Backward step ' + (pos + 1) + ' of ' + seq.length +
+      ' (' + u.name + ', layer L' + (u.layer + 1) + '): node ' + (state.node + 1) + ' of ' + nd.nodes.length +
+      ' in this unit.';
     for (const e of cur[5]) {
       const tr = document.createElement('tr');
       if (num(e[1]) === 0 && num(cur[4]) !== 0) tr.className = 'blocked';
@@ -383,20 +568,11 @@
     writeHash();
   }
 
-  function stepNode(delta) {
-    const n = unitNodes().nodes.length;
-    if (!n) return;
-    state.node = Math.max(0, Math.min(n - 1, state.node + delta));
-    drawUnit();
+  function setBy(by) {
+    state.by = ['node', 'unit', 'layer'].includes(by) ? by : 'node';
+    document.getElementById('by').value = state.by;
+    document.body.setAttribute('data-by', state.by);
     writeHash();
-  }
-
-  // Units in backward order: the output layer first, top unit first.
-  const backwardUnits = units.slice().sort((a, b) => b.layer - a.layer || a.index - b.index);
-  function stepUnit(delta) {
-    const at = state.unit ? backwardUnits.indexOf(state.unit) : -1;
-    const next = Math.max(0, Math.min(backwardUnits.length - 1, at + delta));
-    selectUnit(backwardUnits[next]);
   }
 
   // ---- the timeline -----------------------------------------------------------------------------
@@ -414,6 +590,7 @@
     document.body.setAttribute('data-train', String(s.it));
     cursor.attr('x1', cx(s.it)).attr('x2', cx(s.it));
     drawNetwork();
+    drawLayers();
     drawMap(document.getElementById('decision'), s.map, true);
     drawUnit();
     writeHash();
@@ -432,7 +609,11 @@
   function writeHash() {
     if (!hashReady || selftest) return;
     let h = '#train=' + steps[state.k].it;
-    if (state.unit) h += '&unit=' + state.unit.name + '&node=' + state.node;
+    if (state.unit) {
+      const pos = walkPosition();
+      h += pos >= 0 ? '&step=' + (pos + 1) + '&by=' + state.by : '&unit=' + state.unit.name + '&node=' + state.node;
+    }
+    if (state.sample > 0) h += '&sample=' + detailSamples[state.sample];
     if (state.mode !== 'weight') h += '&mode=' + state.mode;
     if (location.hash !== h) history.replaceState(null, '', h);
   }
@@ -459,16 +640,20 @@
   document.getElementById('last').addEventListener('click', () => go(steps.length - 1));
   document.getElementById('play').addEventListener('click', play);
   slider.addEventListener('input', () => go(Number(slider.value)));
-  document.getElementById('node-prev').addEventListener('click', () => stepNode(-1));
-  document.getElementById('node-next').addEventListener('click', () => stepNode(1));
+  document.getElementById('node-prev').addEventListener('click', () => stepWalk(-1));
+  document.getElementById('node-next').addEventListener('click', () => stepWalk(1));
+  document.getElementById('by').addEventListener('change', (ev) => setBy(ev.target.value));
+  document.getElementById('walk').addEventListener('input', (ev) => goWalk(Number(ev.target.value) - 1));
   document.getElementById('reset-zoom').addEventListener('click', () => net.call(zoom.transform, d3.zoomIdentity));
   document.querySelectorAll('input[name=mode]').forEach((r) => r.addEventListener('change', () => setMode(r.value)));
   document.addEventListener('keydown', (ev) => {
     if (ev.target && ev.target.tagName === 'INPUT' && ev.target.type === 'range' && ev.key.startsWith('Arrow')) return;
+    if (ev.target && ev.target.tagName === 'SELECT') return;
     const keys = {
       ArrowRight: () => go(state.k + 1), ArrowLeft: () => go(state.k - 1),
       Home: () => go(0), End: () => go(steps.length - 1), ' ': play,
-      n: () => stepNode(1), p: () => stepNode(-1), u: () => stepUnit(1), U: () => stepUnit(-1),
+      n: () => stepWalk(1), p: () => stepWalk(-1), u: () => stepWalk(1, 'unit'), U: () => stepWalk(-1, 'unit'),
+      g: () => setBy(state.by === 'node' ? 'unit' : state.by === 'unit' ? 'layer' : 'node'),
       0: () => net.call(zoom.transform, d3.zoomIdentity),
     };
     const f = keys[ev.key];
@@ -487,8 +672,18 @@
     state.unit = byName.get(params.get('unit'));
     state.node = Number(params.get('node')) || 0;
   }
+  setBy(params.get('by'));
+  if (params.has('sample') && detailSamples.includes(Number(params.get('sample'))))
+    state.sample = detailSamples.indexOf(Number(params.get('sample')));
+  if (detailSamples.length) document.body.setAttribute('data-sample', String(detailSamples[state.sample]));
   const t = params.get('train');
-  go(t === undefined || t === 'last' ? steps.length - 1 : stepIndexOf(Number(t) || 0));
+  state.k = t === undefined || t === 'last' ? steps.length - 1 : stepIndexOf(Number(t) || 0);
+  if (params.has('step')) {
+    const seq = walk();
+    const e = seq[Math.max(0, Math.min(seq.length - 1, (Number(params.get('step')) || 1) - 1))];
+    if (e) { state.unit = e.unit; state.node = e.j; }
+  }
+  go(state.k);
   hashReady = true;
   writeHash();
 
@@ -499,7 +694,8 @@
     const seen = () => 'it=' + document.body.getAttribute('data-train') + ' loss=' +
       document.getElementById('loss-text').textContent + ' unit=' + (document.body.getAttribute('data-unit') || '-') +
       ' rows=' + document.getElementById('nodes-body').children.length + ' node=' +
-      (document.body.getAttribute('data-node') || '-') + ' lit=' + document.querySelectorAll('#net line.lit').length;
+      (document.body.getAttribute('data-node') || '-') + ' lit=' + document.querySelectorAll('#net line.lit').length +
+      ' step=' + (document.body.getAttribute('data-step') || '-');
     out.push(seen());
     const first = units[0].g.node();
     first.dispatchEvent(new MouseEvent('click', { bubbles: true }));
@@ -510,7 +706,7 @@
     out.push(seen());
     key('p');
     out.push(seen());
-    key('u');
+    key('U');
     out.push(seen());
     key('ArrowLeft');
     out.push(seen());
@@ -518,6 +714,21 @@
     out.push('mode=' + document.body.getAttribute('data-mode'));
     for (let i = 0; i < 4; ++i) key('n');
     out.push(seen());
+    const by = document.getElementById('by');
+    by.value = 'layer';
+    by.dispatchEvent(new Event('change'));
+    key('p');
+    out.push(seen());
+    key('n');
+    out.push(seen());
+    key('p');
+    key('g');  // layer -> node
+    key('g');  // node -> unit
+    key('n');
+    out.push(seen() + ' by=' + document.body.getAttribute('data-by'));
+    const ring = document.querySelector('#decision circle.sample:last-of-type');
+    if (ring) ring.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    out.push(seen() + ' sample=' + document.body.getAttribute('data-sample'));
     // The smallest font of any text on screen, in CSS pixels at the page's default zoom.
     let minFont = Infinity;
     document.querySelectorAll('body *').forEach((el) => {
