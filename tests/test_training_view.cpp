@@ -267,6 +267,7 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
     CHECK(attribute(r.dom, "body", "data-sample") == "50");
     CHECK(attribute(r.dom, "body", "data-unit") == "L3.n1");
     CHECK(attribute(r.dom, "body", "data-node") == "score");
-    CHECK(element_text(r.dom, "detail-note").find("Sample #50's backward pass at iteration 99") == 0);
+    CHECK(element_text(r.dom, "detail-note").find("Sample #50's backward pass at iteration 99") ==
+          0);
   }
 }
