@@ -77,6 +77,10 @@ struct TrainingRecord {
   std::vector<RecordedUnit> units;       ///< every unit, layer by layer
   std::vector<std::string> param_names;  ///< the parameters' node labels, in order
   std::string loss_name;                 ///< "hinge", "mse", ...
+  /// The trainer's accuracy rule: a sample is right when (score > score_threshold) ==
+  /// (target > target_threshold); the decision boundary is score = score_threshold.
+  double score_threshold = 0.0;
+  double target_threshold = 0.0;  ///< see score_threshold
   /// The data the network was trained on (features row-major, one target per sample).
   std::size_t features = 0;
   std::vector<double> x;  ///< features, size() * features values

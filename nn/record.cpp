@@ -50,6 +50,8 @@ TrainingRecorder::TrainingRecorder(Graph& g, const nn::MLP& net, Trainer& traine
   record_.sizes.assign(net.sizes().begin(), net.sizes().end());
   for (const Node& p : params_) record_.param_names.push_back(g.label(p.id()));
   record_.loss_name = std::string(name(trainer.options().loss));
+  record_.score_threshold = trainer.options().score_threshold;
+  record_.target_threshold = trainer.options().target_threshold;
   record_.features = data.features;
   record_.x = data.x;
   record_.y = data.y;

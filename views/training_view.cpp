@@ -155,6 +155,8 @@ json page_data(const TrainingRecord& r) {
             {"colors", std::move(colors)},
             {"marks", {{"blocked", look::blocked.color}, {"saturated", look::saturated.color}}},
             {"saturationThreshold", saturation_threshold},
+            {"scoreThreshold", r.score_threshold},
+            {"targetThreshold", r.target_threshold},
             {"features", r.features},
             {"x", rounded_all(r.x, 5)},
             {"y", rounded_all(r.y, 5)},

@@ -10,6 +10,8 @@
 //   colors       activation op name -> [line colour, fill]   (views/look.hpp)
 //   marks        {blocked, saturated} colours
 //   x, y, features   the data set (features row-major, one target per sample)
+//   scoreThreshold, targetThreshold   the trainer's accuracy rule: right when
+//                (score > scoreThreshold) == (target > targetThreshold)
 //   grid         {n, x: [min, max], y: [min, max]} for 2-D inputs, or absent
 //   labels       node id -> label, for the nodes and operands of the recorded backward passes
 //   steps        one per recorded iteration:
@@ -93,11 +95,12 @@
     canvas.width = n;
     canvas.height = n;
     const img = ctx.createImageData(n, n);
-    const span = Math.max(Math.abs(m.lo), Math.abs(m.hi)) || 1;
+    const thr = diverging ? num(D.scoreThreshold) : 0;  // the decision boundary is white
+    const span = Math.max(Math.abs(m.lo - thr), Math.abs(m.hi - thr)) || 1;
     for (let r = 0; r < n; ++r) {
       for (let c = 0; c < n; ++c) {
         const v = m.values[r * n + c];
-        const t = diverging ? 0.5 + (0.5 * v) / span : m.hi > m.lo ? (v - m.lo) / (m.hi - m.lo) : 0;
+        const t = diverging ? 0.5 + (0.5 * (v - thr)) / span : m.hi > m.lo ? (v - m.lo) / (m.hi - m.lo) : 0;
         const col = d3.rgb(diverging ? d3.interpolateRdBu(0.15 + 0.7 * t) : d3.interpolateBuPu(0.05 + 0.85 * t));
         const at = ((n - 1 - r) * n + c) * 4;  // row 0 is y_min: the bottom
         img.data[at] = col.r;
@@ -115,7 +118,7 @@
     for (let i = 0; i < D.y.length; ++i) pts.push([num(D.x[2 * i]), num(D.x[2 * i + 1]), num(D.y[i])]);
     svg.selectAll('circle').data(pts).join('circle')
       .attr('cx', (d) => sx(d[0])).attr('cy', (d) => sy(d[1])).attr('r', 1.6)
-      .attr('fill', (d) => (d[2] > 0 ? '#1d4ed8' : '#c2410c'))
+      .attr('fill', (d) => (d[2] > num(D.targetThreshold) ? '#1d4ed8' : '#c2410c'))
       .attr('stroke', '#fff').attr('stroke-width', 0.4);
     if (figure.id !== 'decision') return;
     // The samples whose backward pass was recorded: ringed; a click walks that sample's pass.
@@ -136,8 +139,9 @@
     svg.attr('viewBox', '0 0 100 100').attr('preserveAspectRatio', 'none');
     const sx = d3.scaleLinear().domain(D.grid.x).range([4, 96]);
     const sy = d3.scaleLinear().domain([lo, hi]).nice().range([94, 6]);
-    if (sy.domain()[0] < 0 && sy.domain()[1] > 0)
-      svg.append('line').attr('x1', 0).attr('x2', 100).attr('y1', sy(0)).attr('y2', sy(0))
+    const thr = isScore ? num(D.scoreThreshold) : 0;
+    if (sy.domain()[0] < thr && sy.domain()[1] > thr)
+      svg.append('line').attr('x1', 0).attr('x2', 100).attr('y1', sy(thr)).attr('y2', sy(thr))
         .attr('stroke', '#9ca3af').attr('stroke-width', 0.4);
     const pts = d3.range(n).map((i) => [D.grid.x[0] + ((D.grid.x[1] - D.grid.x[0]) * i) / (n - 1), m.values[i]]);
     svg.append('path').attr('fill', 'none').attr('stroke', isScore ? '#1d4ed8' : '#7e22ce')
