@@ -271,3 +271,29 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
           0);
   }
 }
+
+TEST_CASE("training page: the XOR and bias-moves experiments write theirs (2-D and 1-D inputs)") {
+  TempDir dir;
+  const fs::path profile = dir.path / "profile";
+  fs::create_directories(profile);
+  struct Case {
+    const char* program;
+    const char* last;     // the last recorded iteration
+    const char* caption;  // the decision figure's caption: a map (2-D) or a curve (1-D)
+  };
+  for (const Case& c : {Case{"tutorial_8_xor", "399", "score over the input plane"},
+                        Case{"tutorial_6_bias_moves", "1499", "score along the input"}}) {
+    CAPTURE(c.program);
+    const fs::path html = dir.path / (std::string(c.program) + ".html");
+    const Run r =
+        run_command(fmt::format("{}/examples/{} --out '{}' --html '{}'", GRADFLOW_BINARY_DIR,
+                                c.program, dir.path.string(), html.string()));
+    REQUIRE(r.status == 0);
+    const Page p = dump_dom(profile, "file://" + html.string() + "#train=last&step=1");
+    check_clean(p);
+    CHECK(attribute(p.dom, "body", "data-train") == c.last);
+    CHECK(attribute(p.dom, "body", "data-step") == "1");
+    CHECK(attribute(p.dom, "body", "data-unit") == "L2.n1");  // the output unit, first backward
+    CHECK(p.dom.find(c.caption) != std::string::npos);
+  }
+}

@@ -367,13 +367,14 @@ struct BiasTrajectory {
   /// Hidden neurons' weights and biases before and after training.
   std::array<double, 2> w_start{}, b_start{}, w_end{}, b_end{};
   double final_loss = 0, final_accuracy = 0;
+  std::optional<TrainingRecord> record;  ///< the run for the training page, when asked for
 };
 
 /// MLP(1, [2, 1]): two sigmoid hidden neurons, a linear output, BCE from logits, full batch,
 /// SGD lr 0.5 with momentum 0.9 for 1500 iterations. To draw the bump the hidden neurons must
 /// switch at x = 2 and x = 6, far from where they start (bias 0 switches at x = 0): their biases
 /// move.
-inline BiasTrajectory bias_trajectory(int iterations = 1500) {
+inline BiasTrajectory bias_trajectory(int iterations = 1500, bool record = false) {
   Graph g;
   nn::MLPOptions mo;
   mo.hidden = nn::Activation::sigmoid;
@@ -396,11 +397,23 @@ inline BiasTrajectory bias_trajectory(int iterations = 1500) {
   }
   r.iteration.push_back(0);
   r.biases.push_back({hidden[0].bias().value(), hidden[1].bias().value(), out.bias().value()});
-  t.fit(data, [&](const train::IterationRecord& s) {
+  const auto after = [&](const train::IterationRecord& s) {
     r.iteration.push_back(s.iteration + 1);
     r.biases.push_back({hidden[0].bias().value(), hidden[1].bias().value(), out.bias().value()});
     r.final_loss = s.loss;
-  });
+  };
+  if (record) {  // every 15th iteration (and the last), the pass of x = 0 and x = 4 every 150
+    train::RecordOptions ro;
+    ro.every = 15;
+    ro.detail_every = 150;
+    ro.grid = 81;
+    ro.detail_samples = {0, data.size() / 2};
+    train::TrainingRecorder recorder(g, net, t, data, ro);
+    for (int k = 0; k < iterations; ++k) after(recorder.iterate(k + 1 == iterations));
+    r.record = recorder.take();
+  } else {
+    t.fit(data, after);
+  }
   for (std::size_t i = 0; i < 2; ++i) {
     r.w_end[i] = hidden[i].weights()[0].value();
     r.b_end[i] = hidden[i].bias().value();

@@ -133,13 +133,12 @@
   // 1-D inputs: the score (or a unit's output) along the input axis, the data on top.
   function drawCurve(svg, q, isScore) {
     const m = decode(q), n = D.grid.n;
-    let lo = m.lo, hi = m.hi;
-    if (isScore) for (const y of D.y) { lo = Math.min(lo, num(y)); hi = Math.max(hi, num(y)); }
+    const thr = isScore ? num(D.scoreThreshold) : 0;
+    let lo = Math.min(m.lo, thr), hi = Math.max(m.hi, thr);
     if (!(hi > lo)) { lo -= 1; hi += 1; }
     svg.attr('viewBox', '0 0 100 100').attr('preserveAspectRatio', 'none');
     const sx = d3.scaleLinear().domain(D.grid.x).range([4, 96]);
     const sy = d3.scaleLinear().domain([lo, hi]).nice().range([94, 6]);
-    const thr = isScore ? num(D.scoreThreshold) : 0;
     if (sy.domain()[0] < thr && sy.domain()[1] > thr)
       svg.append('line').attr('x1', 0).attr('x2', 100).attr('y1', sy(thr)).attr('y2', sy(thr))
         .attr('stroke', '#9ca3af').attr('stroke-width', 0.4);
@@ -147,12 +146,16 @@
     svg.append('path').attr('fill', 'none').attr('stroke', isScore ? '#1d4ed8' : '#7e22ce')
       .attr('stroke-width', 1.2).attr('d', d3.line().x((d) => sx(d[0])).y((d) => sy(d[1]))(pts));
     if (!isScore) return;
+    // The data on the threshold line, coloured by target: the curve should be above the line
+    // at the blue points and below it at the orange ones.
     svg.selectAll('circle').data(D.y.map((y, i) => [num(D.x[i]), num(y)])).join('circle')
-      .attr('cx', (d) => sx(d[0])).attr('cy', (d) => sy(d[1])).attr('r', 1.6)
-      .attr('fill', '#c2410c').attr('stroke', '#fff').attr('stroke-width', 0.4);
+      .attr('cx', (d) => sx(d[0])).attr('cy', sy(thr)).attr('r', 1.6)
+      .attr('fill', (d) => (d[1] > num(D.targetThreshold) ? '#1d4ed8' : '#c2410c'))
+      .attr('stroke', '#fff').attr('stroke-width', 0.4);
   }
   if (D.features === 1) {
-    document.querySelector('#decision figcaption').textContent = 'score along the input (the fitted curve); dots: the data';
+    document.querySelector('#decision figcaption').textContent =
+      'score along the input (the fitted curve); dots: the data by target, on the decision threshold';
   }
   const withDetail = steps.find((st) => st.detail);
   const detailSamples = withDetail ? withDetail.detail.map((d) => d.sample) : [];
@@ -239,7 +242,7 @@
         .attr('fill', color[1]).attr('stroke', color[0]);
       g.append('text').attr('x', p[0]).attr('y', p[1] + 4).attr('text-anchor', 'middle')
         .text('n' + (u.index + 1));
-      g.append('text').attr('class', 'bias').attr('x', p[0] + r + 3).attr('y', p[1] + 4);
+      g.append('text').attr('class', 'bias').attr('x', p[0] + r + 5).attr('y', p[1] + 4);
       g.append('text').attr('class', 'mark').attr('x', p[0] - r - 2).attr('y', p[1] - r + 4)
         .attr('text-anchor', 'end');
       u.g = g;
@@ -509,7 +512,8 @@
       fmt(a[0]) + ' \u00b7 mean output ' + fmt(a[1]) + ' \u00b7 mean |\u2202L/\u2202y| ' + fmt(a[4]) + '. ');
     if (num(a[2]) > 0) add('Blocked for ' + Math.round(100 * num(a[2])) + '% of the batch. ', num(a[2]) >= 1 ? 'dead' : '');
     if (num(a[3]) > 0) add('Saturated for ' + Math.round(100 * num(a[3])) + '%. ', 'saturated');
-    document.getElementById('unitmap-caption').textContent = u.name + "'s output over the input plane";
+    document.getElementById('unitmap-caption').textContent =
+      u.name + "'s output " + (D.features === 1 ? 'along the input' : 'over the input plane');
     drawMap(document.getElementById('unitmap'), s.umaps ? s.umaps[u.id] : null, false);
 
     const nd = unitNodes();
