@@ -272,7 +272,7 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
   }
 }
 
-TEST_CASE("training page: the XOR and bias-moves experiments write theirs (2-D and 1-D inputs)") {
+TEST_CASE("training page: the step, XOR and bias-moves experiments write theirs (1-D, 2-D)") {
   TempDir dir;
   const fs::path profile = dir.path / "profile";
   fs::create_directories(profile);
@@ -280,9 +280,12 @@ TEST_CASE("training page: the XOR and bias-moves experiments write theirs (2-D a
     const char* program;
     const char* last;     // the last recorded iteration
     const char* caption;  // the decision figure's caption: a map (2-D) or a curve (1-D)
+    const char* output;   // the output unit, the first the backward pass visits
   };
-  for (const Case& c : {Case{"tutorial_8_xor", "399", "score over the input plane"},
-                        Case{"tutorial_6_bias_moves", "1499", "score along the input"}}) {
+  for (const Case& c :
+       {Case{"tutorial_3_step_failures", "59", "score over the input plane", "L1.n1"},
+        Case{"tutorial_8_xor", "399", "score over the input plane", "L2.n1"},
+        Case{"tutorial_6_bias_moves", "1499", "score along the input", "L2.n1"}}) {
     CAPTURE(c.program);
     const fs::path html = dir.path / (std::string(c.program) + ".html");
     const Run r =
@@ -293,7 +296,15 @@ TEST_CASE("training page: the XOR and bias-moves experiments write theirs (2-D a
     check_clean(p);
     CHECK(attribute(p.dom, "body", "data-train") == c.last);
     CHECK(attribute(p.dom, "body", "data-step") == "1");
-    CHECK(attribute(p.dom, "body", "data-unit") == "L2.n1");  // the output unit, first backward
+    CHECK(attribute(p.dom, "body", "data-unit") == c.output);
     CHECK(p.dom.find(c.caption) != std::string::npos);
   }
+  // The step neuron's page (tutorial 3 writes it beside the sigmoid's): the unit is dead for the
+  // whole batch at every iteration, and its loss never moves from 0.75 (3 of 4 wrong, MSE).
+  const fs::path step_page = dir.path / "tutorial_3_step_failures_step.html";
+  REQUIRE(fs::exists(step_page));
+  const Page p = dump_dom(profile, "file://" + step_page.string() + "#train=30");
+  check_clean(p);
+  CHECK(element_text(p.dom, "loss-text") == "0.750000000000");
+  CHECK(p.dom.find("<li class=\"dead\">L1 (step): 1 of 1 dead (n1).</li>") != std::string::npos);
 }

@@ -173,14 +173,16 @@ inline train::Dataset and_gate() {
 struct TrainedNeuron {
   std::vector<double> loss;  ///< per iteration, before its update
   std::vector<double> params_before, params_after;
-  double final_accuracy = 0;  ///< after training, on the data
-  int nonzero_gradients = 0;  ///< parameter gradients != 0, summed over all iterations
+  double final_accuracy = 0;             ///< after training, on the data
+  int nonzero_gradients = 0;             ///< parameter gradients != 0, summed over all iterations
+  std::optional<TrainingRecord> record;  ///< the run for the training page, when asked for
 };
 
 /// Trains one neuron y = f(w1 x1 + w2 x2 + b) on the AND gate with MSE, full batch, plain SGD
 /// (lr 0.5, 60 iterations), from w = (0.4, -0.6), b = 0.1 (wrong on 3 of 4 inputs as a step).
 inline TrainedNeuron train_and_neuron(nn::Activation f,
-                                      StepGradient step_gradient = StepGradient::exact) {
+                                      StepGradient step_gradient = StepGradient::exact,
+                                      bool record = false) {
   Conventions conv;
   conv.step_gradient = step_gradient;
   Graph g(conv);
@@ -199,10 +201,19 @@ inline TrainedNeuron train_and_neuron(nn::Activation f,
   train::Trainer t(g, net, data.size(), o);
   TrainedNeuron r;
   r.params_before = net.parameter_values();
-  t.fit(data, [&](const train::IterationRecord& s) {
+  const auto after = [&](const train::IterationRecord& s) {
     r.loss.push_back(s.loss);
     for (double d : t.gradients()) r.nonzero_gradients += d != 0.0;
-  });
+  };
+  if (record) {  // every iteration, each input's backward pass every 10
+    train::RecordOptions ro;
+    ro.detail_samples = {0, 1, 2, 3};
+    train::TrainingRecorder recorder(g, net, t, data, ro);
+    for (int k = 0; k < o.iterations; ++k) after(recorder.iterate(k + 1 == o.iterations));
+    r.record = recorder.take();
+  } else {
+    t.fit(data, after);
+  }
   r.params_after = net.parameter_values();
   r.final_accuracy = t.accuracy(data);
   return r;
@@ -215,7 +226,7 @@ struct StepFailures {
   TrainedNeuron step, sigmoid, straight_through;
 };
 
-inline StepFailures step_failures() {
+inline StepFailures step_failures(bool record = false) {
   StepFailures r;
   Graph g;
   const Node z = g.input("z", 0);
@@ -226,8 +237,8 @@ inline StepFailures step_failures() {
   z.set(r.z_large);
   r.step_large = ys.value();
   r.sigmoid_large = yg.value();
-  r.step = train_and_neuron(nn::Activation::step);
-  r.sigmoid = train_and_neuron(nn::Activation::sigmoid);
+  r.step = train_and_neuron(nn::Activation::step, StepGradient::exact, record);
+  r.sigmoid = train_and_neuron(nn::Activation::sigmoid, StepGradient::exact, record);
   r.straight_through = train_and_neuron(nn::Activation::step, StepGradient::straight_through);
   return r;
 }
