@@ -228,7 +228,9 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
     // muls) from L1.n16 down: 19 + 16 * 19 + 16 * 5 = 403 steps; L1.n1.y is step 399, L1.n2.y
     // step 394, L2.n16.y step 20, L1.n16.y step 324, L2.n15.y step 39. A click on L1.n1 opens its
     // 5 nodes; n/p step by node; U goes back one unit (L1.n2); the left arrow to iteration 98;
-    // by layer, p goes to L2's first step and n to L1's; by unit, n goes on to L2.n15.
+    // by layer, p goes to L2's first step and n to L1's; by unit, n goes on to L2.n15; a click
+    // on the ringed point of row 50 walks its pass. Then: the smallest font on screen; the wheel
+    // zooms in, a drag pans by the mouse's 40 x 25 px, and '0' resets the zoom.
     const std::string expected = fmt::format(
         "it=99 loss={0} unit=- rows=0 node=- lit=0 step=-\n"
         "it=99 loss={0} unit=L1.n1 rows=5 node=L1.n1.y lit=0 step=399\n"
@@ -243,7 +245,9 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
         "it=98 loss={1} unit=L1.n16 rows=5 node=L1.n16.y lit=0 step=324\n"
         "it=98 loss={1} unit=L2.n15 rows=19 node=L2.n15.y lit=0 step=39 by=unit\n"
         "it=98 loss={1} unit=L2.n15 rows=19 node=L2.n15.y lit=0 step=39 sample=50\n"
-        "minfont=10",
+        "minfont=10\n"
+        "zoom=in pan=40,25 drawn=true\n"
+        "reset k=1",
         l99, l98);
     CHECK(element_text(p.dom, "selftest") == expected);
   }

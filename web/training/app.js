@@ -746,6 +746,20 @@
       if (r.width > 0 && r.height > 0) minFont = Math.min(minFont, parseFloat(getComputedStyle(el).fontSize));
     });
     out.push('minfont=' + minFont);
+    // Zoom with the wheel and pan with a drag, as a person would; '0' resets.
+    const svgBox = net.node().getBoundingClientRect();
+    const at = { clientX: svgBox.left + svgBox.width / 2, clientY: svgBox.top + svgBox.height / 2, bubbles: true, cancelable: true, view: window };
+    net.node().dispatchEvent(new WheelEvent('wheel', Object.assign({ deltaY: -300, deltaMode: 0 }, at)));
+    const t1 = d3.zoomTransform(net.node());
+    net.node().dispatchEvent(new MouseEvent('mousedown', Object.assign({ button: 0 }, at)));
+    const to = Object.assign({}, at, { clientX: at.clientX + 40, clientY: at.clientY + 25 });
+    window.dispatchEvent(new MouseEvent('mousemove', to));
+    window.dispatchEvent(new MouseEvent('mouseup', to));
+    const t2 = d3.zoomTransform(net.node());
+    out.push('zoom=' + (t1.k > 1 ? 'in' : 'no') + ' pan=' + Math.round(t2.x - t1.x) + ',' + Math.round(t2.y - t1.y) +
+      ' drawn=' + (zoomLayer.attr('transform') === t2.toString()));
+    key('0');
+    out.push('reset k=' + d3.zoomTransform(net.node()).k);
     document.getElementById('selftest').textContent = out.join('\n');
   }
   // From navigation start to a drawn page, in ms (bench/training_page.sh reads it).
