@@ -129,7 +129,7 @@ MoonsRun run_moons(const fs::path& html) {
 
 }  // namespace
 
-TEST_CASE("training page: the data is the record's, compact and self-contained") {
+TEST_CASE("training page: the data is the record's, the page self-contained and safe") {
   const train::Dataset data = train::make_moons(20, 0.1, 2);
   gf::Graph g;
   const nn::MLP net(g, {2, 4, 1});
@@ -185,6 +185,28 @@ TEST_CASE("training page: the data is the record's, compact and self-contained")
   CHECK(d["units"][4][5] == "identity");
   CHECK(d["grid"]["n"] == 8);
   CHECK_THROWS_AS((void)gf::training_html(gf::TrainingRecord{}), gf::UsageError);
+
+  // A hostile title cannot break the page: four scripts (error trap, data, d3, the app), the
+  // title shown as text, and the page still runs.
+  gf::TrainingHtmlOptions hostile;
+  hostile.title = "</title></h1><script>alert(1)</script> & <b>";
+  hostile.subtitle = "<!-- x";
+  const std::string bad = gf::training_html(r, hostile);
+  std::size_t scripts = 0;
+  for (auto at = bad.find("<script"); at != std::string::npos; at = bad.find("<script", at + 1))
+    ++scripts;
+  CHECK(scripts == 4);
+  TempDir dir;
+  const fs::path file = dir.path / "hostile.html";
+  gf::write_training_html(file.string(), r, hostile);
+  const fs::path profile = dir.path / "profile";
+  fs::create_directories(profile);
+  const Page p = dump_dom(profile, "file://" + file.string() + "#train=5");
+  check_clean(p);
+  CHECK(attribute(p.dom, "body", "data-train") == "5");
+  CHECK(p.dom.find(
+            "&lt;/title&gt;&lt;/h1&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;") !=
+        std::string::npos);
 }
 
 TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {

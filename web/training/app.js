@@ -2,7 +2,7 @@
 // TrainingRecord; it computes no gradient. d3 (vendored from the npm registry at build time)
 // draws the scales, axes and curves, and handles zoom and pan.
 //
-// The data (the <script id="gf-data"> element):
+// The data (the JSON in the element #gf-data):
 //   sizes        [n_inputs, hidden..., n_outputs]
 //   units        [name, layer, index, n_inputs, first_param, activation op name] per unit,
 //                layer by layer, top first
