@@ -16,6 +16,9 @@ fi
 lists=(.ci/packages)
 [[ $what == test ]] && lists+=(.ci/packages-test)
 .ci/install-packages "${lists[@]}"
+# npm vendors the training page's d3 modules at build time; a Node.js from elsewhere brings its
+# own npm, so Debian's is installed only when none is on the PATH.
+command -v npm >/dev/null 2>&1 || .ci/install-packages .ci/packages-npm
 
 # Configured every time (quick when nothing changed), so that a build first made for the demo
 # picks up the lab once the test packages (emscripten) are installed.

@@ -1,7 +1,12 @@
-// Walk the backward pass of the tutorial's neuron one node at a time, in the terminal.
+// Walk the backward pass of the tutorial's neuron, or of an MLP, one node at a time, in the
+// terminal.
 //
 //   stepper [--activation step|sigmoid|tanh|relu] [--surrogate[=sigmoid|straight-through]]
-//           [--all] [--html FILE] [--flow FILE]
+//           [--layers 2,4,1] [--all] [--html FILE] [--flow FILE]
+//
+// --layers N0,N1,...,1 builds an MLP (nn::MLP, seed 1: weights uniform on [-1, 1), biases 0)
+// with the activation in its hidden layers and a linear output, over inputs x1, x2, ... set to
+// the tutorial neuron's inputs in turn, and walks the backward pass from its output y.
 //
 // Interactive by default: Enter or n steps on, p steps back, a number jumps to that step, q
 // quits. --all prints every step without asking. Each step shows the node processed, the
@@ -22,6 +27,7 @@
 #include <gradflow/engine/diagnostics.hpp>
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/nn/nn.hpp>
 #include <gradflow/ops/errors.hpp>
 #include <gradflow/views/flow_chart.hpp>
 #include <gradflow/views/html_view.hpp>
@@ -41,6 +47,7 @@ struct Args {
   bool all = false;
   std::string html;
   std::string flow;
+  std::vector<std::size_t> layers;  // empty: the tutorial's neuron
 };
 
 // The command line; exits on --help, --version or a mistake (<common/cli.hpp>).
@@ -60,6 +67,12 @@ Args parse(int argc, char** argv) {
       ->default_str("sigmoid")
       ->option_text("[=KIND]")
       ->check(CLI::IsMember({"sigmoid", "straight-through"}));
+  app.add_option("--layers", a.layers,
+                 "Build an MLP of these sizes instead of the neuron, e.g. 2,4,1\n"
+                 "(hidden layers use --activation, the output is linear)")
+      ->delimiter(',')
+      ->expected(2, 64)
+      ->type_name("N,N,...");
   app.add_flag("--all", a.all, "Print every step without asking");
   app.add_option("--html", a.html, "Also write the browser view of the walk")->type_name("FILE");
   app.add_option("--flow", a.flow, "Print the gradient-flow table and write its chart (SVG)")
@@ -166,25 +179,53 @@ int main(int argc, char** argv) {
   try {
     gf::Graph g;
     g.conventions().step_gradient = args.step_gradient;
-    const auto y = gf::tutorial::neuron(g, gf::tutorial::activation_op(args.activation));
+    gf::Node y;
+    if (args.layers.empty()) {
+      y = gf::tutorial::neuron(g, gf::tutorial::activation_op(args.activation));
+    } else {
+      if (args.layers.back() != 1)
+        throw gf::UsageError(
+            fmt::format("--layers: the last layer must have one output (the root y), not {}",
+                        args.layers.back()));
+      gf::nn::MLPOptions mo;
+      mo.hidden = gf::nn::parse_activation(args.activation);
+      const gf::nn::MLP net(g, args.layers, mo);
+      std::vector<gf::Node> inputs;
+      for (std::size_t i = 0; i < args.layers.front(); ++i)
+        inputs.push_back(g.input(fmt::format("x{}", i + 1), kInputs[i % kInputs.size()]));
+      y = net(inputs).front().named("y");
+    }
     const char* how = args.step_gradient == gf::StepGradient::sigmoid_surrogate ? " (backward: "
                                                                                   "sigmoid "
                                                                                   "surrogate)"
                       : args.step_gradient == gf::StepGradient::straight_through
                           ? " (backward: straight-through)"
                           : "";
-    fmt::print("y = {}(w1 x1 + w2 x2 + w3 x3 + b){}, x = ({}, {}, {}), w = ({}, {}, {}), b = {}\n",
-               args.activation, args.activation == "step" ? how : "", kInputs[0], kInputs[1],
-               kInputs[2], kWeights[0], kWeights[1], kWeights[2], kBias);
-    fmt::print("forward: z = {}, z+b = {}, y = {}\n", num(g.find("z").value()),
-               num(g.find("z+b").value()), num(y.value()));
+    std::string sizes;
+    for (const std::size_t n : args.layers)
+      sizes += fmt::format("{}{}", sizes.empty() ? "" : "-", n);
+    if (args.layers.empty()) {
+      fmt::print(
+          "y = {}(w1 x1 + w2 x2 + w3 x3 + b){}, x = ({}, {}, {}), w = ({}, {}, {}), b = {}\n",
+          args.activation, args.activation == "step" ? how : "", kInputs[0], kInputs[1], kInputs[2],
+          kWeights[0], kWeights[1], kWeights[2], kBias);
+      fmt::print("forward: z = {}, z+b = {}, y = {}\n", num(g.find("z").value()),
+                 num(g.find("z+b").value()), num(y.value()));
+    } else {
+      fmt::print("y = MLP {} ({} hidden layers, linear output, seed 1), {} nodes\n", sizes,
+                 args.activation, g.size());
+      fmt::print("forward: y = {}\n", num(y.value()));
+    }
     gf::Stepper s(g, y);
     fmt::print("backward from y: {} steps, one per node, in the order backward processes them\n",
                s.size());
     if (!args.html.empty()) {
       gf::HtmlOptions o;
-      o.subtitle = fmt::format("y = {}(w1 x1 + w2 x2 + w3 x3 + b){}", args.activation,
-                               args.activation == "step" ? how : "");
+      o.subtitle =
+          args.layers.empty()
+              ? fmt::format("y = {}(w1 x1 + w2 x2 + w3 x3 + b){}", args.activation,
+                            args.activation == "step" ? how : "")
+              : fmt::format("y = MLP {} ({} hidden layers, linear output)", sizes, args.activation);
       gf::write_html_view(args.html, s, o);
       fmt::print("browser view written to {}\n", args.html);
     }

@@ -2,11 +2,13 @@
 // gradient descent cannot train it: every gradient through it is exactly 0. The same neuron with
 // a sigmoid learns; with a straight-through surrogate gradient the step neuron learns too.
 #include <exception>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <gradflow/views/training_view.hpp>
 #include <tutorial/cli.hpp>
 #include <tutorial/experiments.hpp>
 
@@ -14,8 +16,24 @@ namespace gt = gradflow::tutorial;
 namespace plot = gradflow::plot;
 
 int main(int argc, char** argv) try {
-  const auto args = gt::parse_args(argc, argv, "Experiment 3: the step function's two failures.");
-  const auto r = gt::step_failures();
+  const auto args = gt::parse_args(
+      argc, argv,
+      "Experiment 3: the step function's two failures.\n--html FILE writes the sigmoid "
+      "neuron's training page, and FILE with _step\nbefore .html the step neuron's.",
+      false, true);
+  const auto r = gt::step_failures(args.html.has_value());
+  if (args.html) {
+    std::string step_file = *args.html;
+    const auto dot = step_file.rfind(".html");
+    step_file.insert(dot == std::string::npos ? step_file.size() : dot, "_step");
+    gradflow::TrainingHtmlOptions ho;
+    ho.subtitle = "one neuron on the AND gate, MSE, full batch, SGD lr 0.5, 60 steps";
+    ho.title = "A sigmoid neuron learns AND";
+    gradflow::write_training_html(*args.html, *r.sigmoid.record, ho);
+    ho.title = "A step neuron cannot learn AND: every gradient is exactly 0";
+    gradflow::write_training_html(step_file, *r.step.record, ho);
+    fmt::print("wrote {} and {}\n", *args.html, step_file);
+  }
   fmt::print(
       "Experiment 3. The step function's two failures\n\n"
       "1) Strength is lost. Two very different weighted sums:\n"

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <gradflow/views/training_view.hpp>
 #include <tutorial/cli.hpp>
 #include <tutorial/experiments.hpp>
 
@@ -12,8 +13,17 @@ namespace gt = gradflow::tutorial;
 namespace plot = gradflow::plot;
 
 int main(int argc, char** argv) try {
-  const auto args = gt::parse_args(argc, argv, "Experiment 6: the bias moves the activation.");
-  const auto r = gt::bias_trajectory();
+  const auto args =
+      gt::parse_args(argc, argv, "Experiment 6: the bias moves the activation.", false, true);
+  const auto r = gt::bias_trajectory(1500, args.html.has_value());
+  if (args.html) {
+    gradflow::TrainingHtmlOptions ho;
+    ho.title = "The bias moves the activation: MLP(1, [2, 1]) learning a bump";
+    ho.subtitle =
+        "target 1 for 2 < x < 6; BCE from logits, SGD lr 0.5, momentum 0.9; every 15th step";
+    gradflow::write_training_html(*args.html, *r.record, ho);
+    fmt::print("wrote {}\n", *args.html);
+  }
   fmt::print(
       "Experiment 6. The bias moves the activation\n\n"
       "Data: x = 0, 0.2, ..., 8 with target 1 on the bump 2 < x < 6, else 0. Network:\n"

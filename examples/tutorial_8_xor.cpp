@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <gradflow/views/training_view.hpp>
 #include <tutorial/cli.hpp>
 #include <tutorial/experiments.hpp>
 
@@ -14,9 +15,10 @@ namespace plot = gradflow::plot;
 using gradflow::nn::Activation;
 
 int main(int argc, char** argv) try {
-  const auto args = gt::parse_args(argc, argv, "Experiment 8: why non-linearity (XOR).");
+  const auto args =
+      gt::parse_args(argc, argv, "Experiment 8: why non-linearity (XOR).", false, true);
   const auto lin = gt::xor_run(Activation::identity);
-  const auto th = gt::xor_run(Activation::tanh, 7, 400, 61);
+  const auto th = gt::xor_run(Activation::tanh, 7, 400, 61, args.html.has_value());
   const auto re = gt::xor_run(Activation::relu, 7, 400, 61);
   fmt::print(
       "Experiment 8. Why non-linearity: XOR\n\n"
@@ -42,6 +44,13 @@ int main(int argc, char** argv) try {
       lin.collapsed[0], lin.collapsed[1], lin.collapsed[2], lin.from_gradient[0],
       lin.from_gradient[1], lin.from_gradient[2], lin.max_affine_error,
       gt::xor_successes(Activation::relu), gt::xor_successes(Activation::tanh));
+  if (args.html) {
+    gradflow::TrainingHtmlOptions ho;
+    ho.title = "XOR: MLP(2, [4, 1]) with a tanh hidden layer learning";
+    ho.subtitle = "4 points, MSE, full batch, SGD lr 0.1, momentum 0.9, seed 7; every 4th step";
+    gradflow::write_training_html(*args.html, *th.record, ho);
+    fmt::print("wrote {}\n", *args.html);
+  }
   std::vector<double> steps;
   for (std::size_t k = 0; k < lin.loss.size(); ++k) steps.push_back(static_cast<double>(k));
   write_chart(args, "tutorial_8_xor_loss.svg",

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <gradflow/views/training_view.hpp>
 #include <tutorial/cli.hpp>
 #include <tutorial/experiments.hpp>
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) try {
   if (args.init) mo.init = train::load_numbers(*args.init);
   mo.print_progress = true;
   mo.field_resolution = 101;
+  mo.record = args.html.has_value();
   mo.before_training = [&](const train::Dataset& data) {
     fmt::print(
         "Experiment 9. micrograd's moons demo\n\n"
@@ -42,6 +44,14 @@ int main(int argc, char** argv) try {
       "{:.0f}% on {} points. The training graph has {} nodes.\n\n",
       r.records.size(), r.records.back().loss, 100 * r.final_accuracy, r.data.size(),
       r.graph_nodes);
+  if (args.html) {
+    gradflow::TrainingHtmlOptions ho;
+    ho.title = "micrograd's moons demo: MLP(2, [16, 16, 1]) learning";
+    ho.subtitle = fmt::format(
+        "{} points, max-margin loss + 1e-4 L2, full-batch SGD, lr 1.0 - 0.9 k/100", r.data.size());
+    gradflow::write_training_html(*args.html, *r.record, ho);
+    fmt::print("wrote {}\n", *args.html);
+  }
   if (args.save_data) {
     std::string csv = "x1,x2,label\n";
     for (std::size_t i = 0; i < r.data.size(); ++i)

@@ -116,3 +116,19 @@ TEST_CASE("examples: malformed CSV and parameter files name the line and exit no
     CHECK(has(r.out, "337"));
   }
 }
+
+TEST_CASE("examples: stepper --layers builds an MLP and walks its backward pass") {
+  // MLP 2-4-1: 2 inputs, 4 * 3 + 5 = 17 parameters, per hidden unit 2 muls, a sum, a bias node
+  // and a relu (20), the output unit 4 muls, a sum, a bias node and the identity (7): 46 nodes,
+  // all on a path to y, so 46 steps, the first at the output's identity node.
+  const auto r = run("stepper", "--layers 2,4,1 --activation relu --all");
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(has(r.out, "y = MLP 2-4-1 (relu hidden layers, linear output, seed 1), 46 nodes"));
+  CHECK(has(r.out, "backward from y: 46 steps"));
+  CHECK(has(r.out, "step 1/46  y = identity(L2.n1.z+b)"));
+  CHECK(has(r.out, "step 46/46"));
+  const auto bad = run("stepper", "--layers 2,4,3 --all");
+  CHECK(bad.status == 1);
+  CHECK(has(bad.out, "the last layer must have one output (the root y), not 3"));
+}

@@ -16,10 +16,11 @@ namespace gradflow::tutorial {
 
 struct Args {
   std::string out = "out";
-  std::optional<std::string> data, init, save_data, save_init;
+  std::optional<std::string> data, init, save_data, save_init, html;
 };
 
-inline Args parse_args(int argc, char** argv, std::string_view what, bool moons_options = false) {
+inline Args parse_args(int argc, char** argv, std::string_view what, bool moons_options = false,
+                       bool html_option = false) {
   Args a;
   cli::App app{std::string(what)};
   app.add_option("--out", a.out, "Write the SVG charts into DIR")
@@ -40,6 +41,11 @@ inline Args parse_args(int argc, char** argv, std::string_view what, bool moons_
     app.add_option("--save-init", a.save_init, "Write the initial parameters used, one per line")
         ->type_name("FILE");
   }
+  if (moons_options || html_option)
+    app.add_option("--html", a.html,
+                   "Write the training page (network, timeline, decision map) as one\n"
+                   "self-contained HTML file")
+        ->type_name("FILE");
   app.parse_or_exit(argc, argv);
   return a;
 }

@@ -19,6 +19,7 @@
 
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/nn/nn.hpp>
+#include <gradflow/nn/record.hpp>
 #include <gradflow/nn/train.hpp>
 #include <gradflow/ops/errors.hpp>
 #include <gradflow/views/chart.hpp>
@@ -172,14 +173,16 @@ inline train::Dataset and_gate() {
 struct TrainedNeuron {
   std::vector<double> loss;  ///< per iteration, before its update
   std::vector<double> params_before, params_after;
-  double final_accuracy = 0;  ///< after training, on the data
-  int nonzero_gradients = 0;  ///< parameter gradients != 0, summed over all iterations
+  double final_accuracy = 0;             ///< after training, on the data
+  int nonzero_gradients = 0;             ///< parameter gradients != 0, summed over all iterations
+  std::optional<TrainingRecord> record;  ///< the run for the training page, when asked for
 };
 
 /// Trains one neuron y = f(w1 x1 + w2 x2 + b) on the AND gate with MSE, full batch, plain SGD
 /// (lr 0.5, 60 iterations), from w = (0.4, -0.6), b = 0.1 (wrong on 3 of 4 inputs as a step).
 inline TrainedNeuron train_and_neuron(nn::Activation f,
-                                      StepGradient step_gradient = StepGradient::exact) {
+                                      StepGradient step_gradient = StepGradient::exact,
+                                      bool record = false) {
   Conventions conv;
   conv.step_gradient = step_gradient;
   Graph g(conv);
@@ -198,10 +201,19 @@ inline TrainedNeuron train_and_neuron(nn::Activation f,
   train::Trainer t(g, net, data.size(), o);
   TrainedNeuron r;
   r.params_before = net.parameter_values();
-  t.fit(data, [&](const train::IterationRecord& s) {
+  const auto after = [&](const train::IterationRecord& s) {
     r.loss.push_back(s.loss);
     for (double d : t.gradients()) r.nonzero_gradients += d != 0.0;
-  });
+  };
+  if (record) {  // every iteration, each input's backward pass every 10
+    train::RecordOptions ro;
+    ro.detail_samples = {0, 1, 2, 3};
+    train::TrainingRecorder recorder(g, net, t, data, ro);
+    for (int k = 0; k < o.iterations; ++k) after(recorder.iterate(k + 1 == o.iterations));
+    r.record = recorder.take();
+  } else {
+    t.fit(data, after);
+  }
   r.params_after = net.parameter_values();
   r.final_accuracy = t.accuracy(data);
   return r;
@@ -214,7 +226,7 @@ struct StepFailures {
   TrainedNeuron step, sigmoid, straight_through;
 };
 
-inline StepFailures step_failures() {
+inline StepFailures step_failures(bool record = false) {
   StepFailures r;
   Graph g;
   const Node z = g.input("z", 0);
@@ -225,8 +237,8 @@ inline StepFailures step_failures() {
   z.set(r.z_large);
   r.step_large = ys.value();
   r.sigmoid_large = yg.value();
-  r.step = train_and_neuron(nn::Activation::step);
-  r.sigmoid = train_and_neuron(nn::Activation::sigmoid);
+  r.step = train_and_neuron(nn::Activation::step, StepGradient::exact, record);
+  r.sigmoid = train_and_neuron(nn::Activation::sigmoid, StepGradient::exact, record);
   r.straight_through = train_and_neuron(nn::Activation::step, StepGradient::straight_through);
   return r;
 }
@@ -366,13 +378,14 @@ struct BiasTrajectory {
   /// Hidden neurons' weights and biases before and after training.
   std::array<double, 2> w_start{}, b_start{}, w_end{}, b_end{};
   double final_loss = 0, final_accuracy = 0;
+  std::optional<TrainingRecord> record;  ///< the run for the training page, when asked for
 };
 
 /// MLP(1, [2, 1]): two sigmoid hidden neurons, a linear output, BCE from logits, full batch,
 /// SGD lr 0.5 with momentum 0.9 for 1500 iterations. To draw the bump the hidden neurons must
 /// switch at x = 2 and x = 6, far from where they start (bias 0 switches at x = 0): their biases
 /// move.
-inline BiasTrajectory bias_trajectory(int iterations = 1500) {
+inline BiasTrajectory bias_trajectory(int iterations = 1500, bool record = false) {
   Graph g;
   nn::MLPOptions mo;
   mo.hidden = nn::Activation::sigmoid;
@@ -395,11 +408,23 @@ inline BiasTrajectory bias_trajectory(int iterations = 1500) {
   }
   r.iteration.push_back(0);
   r.biases.push_back({hidden[0].bias().value(), hidden[1].bias().value(), out.bias().value()});
-  t.fit(data, [&](const train::IterationRecord& s) {
+  const auto after = [&](const train::IterationRecord& s) {
     r.iteration.push_back(s.iteration + 1);
     r.biases.push_back({hidden[0].bias().value(), hidden[1].bias().value(), out.bias().value()});
     r.final_loss = s.loss;
-  });
+  };
+  if (record) {  // every 15th iteration (and the last), the pass of x = 0 and x = 4 every 150
+    train::RecordOptions ro;
+    ro.every = 15;
+    ro.detail_every = 150;
+    ro.grid = 81;
+    ro.detail_samples = {0, data.size() / 2};
+    train::TrainingRecorder recorder(g, net, t, data, ro);
+    for (int k = 0; k < iterations; ++k) after(recorder.iterate(k + 1 == iterations));
+    r.record = recorder.take();
+  } else {
+    t.fit(data, after);
+  }
   for (std::size_t i = 0; i < 2; ++i) {
     r.w_end[i] = hidden[i].weights()[0].value();
     r.b_end[i] = hidden[i].bias().value();
@@ -461,15 +486,16 @@ struct XorRun {
   /// Identity hidden layer only: the network as one affine map y = c1 x1 + c2 x2 + c0, from the
   /// weights (W2 W1, W2 b1 + b2) and, independently, from backward (dy/dx) and y(0, 0).
   std::array<double, 3> collapsed{}, from_gradient{};
-  double max_affine_error = 0;  ///< |net(x) - affine(x)| over a grid of x
-  plot::Field field;            ///< output - 0.5 on [-0.5, 1.5]^2, when asked for
+  double max_affine_error = 0;           ///< |net(x) - affine(x)| over a grid of x
+  plot::Field field;                     ///< output - 0.5 on [-0.5, 1.5]^2, when asked for
+  std::optional<TrainingRecord> record;  ///< the run for the training page, when asked for
 };
 
 /// MLP(2, [4, 1]) with the given hidden activation and a linear output, MSE on XOR's 0/1
 /// targets, full batch, SGD lr 0.1 with momentum 0.9, 400 iterations, initial weights from
 /// `seed`.
 inline XorRun xor_run(nn::Activation hidden, std::uint32_t seed = 7, int iterations = 400,
-                      int field_resolution = 0) {
+                      int field_resolution = 0, bool record = false) {
   Graph g;
   nn::MLPOptions mo;
   mo.hidden = hidden;
@@ -486,7 +512,17 @@ inline XorRun xor_run(nn::Activation hidden, std::uint32_t seed = 7, int iterati
   train::Trainer t(g, net, data.size(), o);
   XorRun r;
   r.hidden = hidden;
-  for (const auto& s : t.fit(data)) r.loss.push_back(s.loss);
+  if (record) {  // every 4th iteration (and the last), each sample's pass every 40
+    train::RecordOptions ro;
+    ro.every = 4;
+    ro.detail_every = 40;
+    ro.detail_samples = {0, 1, 2, 3};
+    train::TrainingRecorder recorder(g, net, t, data, ro);
+    for (const auto& s : recorder.fit()) r.loss.push_back(s.loss);
+    r.record = recorder.take();
+  } else {
+    for (const auto& s : t.fit(data)) r.loss.push_back(s.loss);
+  }
   r.final_loss = r.loss.back();
   r.min_loss = *std::min_element(r.loss.begin(), r.loss.end());
   for (std::size_t i = 0; i < data.size(); ++i) r.outputs.push_back(t.predict(data.row(i)));
@@ -547,6 +583,7 @@ struct MoonsOptions {
   int iterations = 100;
   bool print_progress = false;
   int field_resolution = 0;  ///< > 0: sample the trained score on a grid this many points wide
+  bool record = false;       ///< keep a TrainingRecord of every iteration (the training page)
   /// Called once the data and initial parameters are checked, before the first iteration.
   std::function<void(const train::Dataset&)> before_training;
 };
@@ -558,6 +595,7 @@ struct MoonsResult {
   double final_accuracy = 0;  ///< of the trained network (after the last update), on the data
   std::size_t graph_nodes = 0;
   plot::Field field;
+  std::optional<TrainingRecord> record;  ///< with MoonsOptions::record
 };
 
 /// MLP(2, [16, 16, 1]) with ReLU, loss mean(relu(1 - y score)) + 1e-4 sum p^2, full-batch SGD
@@ -586,7 +624,15 @@ inline MoonsResult moons(const MoonsOptions& mo = {}) {
   o.lr = {1.0, 0.9};
   o.print_progress = mo.print_progress;
   train::Trainer t(g, net, r.data.size(), o);
-  r.records = t.fit(r.data);
+  if (mo.record) {
+    train::RecordOptions ro;
+    ro.detail_samples = {0, r.data.size() / 2};  // one sample of each moon
+    train::TrainingRecorder recorder(g, net, t, r.data, ro);
+    r.records = recorder.fit();
+    r.record = recorder.take();
+  } else {
+    r.records = t.fit(r.data);
+  }
   r.final_accuracy = t.accuracy(r.data);
   r.graph_nodes = g.size();
   if (mo.field_resolution > 1) {

@@ -1,0 +1,768 @@
+// The training page (views/training_view.cpp fills page.html with this file). It replays a
+// TrainingRecord; it computes no gradient. d3 (vendored from the npm registry at build time)
+// draws the scales, axes and curves, and handles zoom and pan.
+//
+// The data (the JSON in the element #gf-data):
+//   sizes        [n_inputs, hidden..., n_outputs]
+//   units        [name, layer, index, n_inputs, first_param, activation op name] per unit,
+//                layer by layer, top first
+//   paramNames   the parameters' labels, in the network's order
+//   colors       activation op name -> [line colour, fill]   (views/look.hpp)
+//   marks        {blocked, saturated} colours
+//   x, y, features   the data set (features row-major, one target per sample)
+//   scoreThreshold, targetThreshold   the trainer's accuracy rule: right when
+//                (score > scoreThreshold) == (target > targetThreshold)
+//   grid         {n, x: [min, max], y: [min, max]} for 2-D inputs, or absent
+//   labels       node id -> label, for the nodes and operands of the recorded backward passes
+//   steps        one per recorded iteration:
+//     it, loss (a number), lossText (the loss as the trainer printed it), progress (the line it
+//     printed), acc, lr, p (parameters before the update), g (their batch gradients),
+//     u: per unit [mean pre-activation, mean output, blocked fraction, saturated fraction,
+//        mean |d loss / d output|],
+//     map: the score on the grid, umaps: per unit its output on the grid; each {lo, hi, b64}
+//        with 8-bit levels (level k stands for lo + (hi - lo) k / 255),
+//     detail (some iterations): [{sample, units: per unit, its nodes in backward order:
+//        [node id, op, value, upstream gradient, passed, edges: [[operand id, local
+//        derivative, contribution, operand's gradient after], ...], saturated, the node's
+//        position in the whole backward pass]}]
+// Numbers that are not finite arrive as the strings "NaN", "Infinity", "-Infinity".
+//
+// The URL fragment: #train=K (iteration K, or "last"); &step=N&by=node|unit|layer (step N, from
+// 1, of the recorded sample's backward pass through the units' nodes, stepped by that
+// granularity); or &unit=NAME&node=J (J from 0 in the unit's backward order); &sample=S (a
+// recorded sample, by its row: ringed on the decision map, a click picks it); &mode=gradient;
+// &selftest (runs the scripted clicks and keys the tests read back from <pre id="selftest">).
+(function () {
+  'use strict';
+  const D = JSON.parse(document.getElementById('gf-data').textContent);
+  const num = (v) => (typeof v === 'string' ? Number(v) : v);
+  const fmt = (v) => {
+    v = num(v);
+    if (Number.isNaN(v)) return 'NaN';
+    if (!Number.isFinite(v)) return v > 0 ? '\u221e' : '\u2212\u221e';
+    if (v === 0) return '0';
+    const a = Math.abs(v);
+    return a >= 1e4 || a < 1e-3 ? v.toExponential(2) : String(Number(v.toPrecision(4)));
+  };
+  const signed = (v) => (num(v) > 0 ? '+' : '') + fmt(v);
+
+  const steps = D.steps;
+  const units = D.units.map((u, i) => ({
+    id: i, name: u[0], layer: u[1], index: u[2], n: u[3], p: u[4], act: u[5],
+  }));
+  const byName = new Map(units.map((u) => [u.name, u]));
+  const nCols = D.sizes.length;
+
+  // ---- state ------------------------------------------------------------------------------------
+  const state = { k: steps.length - 1, mode: 'weight', unit: null, node: 0, playing: null,
+    by: 'node', sample: 0 };
+
+  function stepIndexOf(iteration) {
+    let best = 0;
+    for (let i = 0; i < steps.length; ++i) if (steps[i].it <= iteration) best = i;
+    return best;
+  }
+
+  // ---- maps -------------------------------------------------------------------------------------
+  function decode(q) {
+    const bin = atob(q.b64);
+    const lo = num(q.lo), hi = num(q.hi);
+    const out = new Float64Array(bin.length);
+    for (let i = 0; i < bin.length; ++i) out[i] = lo + ((hi - lo) * bin.charCodeAt(i)) / 255;
+    return { values: out, lo: lo, hi: hi };
+  }
+
+  function drawMap(figure, q, diverging) {
+    const canvas = figure.querySelector('canvas');
+    const svg = d3.select(figure.querySelector('svg'));
+    svg.selectAll('*').remove();
+    const ctx = canvas.getContext('2d');
+    if (!q || !D.grid) {
+      canvas.width = 1;
+      canvas.height = 1;
+      ctx.clearRect(0, 0, 1, 1);
+      return;
+    }
+    if (D.features === 1) {
+      canvas.width = 1;
+      canvas.height = 1;
+      ctx.clearRect(0, 0, 1, 1);
+      drawCurve(svg, q, diverging);
+      return;
+    }
+    const n = D.grid.n;
+    const m = decode(q);
+    canvas.width = n;
+    canvas.height = n;
+    const img = ctx.createImageData(n, n);
+    const thr = diverging ? num(D.scoreThreshold) : 0;  // the decision boundary is white
+    const span = Math.max(Math.abs(m.lo - thr), Math.abs(m.hi - thr)) || 1;
+    for (let r = 0; r < n; ++r) {
+      for (let c = 0; c < n; ++c) {
+        const v = m.values[r * n + c];
+        const t = diverging ? 0.5 + (0.5 * (v - thr)) / span : m.hi > m.lo ? (v - m.lo) / (m.hi - m.lo) : 0;
+        const col = d3.rgb(diverging ? d3.interpolateRdBu(0.15 + 0.7 * t) : d3.interpolateBuPu(0.05 + 0.85 * t));
+        const at = ((n - 1 - r) * n + c) * 4;  // row 0 is y_min: the bottom
+        img.data[at] = col.r;
+        img.data[at + 1] = col.g;
+        img.data[at + 2] = col.b;
+        img.data[at + 3] = 255;
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+    // The data on top, in the map's own coordinates (0..100).
+    svg.attr('viewBox', '0 0 100 100').attr('preserveAspectRatio', 'none');
+    const sx = d3.scaleLinear().domain(D.grid.x).range([0, 100]);
+    const sy = d3.scaleLinear().domain(D.grid.y).range([100, 0]);
+    const pts = [];
+    for (let i = 0; i < D.y.length; ++i) pts.push([num(D.x[2 * i]), num(D.x[2 * i + 1]), num(D.y[i])]);
+    svg.selectAll('circle').data(pts).join('circle')
+      .attr('cx', (d) => sx(d[0])).attr('cy', (d) => sy(d[1])).attr('r', 1.6)
+      .attr('fill', (d) => (d[2] > num(D.targetThreshold) ? '#1d4ed8' : '#c2410c'))
+      .attr('stroke', '#fff').attr('stroke-width', 0.4);
+    if (figure.id !== 'decision') return;
+    // The samples whose backward pass was recorded: ringed; a click walks that sample's pass.
+    svg.selectAll('circle.sample').data(detailSamples).join('circle')
+      .attr('class', 'sample').attr('data-sample', (d) => d)
+      .attr('cx', (d) => sx(pts[d][0])).attr('cy', (d) => sy(pts[d][1])).attr('r', 3.6)
+      .attr('fill', 'transparent').attr('stroke', (d, i) => (i === state.sample ? '#d946ef' : '#111827'))
+      .attr('stroke-width', (d, i) => (i === state.sample ? 1.4 : 0.8)).style('cursor', 'pointer')
+      .on('click', (ev, d) => selectSample(detailSamples.indexOf(d)))
+      .append('title').text((d) => 'sample #' + d + ': click to walk its backward pass');
+  }
+  // 1-D inputs: the score (or a unit's output) along the input axis, the data on top.
+  function drawCurve(svg, q, isScore) {
+    const m = decode(q), n = D.grid.n;
+    const thr = isScore ? num(D.scoreThreshold) : 0;
+    let lo = Math.min(m.lo, thr), hi = Math.max(m.hi, thr);
+    if (!(hi > lo)) { lo -= 1; hi += 1; }
+    svg.attr('viewBox', '0 0 100 100').attr('preserveAspectRatio', 'none');
+    const sx = d3.scaleLinear().domain(D.grid.x).range([4, 96]);
+    const sy = d3.scaleLinear().domain([lo, hi]).nice().range([94, 6]);
+    if (sy.domain()[0] < thr && sy.domain()[1] > thr)
+      svg.append('line').attr('x1', 0).attr('x2', 100).attr('y1', sy(thr)).attr('y2', sy(thr))
+        .attr('stroke', '#9ca3af').attr('stroke-width', 0.4);
+    const pts = d3.range(n).map((i) => [D.grid.x[0] + ((D.grid.x[1] - D.grid.x[0]) * i) / (n - 1), m.values[i]]);
+    svg.append('path').attr('fill', 'none').attr('stroke', isScore ? '#1d4ed8' : '#7e22ce')
+      .attr('stroke-width', 1.2).attr('d', d3.line().x((d) => sx(d[0])).y((d) => sy(d[1]))(pts));
+    if (!isScore) return;
+    // The data on the threshold line, coloured by target: the curve should be above the line
+    // at the blue points and below it at the orange ones.
+    svg.selectAll('circle').data(D.y.map((y, i) => [num(D.x[i]), num(y)])).join('circle')
+      .attr('cx', (d) => sx(d[0])).attr('cy', sy(thr)).attr('r', 1.6)
+      .attr('fill', (d) => (d[1] > num(D.targetThreshold) ? '#1d4ed8' : '#c2410c'))
+      .attr('stroke', '#fff').attr('stroke-width', 0.4);
+  }
+  if (D.features === 1) {
+    document.querySelector('#decision figcaption').textContent =
+      'score along the input (the fitted curve); dots: the data by target, on the decision threshold';
+  }
+  const withDetail = steps.find((st) => st.detail);
+  const detailSamples = withDetail ? withDetail.detail.map((d) => d.sample) : [];
+  function selectSample(i) {
+    state.sample = Math.max(0, Math.min(detailSamples.length - 1, i));
+    if (!state.unit) {
+      const seq = walk();
+      if (seq.length) { state.unit = seq[0].unit; state.node = seq[0].j; }
+    }
+    document.body.setAttribute('data-sample', String(detailSamples[state.sample]));
+    drawMap(document.getElementById('decision'), steps[state.k].map, true);
+    drawUnit();
+    writeHash();
+  }
+
+  // ---- the network ------------------------------------------------------------------------------
+  const net = d3.select('#net');
+  const zoomLayer = net.append('g').attr('class', 'zoom');
+  const edgeLayer = zoomLayer.append('g');
+  const nodeLayer = zoomLayer.append('g');
+  const pos = { input: [], unit: [] };
+  let edges = [];  // {unit, slot, param, from: [x, y], line}
+  let columns = [];  // one background rect per layer
+
+  function layout() {
+    const box = net.node().getBoundingClientRect();
+    const W = Math.max(box.width, 300), H = Math.max(box.height, 240);
+    const top = 34, bottom = 10, left = 46, right = 70;
+    const colX = (c) => left + ((W - left - right) * c) / Math.max(1, nCols - 1);
+    const colY = (count, i) => {
+      const spacing = Math.min(44, (H - top - bottom) / count);
+      const h = spacing * count;
+      return top + (H - top - bottom - h) / 2 + spacing * (i + 0.5);
+    };
+    const spacing = Math.min(44, (H - top - bottom) / Math.max(...D.sizes));
+    const r = Math.max(8, Math.min(14, spacing * 0.36));
+    pos.input = [];
+    for (let i = 0; i < D.sizes[0]; ++i) pos.input.push([colX(0), colY(D.sizes[0], i)]);
+    units.forEach((u) => { pos.unit[u.id] = [colX(u.layer + 1), colY(D.sizes[u.layer + 1], u.index)]; });
+
+    edgeLayer.selectAll('*').remove();
+    nodeLayer.selectAll('*').remove();
+    columns = [];
+    for (let c = 1; c < nCols; ++c) {
+      const half = Math.min(60, (W - left - right) / Math.max(1, nCols - 1) / 2 - 4);
+      columns.push(edgeLayer.append('rect').attr('class', 'column').attr('x', colX(c) - half)
+        .attr('y', 22).attr('width', 2 * half).attr('height', H - 26).attr('rx', 8));
+    }
+    edges = [];
+    const firstOfLayer = [];
+    units.forEach((u) => { if (firstOfLayer[u.layer] === undefined) firstOfLayer[u.layer] = u.id; });
+    units.forEach((u) => {
+      for (let i = 0; i < u.n; ++i) {
+        const from = u.layer === 0 ? pos.input[i] : pos.unit[firstOfLayer[u.layer - 1] + i];
+        const line = edgeLayer.append('line').attr('class', 'edge')
+          .attr('x1', from[0]).attr('y1', from[1])
+          .attr('x2', pos.unit[u.id][0]).attr('y2', pos.unit[u.id][1]);
+        line.append('title');
+        edges.push({ unit: u, slot: i, param: u.p + i, line: line });
+      }
+    });
+    // Column headings.
+    const heads = ['input'];
+    for (let l = 1; l < nCols; ++l) {
+      const u = units.find((v) => v.layer === l - 1);
+      heads.push('L' + l + ' \u00b7 ' + u.act);
+    }
+    heads.forEach((h, c) => nodeLayer.append('text').attr('class', 'colhead')
+      .attr('x', colX(c)).attr('y', 16).attr('text-anchor', 'middle').text(h));
+    pos.input.forEach((p, i) => {
+      const g = nodeLayer.append('g').attr('class', 'input');
+      g.append('circle').attr('cx', p[0]).attr('cy', p[1]).attr('r', r)
+        .attr('fill', '#dbeafe').attr('stroke', '#4b5563');
+      g.append('text').attr('x', p[0]).attr('y', p[1] + 4).attr('text-anchor', 'middle')
+        .text('x' + (i + 1));
+    });
+    units.forEach((u) => {
+      const p = pos.unit[u.id];
+      const color = D.colors[u.act] || ['#475569', '#e2e8f0'];
+      const g = nodeLayer.append('g').attr('class', 'unit').attr('id', 'unit-' + u.name.replace(/\./g, '-'))
+        .attr('data-unit', u.name).on('click', (ev) => { ev.stopPropagation(); selectUnit(u); });
+      g.append('title');
+      g.append('circle').attr('cx', p[0]).attr('cy', p[1]).attr('r', r)
+        .attr('fill', color[1]).attr('stroke', color[0]);
+      g.append('text').attr('x', p[0]).attr('y', p[1] + 4).attr('text-anchor', 'middle')
+        .text('n' + (u.index + 1));
+      g.append('text').attr('class', 'bias').attr('x', p[0] + r + 5).attr('y', p[1] + 4);
+      g.append('text').attr('class', 'mark').attr('x', p[0] - r - 2).attr('y', p[1] - r + 4)
+        .attr('text-anchor', 'end');
+      u.g = g;
+    });
+  }
+
+  // The edge scale: |value| on a log scale from lo to hi (over every recorded iteration).
+  function extent(key) {
+    let hi = 0;
+    for (const s of steps) for (const v of s[key]) hi = Math.max(hi, Math.abs(num(v)) || 0);
+    hi = hi || 1;
+    return [hi / (key === 'p' ? 1e3 : 1e4), hi];
+  }
+  const scales = {
+    weight: d3.scaleLog().domain(extent('p')).range([0, 1]).clamp(true),
+    gradient: d3.scaleLog().domain(extent('g')).range([0, 1]).clamp(true),
+  };
+  const edgeColor = (v, t) => d3.interpolateRdBu(v > 0 ? 0.62 + 0.38 * t : 0.38 - 0.38 * t);
+  const edgeWidth = (t) => 0.3 + 3.4 * t;
+
+  function drawLegend() {
+    const svg = d3.select('#legend');
+    svg.selectAll('*').remove();
+    const s = scales[state.mode];
+    const x = d3.scaleLog().domain(s.domain()).range([70, 290]);
+    const g = svg.append('g');
+    const ticks = x.ticks(40);
+    for (let i = 0; i + 1 < ticks.length; ++i) {
+      const t = s(ticks[i]);
+      g.append('rect').attr('x', x(ticks[i])).attr('y', 4)
+        .attr('width', Math.max(0.5, x(ticks[i + 1]) - x(ticks[i]))).attr('height', edgeWidth(t) + 1)
+        .attr('fill', edgeColor(1, t));
+    }
+    svg.append('g').attr('transform', 'translate(0,18)')
+      .call(d3.axisBottom(x).ticks(4, '~g').tickSizeOuter(0));
+    svg.append('text').attr('x', 0).attr('y', 14).text(state.mode === 'weight' ? '|weight|' : '|gradient|');
+  }
+
+  function drawNetwork() {
+    const s = steps[state.k];
+    const values = state.mode === 'weight' ? s.p : s.g;
+    const scale = scales[state.mode];
+    for (const e of edges) {
+      const v = num(values[e.param]);
+      const t = v === 0 || !Number.isFinite(v) ? 0 : scale(Math.abs(v));
+      e.line.classed('zero', v === 0)
+        .attr('stroke', v === 0 ? null : edgeColor(v, t))
+        .attr('stroke-width', v === 0 ? 1 : edgeWidth(t))
+        .attr('stroke-opacity', v === 0 ? 0.8 : 0.12 + 0.68 * t);
+      e.line.select('title').text(D.paramNames[e.param] + ': weight ' + fmt(s.p[e.param]) +
+        ', gradient ' + fmt(s.g[e.param]));
+    }
+    for (const u of units) {
+      const a = s.u[u.id];
+      const b = num(s.p[u.p + u.n]);
+      const dead = num(a[2]) >= 1, sat = num(a[3]) >= 0.95;
+      u.g.classed('dead', dead).classed('saturated', !dead && sat);
+      u.g.select('text.bias').text('b ' + signed(b)).attr('fill', b < 0 ? '#b91c1c' : '#1d4ed8');
+      u.g.select('text.mark').text(dead ? '\u2715' : sat ? '\u26a0' : '');
+      u.g.select('title').text(u.name + ' (' + u.act + '): bias ' + fmt(b) + ', gradient of the bias ' +
+        fmt(s.g[u.p + u.n]) + '; blocked for ' + Math.round(100 * num(a[2])) + '% of the batch' +
+        (num(a[3]) > 0 ? ', saturated for ' + Math.round(100 * num(a[3])) + '%' : ''));
+    }
+  }
+
+  const zoom = d3.zoom().scaleExtent([0.3, 8]).on('zoom', (ev) => zoomLayer.attr('transform', ev.transform));
+  net.call(zoom).on('dblclick.zoom', null);
+
+  // ---- the curves -------------------------------------------------------------------------------
+  const curves = d3.select('#curves');
+  const cw = 340, ch = 150, cm = { l: 44, r: 34, t: 8, b: 22 };
+  const its = steps.map((s) => s.it);
+  const cx = d3.scaleLinear().domain(d3.extent(its)).range([cm.l, cw - cm.r]);
+  if (its.length === 1) cx.domain([its[0] - 1, its[0] + 1]);
+  const losses = steps.map((s) => num(s.loss));
+  const cyL = d3.scaleLinear().domain([0, d3.max(losses.filter(Number.isFinite)) || 1]).nice()
+    .range([ch - cm.b, cm.t]);
+  const cyA = d3.scaleLinear().domain([0, 1]).range([ch - cm.b, cm.t]);
+  curves.append('g').attr('transform', 'translate(0,' + (ch - cm.b) + ')')
+    .call(d3.axisBottom(cx).ticks(5).tickSizeOuter(0));
+  curves.append('g').attr('transform', 'translate(' + cm.l + ',0)').call(d3.axisLeft(cyL).ticks(4));
+  curves.append('g').attr('transform', 'translate(' + (cw - cm.r) + ',0)')
+    .call(d3.axisRight(cyA).ticks(4, '.0%'));
+  curves.append('path').attr('fill', 'none').attr('stroke', '#1d4ed8').attr('stroke-width', 1.6)
+    .attr('d', d3.line().defined((d) => Number.isFinite(d[1])).x((d) => cx(d[0])).y((d) => cyL(d[1]))(
+      steps.map((s) => [s.it, num(s.loss)])));
+  curves.append('path').attr('fill', 'none').attr('stroke', '#059669').attr('stroke-width', 1.6)
+    .attr('stroke-dasharray', '4 2')
+    .attr('d', d3.line().x((d) => cx(d[0])).y((d) => cyA(d[1]))(steps.map((s) => [s.it, num(s.acc)])));
+  curves.append('text').attr('x', cm.l + 6).attr('y', cm.t + 10).attr('fill', '#1d4ed8').text('loss');
+  curves.append('text').attr('x', cw - cm.r - 6).attr('y', cm.t + 10).attr('text-anchor', 'end')
+    .attr('fill', '#059669').text('accuracy');
+  const cursor = curves.append('line').attr('class', 'cursor').attr('y1', cm.t).attr('y2', ch - cm.b);
+  curves.on('click', (ev) => {
+    const it = cx.invert(d3.pointer(ev)[0]);
+    let best = 0;
+    steps.forEach((s, i) => { if (Math.abs(s.it - it) < Math.abs(steps[best].it - it)) best = i; });
+    go(best);
+  });
+
+  // ---- layers: gradient flow and diagnostics, summarised -------------------------------------------
+  // Per layer, the mean over its units of the recorded mean |d loss / d output| (an average of
+  // recorded numbers, no derivative), and the units that are dead or saturated for the batch.
+  const nLayers = nCols - 1;
+  function layerRows(s) {
+    const rows = [];
+    for (let l = 0; l < nLayers; ++l) {
+      const us = units.filter((u) => u.layer === l);
+      const dead = us.filter((u) => num(s.u[u.id][2]) >= 1);
+      const sat = us.filter((u) => num(s.u[u.id][2]) < 1 && num(s.u[u.id][3]) >= 0.95);
+      rows.push({ l: l, us: us, dead: dead, sat: sat, g: d3.mean(us, (u) => num(s.u[u.id][4])) });
+    }
+    return rows;
+  }
+  const flowDomain = (() => {
+    let hi = 0;
+    for (const s of steps) for (const r of layerRows(s)) if (Number.isFinite(r.g)) hi = Math.max(hi, r.g);
+    hi = hi || 1;
+    return [hi / 1e4, hi];
+  })();
+  function drawLayers() {
+    const s = steps[state.k];
+    const rows = layerRows(s);
+    const svg = d3.select('#flow');
+    svg.selectAll('*').remove();
+    const rowH = 17, w = 340;
+    svg.attr('height', rows.length * rowH + 26);
+    const x = d3.scaleLog().domain(flowDomain).range([34, w - 70]).clamp(true);
+    rows.forEach((r, i) => {
+      const y = 4 + i * rowH;
+      svg.append('text').attr('class', 'name').attr('x', 0).attr('y', y + 11).text('L' + (r.l + 1));
+      if (r.g === 0) {
+        svg.append('text').attr('class', 'blocked').attr('x', 34).attr('y', y + 11)
+          .text('\u2715 exactly 0: blocked');
+        return;
+      }
+      const color = (D.colors[r.us[0].act] || ['#475569'])[0];
+      svg.append('rect').attr('x', 34).attr('y', y + 2).attr('height', rowH - 5)
+        .attr('width', Math.max(1, x(r.g) - 34)).attr('fill', color).attr('fill-opacity', 0.7);
+      svg.append('text').attr('x', x(r.g) + 4).attr('y', y + 11).text(fmt(r.g));
+    });
+    svg.append('g').attr('transform', 'translate(0,' + (rows.length * rowH + 6) + ')')
+      .call(d3.axisBottom(x).ticks(4, '~g').tickSizeOuter(0));
+    const list = document.getElementById('layer-diag');
+    list.textContent = '';
+    for (const r of rows) {
+      const li = document.createElement('li');
+      const names = (us) => us.slice(0, 6).map((u) => 'n' + (u.index + 1)).join(', ') + (us.length > 6 ? ', \u2026' : '');
+      let text = 'L' + (r.l + 1) + ' (' + r.us[0].act + '): ';
+      if (!r.dead.length && !r.sat.length) text += 'every unit passes gradient';
+      if (r.dead.length) text += r.dead.length + ' of ' + r.us.length + ' dead (' + names(r.dead) + ')';
+      if (r.sat.length) text += (r.dead.length ? '; ' : '') + r.sat.length + ' of ' + r.us.length + ' saturated (' + names(r.sat) + ')';
+      li.textContent = text + '.';
+      li.className = r.dead.length ? 'dead' : r.sat.length ? 'saturated' : '';
+      list.appendChild(li);
+    }
+  }
+
+  // ---- the chosen unit --------------------------------------------------------------------------
+  // The recorded backward pass nearest the current iteration (the latest at or before it, else
+  // the first after it), for the first detail sample.
+  function detailFor(k) {
+    for (let i = k; i >= 0; --i) if (steps[i].detail) return i;
+    for (let i = k + 1; i < steps.length; ++i) if (steps[i].detail) return i;
+    return -1;
+  }
+
+  function unitNodes() {
+    if (!state.unit) return { at: -1, nodes: [] };
+    const at = detailFor(state.k);
+    if (at < 0) return { at: at, nodes: [] };
+    const d = steps[at].detail[Math.min(state.sample, steps[at].detail.length - 1)];
+    return { at: at, sample: d.sample, nodes: d.units[state.unit.id] || [] };
+  }
+
+  // The recorded sample's backward pass through every unit's nodes, in the order backward
+  // visits them: [{unit, j (position in the unit's list)}], at the detail iteration in use.
+  const walkCache = new Map();
+  function walk() {
+    const at = detailFor(state.k);
+    if (at < 0) return [];
+    const list = steps[at].detail;
+    const d = list[Math.min(state.sample, list.length - 1)];
+    const key = at + '/' + d.sample;
+    if (!walkCache.has(key)) {
+      const seq = [];
+      d.units.forEach((nodes, u) => nodes.forEach((n, j) => seq.push({ unit: units[u], j: j, index: n[7] })));
+      seq.sort((a, b) => a.index - b.index);
+      walkCache.set(key, seq);
+    }
+    return walkCache.get(key);
+  }
+  function walkPosition() {
+    if (!state.unit) return -1;
+    return walk().findIndex((e) => e.unit === state.unit && e.j === state.node);
+  }
+  function goWalk(i) {
+    const seq = walk();
+    if (!seq.length) return;
+    const e = seq[Math.max(0, Math.min(seq.length - 1, i))];
+    state.unit = e.unit;
+    state.node = e.j;
+    drawUnit();
+    writeHash();
+  }
+  // One step of the backward pass at the chosen granularity: the next node, the first node of the
+  // next unit, or the first node of the next layer (back: of the previous one).
+  function stepWalk(delta, by) {
+    by = by || state.by;
+    const seq = walk();
+    if (!seq.length) return;
+    const at = walkPosition();
+    if (at < 0) { goWalk(delta > 0 ? 0 : seq.length - 1); return; }
+    if (by === 'node') { goWalk(at + delta); return; }
+    const same = by === 'unit' ? (e) => e.unit === seq[at].unit : (e) => e.unit.layer === seq[at].unit.layer;
+    let i = at;
+    if (delta > 0) {
+      while (i < seq.length && same(seq[i])) ++i;
+      if (i < seq.length) goWalk(i);
+    } else {
+      while (i >= 0 && same(seq[i])) --i;  // the group before this one
+      if (i < 0) return;
+      const j = i;
+      const group = by === 'unit' ? (e) => e.unit === seq[j].unit : (e) => e.unit.layer === seq[j].unit.layer;
+      while (i > 0 && group(seq[i - 1])) --i;
+      goWalk(i);
+    }
+  }
+
+  function label(id) { return D.labels[String(id)] || '#' + id; }
+  // A node's name; an unnamed one (a neuron's w_i * x_i) is named by its operands.
+  function nodeName(n) {
+    const own = D.labels[String(n[0])];
+    if (own && own[0] !== '#') return own;
+    const ops = n[5].map((e) => label(e[0]).replace(/^.*\.(w\d+|b)$/, '$1'));
+    return ops.length === 2 && n[1] === 'mul' ? ops[0] + ' \u00d7 ' + ops[1] : label(n[0]);
+  }
+
+  function drawUnit() {
+    const panel = document.getElementById('unit');
+    const u = state.unit;
+    units.forEach((v) => v.g.classed('current', v === u));
+    columns.forEach((c, l) => c.classed('current', !!u && u.layer === l));
+    edges.forEach((e) => e.line.classed('lit', false));
+    if (!u) {
+      panel.hidden = true;
+      document.body.removeAttribute('data-unit');
+      document.body.removeAttribute('data-node');
+      document.body.removeAttribute('data-step');
+      drawMap(document.getElementById('unitmap'), null, false);
+      return;
+    }
+    panel.hidden = false;
+    const s = steps[state.k];
+    const a = s.u[u.id];
+    document.body.setAttribute('data-unit', u.name);
+    document.getElementById('unit-head').textContent = u.name + ' \u00b7 ' + u.act;
+    const facts = document.getElementById('unit-facts');
+    facts.textContent = '';
+    const add = (text, cls) => {
+      const span = document.createElement('span');
+      if (cls) span.className = cls;
+      span.textContent = text;
+      facts.appendChild(span);
+    };
+    add('bias ' + signed(s.p[u.p + u.n]) + ' (gradient ' + fmt(s.g[u.p + u.n]) + ') \u00b7 mean z+b ' +
+      fmt(a[0]) + ' \u00b7 mean output ' + fmt(a[1]) + ' \u00b7 mean |\u2202L/\u2202y| ' + fmt(a[4]) + '. ');
+    if (num(a[2]) > 0) add('Blocked for ' + Math.round(100 * num(a[2])) + '% of the batch. ', num(a[2]) >= 1 ? 'dead' : '');
+    if (num(a[3]) > 0) add('Saturated for ' + Math.round(100 * num(a[3])) + '%. ', 'saturated');
+    document.getElementById('unitmap-caption').textContent =
+      u.name + "'s output " + (D.features === 1 ? 'along the input' : 'over the input plane');
+    drawMap(document.getElementById('unitmap'), s.umaps ? s.umaps[u.id] : null, false);
+
+    const nd = unitNodes();
+    const note = document.getElementById('detail-note');
+    const body = document.getElementById('nodes-body');
+    const ebody = document.getElementById('edges-body');
+    body.textContent = '';
+    ebody.textContent = '';
+    if (!nd.nodes.length) {
+      note.textContent = 'No backward pass through this unit was recorded.';
+      document.getElementById('node-where').textContent = '';
+      document.body.removeAttribute('data-node');
+      document.body.removeAttribute('data-step');
+      return;
+    }
+    state.node = Math.max(0, Math.min(state.node, nd.nodes.length - 1));
+    note.textContent = 'Sample #' + nd.sample + "'s backward pass at iteration " + steps[nd.at].it +
+      (nd.at === state.k ? '' : ' (the nearest recorded)') + ', node by node as backward visits them:';
+    nd.nodes.forEach((n, j) => {
+      const tr = document.createElement('tr');
+      if (j === state.node) tr.className = 'current';
+      else if (n[6]) tr.className = 'saturated';
+      [nodeName(n), n[1], fmt(n[2]), fmt(n[3])].forEach((t) => {
+        const td = document.createElement('td');
+        td.textContent = t;
+        tr.appendChild(td);
+      });
+      tr.addEventListener('click', () => { state.node = j; drawUnit(); writeHash(); });
+      body.appendChild(tr);
+    });
+    const cur = nd.nodes[state.node];
+    document.body.setAttribute('data-node', nodeName(cur));
+    const seq = walk(), pos = walkPosition();
+    const walkSlider = document.getElementById('walk');
+    walkSlider.max = String(seq.length);
+    walkSlider.value = String(pos + 1);
+    document.body.setAttribute('data-step', String(pos + 1));
+    document.getElementById('node-where').textContent = 'Backward step ' + (pos + 1) + ' of ' + seq.length +
+      ' (' + u.name + ', layer L' + (u.layer + 1) + '): node ' + (state.node + 1) + ' of ' + nd.nodes.length +
+      ' in this unit.';
+    for (const e of cur[5]) {
+      const tr = document.createElement('tr');
+      if (num(e[1]) === 0 && num(cur[4]) !== 0) tr.className = 'blocked';
+      [label(e[0]), fmt(e[1]), fmt(e[2]), fmt(e[3])].forEach((t) => {
+        const td = document.createElement('td');
+        td.textContent = t;
+        tr.appendChild(td);
+      });
+      ebody.appendChild(tr);
+      // A weight times an input: light the connection it belongs to.
+      const m = /\.w(\d+)$/.exec(label(e[0]));
+      if (m) edges.forEach((ed) => { if (ed.unit === u && ed.slot === Number(m[1]) - 1) ed.line.classed('lit', true).raise(); });
+    }
+  }
+
+  function selectUnit(u) {
+    state.unit = u;
+    state.node = 0;
+    drawUnit();
+    writeHash();
+  }
+
+  function setBy(by) {
+    state.by = ['node', 'unit', 'layer'].includes(by) ? by : 'node';
+    document.getElementById('by').value = state.by;
+    document.body.setAttribute('data-by', state.by);
+    writeHash();
+  }
+
+  // ---- the timeline -----------------------------------------------------------------------------
+  const slider = document.getElementById('slider');
+  slider.max = String(steps.length - 1);
+
+  function go(k) {
+    state.k = Math.max(0, Math.min(steps.length - 1, k));
+    const s = steps[state.k];
+    slider.value = String(state.k);
+    document.getElementById('iteration').textContent = s.it;
+    document.getElementById('loss-text').textContent = s.lossText;
+    document.getElementById('accuracy').textContent = Number((100 * num(s.acc)).toPrecision(6)) + '%';
+    document.getElementById('progress').textContent = s.progress;
+    document.body.setAttribute('data-train', String(s.it));
+    cursor.attr('x1', cx(s.it)).attr('x2', cx(s.it));
+    drawNetwork();
+    drawLayers();
+    drawMap(document.getElementById('decision'), s.map, true);
+    drawUnit();
+    writeHash();
+  }
+
+  function setMode(mode) {
+    state.mode = mode === 'gradient' ? 'gradient' : 'weight';
+    document.querySelectorAll('input[name=mode]').forEach((r) => { r.checked = r.value === state.mode; });
+    document.body.setAttribute('data-mode', state.mode);
+    drawLegend();
+    drawNetwork();
+    writeHash();
+  }
+
+  let hashReady = false;
+  function writeHash() {
+    if (!hashReady || selftest) return;
+    let h = '#train=' + steps[state.k].it;
+    if (state.unit) {
+      const pos = walkPosition();
+      h += pos >= 0 ? '&step=' + (pos + 1) + '&by=' + state.by : '&unit=' + state.unit.name + '&node=' + state.node;
+    }
+    if (state.sample > 0) h += '&sample=' + detailSamples[state.sample];
+    if (state.mode !== 'weight') h += '&mode=' + state.mode;
+    if (location.hash !== h) history.replaceState(null, '', h);
+  }
+
+  function play() {
+    const button = document.getElementById('play');
+    if (state.playing) {
+      clearInterval(state.playing);
+      state.playing = null;
+      button.textContent = '\u25B6 play';
+      return;
+    }
+    if (state.k === steps.length - 1) go(0);
+    button.textContent = '\u275A\u275A pause';
+    state.playing = setInterval(() => {
+      if (state.k >= steps.length - 1) play();
+      else go(state.k + 1);
+    }, 120);
+  }
+
+  document.getElementById('first').addEventListener('click', () => go(0));
+  document.getElementById('prev').addEventListener('click', () => go(state.k - 1));
+  document.getElementById('next').addEventListener('click', () => go(state.k + 1));
+  document.getElementById('last').addEventListener('click', () => go(steps.length - 1));
+  document.getElementById('play').addEventListener('click', play);
+  slider.addEventListener('input', () => go(Number(slider.value)));
+  document.getElementById('node-prev').addEventListener('click', () => stepWalk(-1));
+  document.getElementById('node-next').addEventListener('click', () => stepWalk(1));
+  document.getElementById('by').addEventListener('change', (ev) => setBy(ev.target.value));
+  document.getElementById('walk').addEventListener('input', (ev) => goWalk(Number(ev.target.value) - 1));
+  document.getElementById('reset-zoom').addEventListener('click', () => net.call(zoom.transform, d3.zoomIdentity));
+  document.querySelectorAll('input[name=mode]').forEach((r) => r.addEventListener('change', () => setMode(r.value)));
+  document.addEventListener('keydown', (ev) => {
+    if (ev.target && ev.target.tagName === 'INPUT' && ev.target.type === 'range' && ev.key.startsWith('Arrow')) return;
+    if (ev.target && ev.target.tagName === 'SELECT') return;
+    const keys = {
+      ArrowRight: () => go(state.k + 1), ArrowLeft: () => go(state.k - 1),
+      Home: () => go(0), End: () => go(steps.length - 1), ' ': play,
+      n: () => stepWalk(1), p: () => stepWalk(-1), u: () => stepWalk(1, 'unit'), U: () => stepWalk(-1, 'unit'),
+      g: () => setBy(state.by === 'node' ? 'unit' : state.by === 'unit' ? 'layer' : 'node'),
+      0: () => net.call(zoom.transform, d3.zoomIdentity),
+    };
+    const f = keys[ev.key];
+    if (f) { ev.preventDefault(); f(); }
+  });
+  window.addEventListener('resize', () => { layout(); drawNetwork(); drawUnit(); });
+
+  // ---- start ------------------------------------------------------------------------------------
+  const params = new Map(location.hash.replace(/^#/, '').split('&').filter(Boolean)
+    .map((kv) => { const i = kv.indexOf('='); return i < 0 ? [kv, ''] : [kv.slice(0, i), decodeURIComponent(kv.slice(i + 1))]; }));
+  const selftest = params.has('selftest');
+  layout();
+  if (params.get('mode') === 'gradient') state.mode = 'gradient';
+  setMode(state.mode);
+  if (params.has('unit') && byName.has(params.get('unit'))) {
+    state.unit = byName.get(params.get('unit'));
+    state.node = Number(params.get('node')) || 0;
+  }
+  setBy(params.get('by'));
+  if (params.has('sample') && detailSamples.includes(Number(params.get('sample'))))
+    state.sample = detailSamples.indexOf(Number(params.get('sample')));
+  if (detailSamples.length) document.body.setAttribute('data-sample', String(detailSamples[state.sample]));
+  const t = params.get('train');
+  state.k = t === undefined || t === 'last' ? steps.length - 1 : stepIndexOf(Number(t) || 0);
+  if (params.has('step')) {
+    const seq = walk();
+    const e = seq[Math.max(0, Math.min(seq.length - 1, (Number(params.get('step')) || 1) - 1))];
+    if (e) { state.unit = e.unit; state.node = e.j; }
+  }
+  go(state.k);
+  hashReady = true;
+  writeHash();
+
+  if (selftest) {
+    // Scripted clicks and keys, each followed by what the page shows; the tests read this back.
+    const out = [];
+    const key = (k) => document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
+    const seen = () => 'it=' + document.body.getAttribute('data-train') + ' loss=' +
+      document.getElementById('loss-text').textContent + ' unit=' + (document.body.getAttribute('data-unit') || '-') +
+      ' rows=' + document.getElementById('nodes-body').children.length + ' node=' +
+      (document.body.getAttribute('data-node') || '-') + ' lit=' + document.querySelectorAll('#net line.lit').length +
+      ' step=' + (document.body.getAttribute('data-step') || '-');
+    out.push(seen());
+    const first = units[0].g.node();
+    first.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    out.push(seen());
+    key('n');
+    out.push(seen());
+    key('n');
+    out.push(seen());
+    key('p');
+    out.push(seen());
+    key('U');
+    out.push(seen());
+    key('ArrowLeft');
+    out.push(seen());
+    document.querySelector('input[name=mode][value=gradient]').click();
+    out.push('mode=' + document.body.getAttribute('data-mode'));
+    for (let i = 0; i < 4; ++i) key('n');
+    out.push(seen());
+    const by = document.getElementById('by');
+    by.value = 'layer';
+    by.dispatchEvent(new Event('change'));
+    key('p');
+    out.push(seen());
+    key('n');
+    out.push(seen());
+    key('p');
+    key('g');  // layer -> node
+    key('g');  // node -> unit
+    key('n');
+    out.push(seen() + ' by=' + document.body.getAttribute('data-by'));
+    const ring = document.querySelector('#decision circle.sample:last-of-type');
+    if (ring) ring.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    out.push(seen() + ' sample=' + document.body.getAttribute('data-sample'));
+    // The smallest font of any text on screen, in CSS pixels at the page's default zoom.
+    let minFont = Infinity;
+    document.querySelectorAll('body *').forEach((el) => {
+      if (el.tagName === 'SCRIPT' || el.tagName === 'STYLE' || el.tagName === 'title') return;
+      if (![...el.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim())) return;
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) minFont = Math.min(minFont, parseFloat(getComputedStyle(el).fontSize));
+    });
+    out.push('minfont=' + minFont);
+    // Zoom with the wheel and pan with a drag, as a person would; '0' resets.
+    const svgBox = net.node().getBoundingClientRect();
+    const at = { clientX: svgBox.left + svgBox.width / 2, clientY: svgBox.top + svgBox.height / 2, bubbles: true, cancelable: true, view: window };
+    net.node().dispatchEvent(new WheelEvent('wheel', Object.assign({ deltaY: -300, deltaMode: 0 }, at)));
+    const t1 = d3.zoomTransform(net.node());
+    net.node().dispatchEvent(new MouseEvent('mousedown', Object.assign({ button: 0 }, at)));
+    const to = Object.assign({}, at, { clientX: at.clientX + 40, clientY: at.clientY + 25 });
+    window.dispatchEvent(new MouseEvent('mousemove', to));
+    window.dispatchEvent(new MouseEvent('mouseup', to));
+    const t2 = d3.zoomTransform(net.node());
+    out.push('zoom=' + (t1.k > 1 ? 'in' : 'no') + ' pan=' + Math.round(t2.x - t1.x) + ',' + Math.round(t2.y - t1.y) +
+      ' drawn=' + (zoomLayer.attr('transform') === t2.toString()));
+    key('0');
+    out.push('reset k=' + d3.zoomTransform(net.node()).k);
+    document.getElementById('selftest').textContent = out.join('\n');
+  }
+  // From navigation start to a drawn page, in ms (bench/training_page.sh reads it).
+  document.body.setAttribute('data-ready-ms', performance.now().toFixed(1));
+  document.body.setAttribute('data-status', 'ready');
+})();
