@@ -262,7 +262,7 @@ TEST_CASE("lab page: neuron mode shows the values and gradients the native engin
   }
 }
 
-TEST_CASE("lab page: #step=N opens at that backward step; keys, buttons and clicks move it") {
+TEST_CASE("lab page: #step=N opens at that backward step, and keys, buttons and clicks move it") {
   Browser chrome;
   // The bias form has 13 steps: y, z+b, b, z, w3*x3, x3, w3, ... x1 is node 0, step 13.
   const auto p = chrome.load(lab_url + "#mode=neuron&act=sigmoid&step=4&selftest");
