@@ -106,12 +106,14 @@ std::vector<Node> Differentiator::run(NodeId root, std::span<const Node> wrt) {
       dep[w.id()] = 1;
       low = std::min(low, w.id());
     }
-  for (NodeId i = low + 1; i <= root; ++i)
+  for (NodeId i = low + 1; i <= root; ++i) {
+    if (info(g.op(i)).stops_gradient) continue;  // nothing passes: record nothing for it
     for (const NodeId k : g.operands(i))
       if (dep[k]) {
         dep[i] = 1;
         break;
       }
+  }
 
   const BackwardSpan* of_root = g.backward_of(root);
   const std::uint32_t order = (of_root != nullptr ? of_root->order : 0) + 1;

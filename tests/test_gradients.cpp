@@ -6,10 +6,12 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <gradflow/engine/gradcheck.hpp>
 #include <gradflow/graph/gradients.hpp>
@@ -398,4 +400,28 @@ TEST_CASE("gradients: the new ops pass gradcheck at first and second order") {
     CHECK(report.entries.size() == (order == 1 ? 3u : 9u));
     for (const auto& e : report.entries) CHECK_FALSE(e.kink);
   }
+}
+
+TEST_CASE("gradients: dumps tell backward nodes apart and name the node each one differentiates") {
+  gf::Graph g;
+  const auto x = g.input("x", 0.5);
+  const auto y = sigmoid(x * detach(x)).named("y");
+  const auto d1 = gf::gradient(y, x).named("dy/dx");
+  const std::string dot = gf::to_dot(g);
+  // every node gradients() recorded is of class backward and says whose derivative it records
+  for (gf::NodeId id = 0; id < g.size(); ++id) {
+    const std::string head = fmt::format("{}[id=\"n{}\", class=\"", id, id);
+    const auto at = dot.find(head);
+    REQUIRE(at != std::string::npos);
+    const std::string klass =
+        dot.substr(at + head.size(), dot.find('"', at + head.size()) - at - head.size());
+    CAPTURE(id);
+    CHECK((klass.find("backward") != std::string::npos) == (g.backward_of(id) != nullptr));
+  }
+  CHECK(g.backward_of(d1.id())->of == y.operand(0).id());  // the product's rule made it
+  CHECK(dot.find("of y #" + std::to_string(y.id())) != std::string::npos);
+  CHECK(dot.find("cluster backward") != std::string::npos);
+  CHECK(dot.find("recorded by gradients()") != std::string::npos);
+  // detach's edge is drawn as detached, not as an accidental block
+  CHECK(dot.find("class=\"blocked detached\"") != std::string::npos);
 }
