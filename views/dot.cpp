@@ -85,9 +85,10 @@ std::string Drawing::node_attributes(NodeId id) const {
     static constexpr const char* orders[] = {"", "", "\u00b2", "\u00b3"};
     const std::string d = backward->order < 4 ? fmt::format("\u2202{}", orders[backward->order])
                                               : fmt::format("\u2202^{}", backward->order);
-    label += wide_row(
-        small(dot_html(fmt::format("{} of {} #{}", d, g.label(backward->of), backward->of)),
-              look::backward_color));
+    const std::string of = g.name(backward->of).empty()
+                               ? g.label(backward->of)
+                               : fmt::format("{} #{}", g.label(backward->of), backward->of);
+    label += wide_row(small(dot_html(fmt::format("{} of {}", d, of)), look::backward_color));
   }
   if (opt.show.value) label += row("value", num(value));
 
