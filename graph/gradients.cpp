@@ -20,10 +20,13 @@ namespace gradflow {
 namespace detail {
 
 // The builder the ops' derivative_expr() record through (see ops/ops.hpp). An empty Node is an
-// exact zero: it records nothing, and products with it vanish. Products with the constants 1 and
-// -1 are the other operand and its negation: exact, so the bits match backward's.
+// exact zero: it records nothing, and products with it vanish. The constants 1 and -1 are
+// handles with reserved ids until an op needs them as operands: products with them are the other
+// operand or its negation (exact, so the bits match backward's), and none is recorded for
+// nothing.
 struct Differentiator {
   using E = Node;
+  static constexpr NodeId kOne = no_node - 1, kMinusOne = no_node - 2;
 
   Graph& g;
   NodeId node = 0;              // the node whose derivative is being recorded
@@ -40,8 +43,14 @@ struct Differentiator {
   const Conventions& conventions() const { return g.conventions_; }
 
   static E zero() { return {}; }
-  E one() { return c(1.0); }
+  E one() const { return g.handle(kOne); }
   E c(double v) {
+    if (v == 1.0) return g.handle(kOne);
+    if (v == -1.0) return g.handle(kMinusOne);
+    return constant(v);
+  }
+  // A recorded constant node (one per value and call).
+  E constant(double v) {
     const auto bits = std::bit_cast<std::uint64_t>(v);
     for (const auto& [b, id] : constants)
       if (b == bits) return g.handle(id);
@@ -49,30 +58,32 @@ struct Differentiator {
     constants.emplace_back(bits, n.id());
     return n;
   }
-  bool is(const E& e, double v) const {
-    const auto bits = std::bit_cast<std::uint64_t>(v);
-    for (const auto& [b, id] : constants)
-      if (b == bits) return e.id() == id;
-    return false;
+  static bool is_one(const E& e) { return e.valid() && e.id() == kOne; }
+  static bool is_minus_one(const E& e) { return e.valid() && e.id() == kMinusOne; }
+  // e as a node of the graph: zero, 1 and -1 recorded as constants.
+  E real(const E& e) {
+    if (!e.valid()) return constant(0.0);
+    if (is_one(e)) return constant(1.0);
+    if (is_minus_one(e)) return constant(-1.0);
+    return e;
   }
-  E real(const E& e) { return e.valid() ? e : c(0.0); }
 
   E add(const E& a, const E& b) {
     if (!a.valid()) return b;
     if (!b.valid()) return a;
-    return g.apply(Op::add, {a, b});
+    return g.apply(Op::add, {real(a), real(b)});
   }
   E sub(const E& a, const E& b) {
     if (!b.valid()) return a;
     if (!a.valid()) return neg(b);
-    return g.apply(Op::sub, {a, b});
+    return g.apply(Op::sub, {real(a), real(b)});
   }
   E mul(const E& a, const E& b) {
     if (!a.valid() || !b.valid()) return {};
-    if (is(a, 1.0)) return b;
-    if (is(b, 1.0)) return a;
-    if (is(a, -1.0)) return neg(b);
-    if (is(b, -1.0)) return neg(a);
+    if (is_one(a)) return b;
+    if (is_one(b)) return a;
+    if (is_minus_one(a)) return neg(b);
+    if (is_minus_one(b)) return neg(a);
     return g.apply(Op::mul, {a, b});
   }
   E div(const E& a, const E& b) {
@@ -81,6 +92,8 @@ struct Differentiator {
   }
   E neg(const E& a) {
     if (!a.valid()) return {};
+    if (is_one(a)) return g.handle(kMinusOne);
+    if (is_minus_one(a)) return g.handle(kOne);
     return g.apply(Op::neg, {a});
   }
   E apply(Op op, const E& a, double attr = 0.0) { return g.apply(op, {real(a)}, attr); }
@@ -156,12 +169,8 @@ std::vector<Node> Differentiator::run(NodeId root, std::span<const Node> wrt) {
     const std::size_t begin = g.size();
     node = root;
     out.reserve(wrt.size());
-    for (const Node& w : wrt) {
-      if (w.id() == root)
-        out.push_back(one());
-      else
-        out.push_back(w.id() < root && adj[w.id()].valid() ? adj[w.id()] : c(0.0));
-    }
+    for (const Node& w : wrt)
+      out.push_back(real(w.id() == root ? one() : w.id() < root ? adj[w.id()] : zero()));
     span(root, begin);
   } catch (...) {  // leave the graph as it was
     while (g.size() > start) g.pop_last();
