@@ -34,7 +34,7 @@ bool has(const std::string& s, const std::string& part) {
 TEST_CASE("examples: --version prints the project version") {
   for (const char* program :
        {"neuron_demo", "neuron_dot", "stepper", "tutorial_1_threshold_to_bias", "tutorial_9_moons",
-        "newton", "hessian"}) {
+        "newton", "hessian", "spiral"}) {
     CAPTURE(program);
     const gradflow::testing::Run r = run(program, "--version");
     CHECK(r.status == 0);
@@ -149,4 +149,14 @@ TEST_CASE("examples: hessian prints a symmetric Hessian whose eigenvalues add up
   // at the initial weights a saddle; after training a minimum
   CHECK(has(run("hessian", "").out, "negative eigenvalue"));
   CHECK(has(run("hessian", "--train 2000").out, "every eigenvalue >= 0"));
+}
+
+TEST_CASE("examples: spiral learns three classes with softmax cross-entropy") {
+  const gradflow::testing::Run r = run("spiral", "");
+  REQUIRE(r.status == 0);
+  const auto at = r.out.find("final accuracy ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(r.out.substr(at + 15)) > 80.0);
+  CHECK(has(r.out, "step 0 loss "));
+  CHECK(run("spiral", "--points 1").status == 2);
 }
