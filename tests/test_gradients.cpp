@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <gradflow/engine/gradcheck.hpp>
+#include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/gradients.hpp>
 #include <gradflow/ops/errors.hpp>
 #include <gradflow/views/dot.hpp>
@@ -460,4 +461,23 @@ TEST_CASE("gradients: dumps tell backward nodes apart and name the node each one
   CHECK(dot.find("recorded by gradients()") != std::string::npos);
   // detach's edge is drawn as detached, not as an accidental block
   CHECK(dot.find("class=\"blocked detached\"") != std::string::npos);
+}
+
+TEST_CASE("gradients: a recorded derivative steps like any graph") {
+  gf::Graph g;
+  const auto x = g.input("x", 0.3);
+  const auto y = tanh(x) * sigmoid(x);
+  const auto d1 = gf::gradient(y, x);
+  g.backward(d1);
+  const double d2 = x.grad();
+  // (tanh s)'' = tanh'' s + 2 tanh' s' + tanh s'' at 0.3, closed form
+  const double t = std::tanh(0.3), s = 1 / (1 + std::exp(-0.3));
+  const double want =
+      -2 * t * (1 - t * t) * s + 2 * (1 - t * t) * s * (1 - s) + t * s * (1 - s) * (1 - 2 * s);
+  CHECK(near(d2, want, 1e-14));
+  gf::Stepper st(g, d1);
+  while (st.next()) {
+  }
+  CHECK(st.gradients()[x.id()] == d2);
+  CHECK(st.size() > 5);
 }
