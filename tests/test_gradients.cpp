@@ -414,7 +414,7 @@ TEST_CASE("gradients: first-order-only rules and singular derivatives leave the 
   CHECK_THROWS_AS((void)gf::gradient(y, z), gf::UsageError);
 }
 
-TEST_CASE("gradients: a node y does not depend on gets a constant 0; y itself gets 1") {
+TEST_CASE("gradients: a node y does not depend on gets a constant 0, y itself gets 1") {
   gf::Graph g;
   const auto x = g.input("x", 1.0), u = g.input("u", 2.0);
   const auto y = exp(x);
