@@ -86,8 +86,12 @@ GradcheckReport check_second(const Graph& g, NodeId root, std::span<const NodeId
   for (std::size_t i = 0; i < first.size(); ++i) {
     GradcheckReport r = check(c, make_plan(c, first[i].id()), wrt, options);
     if (!r.ok) {
-      const double excess = r.entries[r.worst].error;
-      if (report.worst == GradcheckReport::npos || excess > report.entries[report.worst].error)
+      const auto excess = [&](const GradcheckEntry& e) {
+        return std::isnan(e.error) ? INFINITY
+                                   : e.error - (options.atol + options.rtol * std::abs(e.numeric));
+      };
+      if (report.worst == GradcheckReport::npos ||
+          excess(r.entries[r.worst]) > excess(report.entries[report.worst]))
         report.worst = report.entries.size() + r.worst;
       report.ok = false;
     }

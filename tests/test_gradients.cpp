@@ -511,3 +511,30 @@ TEST_CASE("gradients: the Executor runs the new ops and recorded derivatives as 
     }
   }
 }
+
+TEST_CASE("gradients: gradcheck at order 2 names both nodes of a mismatch") {
+  // detach is 0 by definition, so finite differences disagree on purpose: x * detach(x) has
+  // derivative x (reverse mode) where the values move like x^2 (2x), and d/dx of that
+  // derivative is 0 where its values move like x (1).
+  gf::Graph g;
+  const auto x = g.input("x", 1.5), u = g.input("u", 0.5);
+  const auto f = (x * detach(x)).named("f") + u * u;
+  const auto first = gf::gradcheck(g, f, std::vector<gf::Node>{x, u});
+  CHECK_FALSE(first.ok);
+  REQUIRE(first.worst == 0);
+  CHECK(first.entries[0].analytic == 1.5);
+  CHECK(first.entries[0].numeric == doctest::Approx(3.0));
+  CHECK(first.entries[1].ok);
+  const auto second = gf::gradcheck(g, f, std::vector<gf::Node>{x, u}, {.order = 2});
+  CHECK_FALSE(second.ok);
+  REQUIRE(second.entries.size() == 4);
+  CHECK(second.entries[0].first == x.id());
+  CHECK(second.entries[0].node == x.id());
+  CHECK(second.entries[0].analytic == 0.0);
+  CHECK(second.entries[0].numeric == doctest::Approx(1.0));
+  CHECK(second.entries[3].analytic == 2.0);  // d2/du2 of u^2
+  CHECK(second.entries[3].ok);
+  CHECK(second.worst == 0);
+  CHECK(second.summary(g).find("mismatch at 'x' (#0, input) and 'x'") != std::string::npos);
+  CHECK_THROWS_AS(gf::gradcheck(g, f, {.order = 3}), gf::UsageError);
+}
