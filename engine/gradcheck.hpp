@@ -23,11 +23,17 @@ struct GradcheckOptions {
   /// across (or onto) 0 are flagged `kink` and do not fail the check: there the one-sided slopes
   /// differ and the analytic value is a convention (see Conventions).
   bool skip_kinks = true;
+  /// 1: first derivatives. 2: second derivatives: in a copy of the graph, gradients() records
+  /// each first derivative d(root)/d(wrt_i) as nodes, and each is checked like a root: reverse
+  /// mode over the recorded derivative against central differences of its values.
+  int order = 1;
 };
 
 /// One checked gradient.
 struct GradcheckEntry {
-  NodeId node;      ///< the node differentiated against
+  NodeId node;  ///< the node differentiated against
+  /// Order 2: the entry is d²(root)/d(first) d(node); no_node at order 1.
+  NodeId first = no_node;
   double analytic;  ///< d(root)/d(node) from reverse mode
   double numeric;   ///< (root(x+h) - root(x-h)) / 2h
   double error;     ///< |analytic - numeric|
@@ -47,7 +53,8 @@ struct GradcheckReport {
 };
 
 /// Checks d(root)/d(n) for each n in `wrt` (inputs, parameters or any node's value treated as
-/// free). Works on copies of the graph's numbers: the graph itself is not changed.
+/// free), or at order 2 every d²(root)/d(m) d(n). Works on copies of the graph's numbers (at
+/// order 2 on a clone): the graph itself is not changed.
 GradcheckReport gradcheck(const Graph& g, Node root, std::span<const Node> wrt,
                           const GradcheckOptions& options = {});
 /// Checks every input and parameter the root depends on.

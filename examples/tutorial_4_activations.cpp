@@ -1,5 +1,6 @@
 // Experiment 4: sigmoid, tanh, ReLU and step with their derivatives, the derivatives taken by
-// backward through one activation node at each x.
+// backward through one activation node at each x, and their second derivatives, from
+// gradients() (the first derivative recorded as nodes and differentiated again).
 #include <exception>
 #include <string>
 
@@ -36,19 +37,23 @@ int main(int argc, char** argv) try {
       "\n  largest sigmoid' = {:g} at x = {:g}: every sigmoid shrinks a gradient by 4x or more\n"
       "  largest tanh'    = {:g} at x = {:g}\n"
       "  relu' is 1 for x > 0 and 0 for x < 0 (and 0 at the kink, the convention)\n"
-      "  step' is 0 everywhere: no gradient passes\n\n",
-      r.sigmoid_max_grad, r.sigmoid_argmax, r.tanh_max_grad, r.tanh_argmax);
+      "  step' is 0 everywhere: no gradient passes\n"
+      "  second derivatives (gradients() of f' recorded as nodes): sigmoid''(-1) = {:.4f},\n"
+      "  tanh''(-1) = {:.4f}; relu'' and step'' are 0\n\n",
+      r.sigmoid_max_grad, r.sigmoid_argmax, r.tanh_max_grad, r.tanh_argmax,
+      r.curve(Activation::sigmoid).d2y[500], r.curve(Activation::tanh).d2y[500]);
   const std::pair<Activation, const char*> figures[] = {{Activation::sigmoid, "sigmoid"},
                                                         {Activation::tanh, "tanh"},
                                                         {Activation::relu, "relu"},
                                                         {Activation::step, "step"}};
   for (const auto& [f, name] : figures) {
     const auto& c = r.curve(f);
-    write_chart(
-        args, fmt::format("tutorial_4_{}.svg", name),
-        plot::line_chart(
-            {{std::string(name) + "(x)", r.x, c.y}, {std::string(name) + "'(x)", r.x, c.dy}},
-            {fmt::format("{} and its derivative", name), "x", "", false, 720, 420}));
+    write_chart(args, fmt::format("tutorial_4_{}.svg", name),
+                plot::line_chart({{std::string(name) + "(x)", r.x, c.y},
+                                  {std::string(name) + "'(x)", r.x, c.dy},
+                                  {std::string(name) + "''(x)", r.x, c.d2y}},
+                                 {fmt::format("{}, its derivative and its second derivative", name),
+                                  "x", "", false, 720, 420}));
   }
   return 0;
 } catch (const std::exception& e) {

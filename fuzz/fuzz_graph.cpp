@@ -1,8 +1,9 @@
 // libFuzzer target: arbitrary bytes -> a graph (every op, raw operands, so domain errors and
 // non-finite values happen) -> forward, backward, plan, re-evaluation, DOT dump, stepping forward
-// and back through the backward pass. Anything but a documented
+// and back through the backward pass, gradients() recorded as nodes. Anything but a documented
 // gradflow::Error is a bug: libFuzzer reports an escaped exception, a crash, a sanitizer finding,
 // or an abort from the invariants checked below.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/evaluate.hpp>
+#include <gradflow/graph/gradients.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/graph/plan.hpp>
 #include <gradflow/ops/errors.hpp>
@@ -99,6 +101,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     while (stepper.prev()) {
     }
     require(stepper.position() == 0);
+
+    // gradients() records backward's sums as nodes: where every gradient is finite, the same
+    // bits (it skips exact zeros, which only matter against infinities and NaN).
+    bool finite = true;
+    for (gf::NodeId i = 0; i < g.size(); ++i)
+      finite = finite && (!g.reached(i) || std::isfinite(g.grad(i)));
+    const std::vector<gf::Node> leaves = g.inputs();
+    const std::vector<gf::Node> d = gf::gradients(root, leaves);
+    for (std::size_t k = 0; k < leaves.size(); ++k)
+      require(!finite || d[k].value() == grads[leaves[k].id()]);
   } catch (const gf::Error&) {
   }
   return 0;

@@ -5,6 +5,7 @@
 #include <unordered_set>
 #endif
 
+#include <algorithm>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -549,5 +550,32 @@ std::ostream& operator<<(std::ostream& out, const Node& n) {
 
 Node identity(Node x) { return Recorder::unary<rules::Identity>(x, 0.0); }
 Node softplus(Node x) { return Recorder::unary<rules::Softplus>(x, 0.0); }
+Node abs(Node x) { return Recorder::unary<rules::Abs>(x, 0.0); }
+Node min(Node a, Node b) { return Recorder::binary<rules::Min>(a, b); }
+Node min(Node a, double b) { return Recorder::binary_lifted<rules::Min>(a, b, false); }
+Node min(double a, Node b) { return Recorder::binary_lifted<rules::Min>(b, a, true); }
+Node max(Node a, Node b) { return Recorder::binary<rules::Max>(a, b); }
+Node max(Node a, double b) { return Recorder::binary_lifted<rules::Max>(a, b, false); }
+Node max(double a, Node b) { return Recorder::binary_lifted<rules::Max>(b, a, true); }
+Node clamp(Node x, double lo, double hi) {
+  if (!(lo <= hi))
+    throw UsageError(fmt::format("gradflow: clamp({}, {}, {}): needs lo <= hi", x, lo, hi));
+  return min(max(x, lo), hi);
+}
+Node sqrt(Node x) { return Recorder::unary<rules::Sqrt>(x, 0.0); }
+Node sin(Node x) { return Recorder::unary<rules::Sin>(x, 0.0); }
+Node cos(Node x) { return Recorder::unary<rules::Cos>(x, 0.0); }
+Node pow(Node x, Node y) { return Recorder::binary<rules::Power>(x, y); }
+Node pow(double c, Node y) { return Recorder::binary_lifted<rules::Power>(y, c, true); }
+Node detach(Node x) { return Recorder::unary<rules::Detach>(x, 0.0); }
+Node heaviside(Node x, double at_zero) { return Recorder::unary<rules::Heaviside>(x, at_zero); }
+
+const BackwardSpan* Graph::backward_of(NodeId id) const {
+  const auto it = std::upper_bound(backward_.begin(), backward_.end(), id,
+                                   [](NodeId v, const BackwardSpan& s) { return v < s.begin; });
+  if (it == backward_.begin()) return nullptr;
+  const BackwardSpan& s = *(it - 1);
+  return id < s.end ? &s : nullptr;
+}
 
 }  // namespace gradflow

@@ -132,7 +132,16 @@ class Node {
   NodeId id_ = no_node;
 };
 
+/// A run of consecutive nodes that gradients() recorded while differentiating one node.
+struct BackwardSpan {
+  NodeId begin = 0;         ///< first node of the run
+  NodeId end = 0;           ///< one past its last node
+  NodeId of = no_node;      ///< the node whose derivative rule the run records
+  std::uint32_t order = 1;  ///< 1 for d y/d x, 2 when y is itself a first derivative, ...
+};
+
 namespace detail {
+struct Differentiator;
 /// Everything a graph holds but its anchor: one place, so that moving and cloning a graph
 /// cannot forget a member (internal; Graph's base).
 struct GraphState {
@@ -146,6 +155,7 @@ struct GraphState {
   std::vector<std::size_t> open_groups_;
   Conventions conventions_;
   bool check_finite_ = false;
+  std::vector<BackwardSpan> backward_;  // what gradients() recorded, in id order
 
   // numbers; mutable so that reading a value can first bring stale values up to date
   mutable Workspace ws_;
@@ -298,9 +308,16 @@ class Graph : private detail::GraphState {
   /// How every message names node `id`: "'z+b' (#11, bias)".
   std::string describe(NodeId id) const;
 
+  /// If gradients() recorded node `id`: the run it belongs to (which node's derivative it
+  /// records, and the order of that derivative); else nullptr.
+  const BackwardSpan* backward_of(NodeId id) const;
+  /// Every run of nodes gradients() recorded, in id order.
+  std::span<const BackwardSpan> backward_spans() const { return backward_; }
+
  private:
   friend struct detail::Access;
   friend struct detail::Recorder;
+  friend struct detail::Differentiator;
   friend class Node;
   Node append(Op op, std::span<const Node> operands, double attr);
   // Appends a node whose value is already computed (no checks): the recording fast path.
@@ -388,6 +405,31 @@ Node leaky_relu(Node x, double alpha = 0.01);
 Node identity(Node x);
 /// log(1 + e^x), stable for every x: its derivative is sigmoid(x).
 Node softplus(Node x);
+/// |x|; abs'(0) = 0.
+Node abs(Node x);
+/// min(a, b); at a tie each operand gets half the gradient.
+Node min(Node a, Node b);
+Node min(Node a, double b);
+Node min(double a, Node b);
+/// max(a, b); at a tie each operand gets half the gradient.
+Node max(Node a, Node b);
+Node max(Node a, double b);
+Node max(double a, Node b);
+/// min(max(x, lo), hi): two nodes, so its kinks follow max's and min's conventions (at x == lo
+/// or x == hi the gradient is 1/2).
+Node clamp(Node x, double lo, double hi);
+/// The square root (x >= 0).
+Node sqrt(Node x);
+Node sin(Node x);
+Node cos(Node x);
+/// x^y with a node exponent (x >= 0): an op of its own, differentiable in both.
+Node pow(Node x, Node y);
+/// c^y for a constant base c >= 0.
+Node pow(double c, Node y);
+/// The value of x with derivative 0 by definition: no gradient passes (stop_gradient).
+Node detach(Node x);
+/// H(x; c): 1 for x > 0, 0 for x < 0, c at 0; derivative 0 (records kinked ops' derivatives).
+Node heaviside(Node x, double at_zero = 0.5);
 
 /// Writes what every message shows: "'z+b' (#11, bias) = 0.2" (an empty handle: "<empty node>").
 std::ostream& operator<<(std::ostream& out, const Node& n);

@@ -153,6 +153,23 @@ Dataset make_moons(std::size_t n, double noise, std::uint32_t seed, bool plus_mi
   return data;
 }
 
+Dataset make_spiral(std::size_t per_class, std::size_t classes, double noise, std::uint32_t seed) {
+  if (per_class == 0 || classes == 0)
+    throw UsageError(
+        fmt::format("gradflow: make_spiral({}, {}): needs points and classes", per_class, classes));
+  Dataset data;
+  nn::Rng rng(seed);
+  for (std::size_t j = 0; j < classes; ++j)
+    for (std::size_t k = 0; k < per_class; ++k) {
+      const double r =
+          per_class < 2 ? 0.0 : static_cast<double>(k) / static_cast<double>(per_class - 1);
+      const double t = 4.0 * static_cast<double>(j) + 4.0 * r + noise * rng.normal();
+      const double p[2] = {r * std::sin(t), r * std::cos(t)};
+      data.add(p, static_cast<double>(j));
+    }
+  return data;
+}
+
 // ---- losses -------------------------------------------------------------------------------------
 
 std::string_view name(Loss loss) {
@@ -163,6 +180,8 @@ std::string_view name(Loss loss) {
       return "bce_logits";
     case Loss::hinge:
       return "hinge";
+    case Loss::softmax_ce:
+      return "softmax_ce";
   }
   return "?";
 }
@@ -184,8 +203,48 @@ Node sample_loss(Loss loss, Node score, Node target) {
       return bce_with_logits(score, target);
     case Loss::hinge:
       return hinge(score, target);
+    case Loss::softmax_ce:
+      throw UsageError(
+          "gradflow: sample_loss(softmax_ce) of one score: softmax cross-entropy needs a logit "
+          "per class (softmax_cross_entropy)");
   }
   throw UsageError("gradflow: sample_loss(): not a Loss value");
+}
+
+Node logsumexp(std::span<const Node> logits) {
+  if (logits.empty()) throw UsageError("gradflow: logsumexp of no logits");
+  Node m = logits[0];
+  for (std::size_t k = 1; k < logits.size(); ++k) m = max(m, logits[k]);
+  m = detach(m);
+  std::vector<Node> terms;
+  terms.reserve(logits.size());
+  for (const Node& z : logits) terms.push_back(exp(z - m));
+  return m + log(sum(terms));
+}
+
+std::vector<Node> log_softmax(std::span<const Node> logits) {
+  const Node lse = logsumexp(logits);
+  std::vector<Node> out;
+  out.reserve(logits.size());
+  for (const Node& z : logits) out.push_back(z - lse);
+  return out;
+}
+
+Node softmax_cross_entropy(std::span<const Node> logits, std::size_t target) {
+  if (target >= logits.size())
+    throw UsageError(fmt::format("gradflow: softmax_cross_entropy: class {} of {} logits", target,
+                                 logits.size()));
+  return logsumexp(logits) - logits[target];
+}
+
+Node softmax_cross_entropy(std::span<const Node> logits, std::span<const Node> one_hot) {
+  if (one_hot.size() != logits.size() || logits.empty())
+    throw UsageError(fmt::format("gradflow: softmax_cross_entropy: {} logits, {} one-hot targets",
+                                 logits.size(), one_hot.size()));
+  std::vector<Node> picked;
+  picked.reserve(logits.size());
+  for (std::size_t k = 0; k < logits.size(); ++k) picked.push_back(one_hot[k] * logits[k]);
+  return logsumexp(logits) - sum(picked);
 }
 
 Node mean(std::span<const Node> terms) {
@@ -233,9 +292,15 @@ std::string progress_line(const IterationRecord& r) {
 namespace {
 
 std::size_t batch_of(const nn::MLP& net, std::size_t n_samples, const TrainOptions& options) {
-  if (net.sizes().back() != 1)
-    throw UsageError(fmt::format("gradflow: the Trainer needs a network with one output, not {}",
-                                 net.sizes().back()));
+  if (options.loss == Loss::softmax_ce && net.sizes().back() < 2)
+    throw UsageError(fmt::format(
+        "gradflow: softmax_ce needs a network with one output per class (2 or more), not {}",
+        net.sizes().back()));
+  if (options.loss != Loss::softmax_ce && net.sizes().back() != 1)
+    throw UsageError(fmt::format(
+        "gradflow: the Trainer needs a network with one output, not {} (several classes: "
+        "Loss::softmax_ce)",
+        net.sizes().back()));
   const std::size_t batch = options.batch_size == 0 ? n_samples : options.batch_size;
   if (n_samples == 0 || batch > n_samples)
     throw UsageError(
@@ -260,7 +325,8 @@ Trainer::Trainer(Graph& g, const nn::MLP& net, std::size_t n_samples, const Trai
       shuffle_(options.shuffle_seed) {
   std::iota(order_.begin(), order_.end(), std::size_t{0});
   cursor_ = n_samples;  // the first minibatch shuffles
-  probe_plan_ = make_plan(g, score_);
+  // predict() evaluates the scores' cone; with several it is the loss's (targets left at 0).
+  probe_plan_ = make_plan(g, scores_.size() == 1 ? score_ : data_loss_);
 }
 
 Node Trainer::record(const nn::MLP& net) {
@@ -269,9 +335,20 @@ Node Trainer::record(const nn::MLP& net) {
     GroupScope sample(g, "sample", "sample");
     for (std::size_t j = 0; j < features_; ++j)
       inputs_.push_back(g.input(fmt::format("x{}", j + 1), 0.0));
-    target_ = g.input("target", 0.0);
-    score_ = net(inputs_).front().named("score");
-    data_loss_ = sample_loss(options_.loss, score_, target_).named("data_loss");
+    scores_ = net(inputs_);
+    if (options_.loss == Loss::softmax_ce) {
+      for (std::size_t k = 0; k < scores_.size(); ++k) {
+        scores_[k].named(fmt::format("score{}", k));
+        one_hot_.push_back(g.input(fmt::format("target{}", k), 0.0));
+      }
+      target_ = one_hot_.front();
+      score_ = scores_.front();
+      data_loss_ = softmax_cross_entropy(scores_, one_hot_).named("data_loss");
+    } else {
+      target_ = g.input("target", 0.0);
+      score_ = scores_.front().named("score");
+      data_loss_ = sample_loss(options_.loss, score_, target_).named("data_loss");
+    }
   }
   if (options_.l2 <= 0.0) return data_loss_;
   const auto params = net.parameters();
@@ -304,8 +381,13 @@ IterationRecord Trainer::iterate(const Dataset& data) {
     for (std::size_t c = 0; c < batch_; ++c) column_[c] = data.x[rows[c] * features_ + j];
     exec_.set_input(inputs_[j], column_);
   }
+  for (std::size_t k = 0; k < one_hot_.size(); ++k) {  // softmax_ce: the classes one-hot
+    for (std::size_t c = 0; c < batch_; ++c)
+      column_[c] = data.y[rows[c]] == static_cast<double>(k) ? 1.0 : 0.0;
+    exec_.set_input(one_hot_[k], column_);
+  }
   for (std::size_t c = 0; c < batch_; ++c) column_[c] = data.y[rows[c]];
-  exec_.set_input(target_, column_);
+  if (one_hot_.empty()) exec_.set_input(target_, column_);
   exec_.run();  // forward and backward over the whole batch at once
   exec_.gradients(sgd_.parameters(), grads_);
 
@@ -316,8 +398,15 @@ IterationRecord Trainer::iterate(const Dataset& data) {
   std::size_t right = 0;
   for (std::size_t c = 0; c < batch_; ++c) {
     data_loss += exec_.value(data_loss_, c);
-    right += (exec_.value(score_, c) > options_.score_threshold) ==
-             (column_[c] > options_.target_threshold);
+    if (one_hot_.empty()) {
+      right += (exec_.value(score_, c) > options_.score_threshold) ==
+               (column_[c] > options_.target_threshold);
+      continue;
+    }
+    std::size_t best = 0;
+    for (std::size_t k = 1; k < scores_.size(); ++k)
+      if (exec_.value(scores_[k], c) > exec_.value(scores_[best], c)) best = k;
+    right += static_cast<double>(best) == column_[c];
   }
   r.data_loss = data_loss * (1.0 / static_cast<double>(batch_));
   r.accuracy = static_cast<double>(right) / static_cast<double>(batch_);
@@ -349,14 +438,19 @@ double Trainer::predict(std::span<const double> features) {
   for (const Node& p : sgd_.parameters()) probe_ws_.value[p.id()] = g_->value(p.id());
   for (std::size_t j = 0; j < features_; ++j) probe_ws_.value[inputs_[j].id()] = features[j];
   forward(*g_, probe_ws_, probe_plan_);
-  return probe_ws_.value[score_.id()];
+  if (one_hot_.empty()) return probe_ws_.value[score_.id()];
+  std::size_t best = 0;
+  for (std::size_t k = 1; k < scores_.size(); ++k)
+    if (probe_ws_.value[scores_[k].id()] > probe_ws_.value[scores_[best].id()]) best = k;
+  return static_cast<double>(best);
 }
 
 double Trainer::accuracy(const Dataset& data) {
   std::size_t right = 0;
   for (std::size_t i = 0; i < data.size(); ++i)
-    right += (predict(data.row(i)) > options_.score_threshold) ==
-             (data.y[i] > options_.target_threshold);
+    right += one_hot_.empty() ? (predict(data.row(i)) > options_.score_threshold) ==
+                                    (data.y[i] > options_.target_threshold)
+                              : predict(data.row(i)) == data.y[i];
   return data.size() == 0 ? 0.0 : static_cast<double>(right) / static_cast<double>(data.size());
 }
 

@@ -67,6 +67,12 @@ std::vector<double> load_numbers(const std::string& path);
 /// standard deviation `noise` added to x1 and x2 in turn (nn::Rng, seeded).
 Dataset make_moons(std::size_t n, double noise, std::uint32_t seed, bool plus_minus_labels = true);
 
+/// `classes` interleaved spiral arms of `per_class` points each (CS231n's spiral data): arm j has
+/// radius r = k/(per_class - 1) and angle t = 4j + 4r (k = 0 .. per_class-1) plus Gaussian noise
+/// of standard deviation `noise` on t (nn::Rng, seeded); the point is (r sin t, r cos t) and its
+/// label j = 0, 1, ... Not separable by a line: a multi-class Trainer's test.
+Dataset make_spiral(std::size_t per_class, std::size_t classes, double noise, std::uint32_t seed);
+
 // ---- losses, built from nodes -------------------------------------------------------------------
 
 /// Per-sample loss of a score s against a target t.
@@ -74,8 +80,11 @@ enum class Loss : std::uint8_t {
   mse,         ///< (s - t)^2
   bce_logits,  ///< binary cross-entropy of sigmoid(s) against t in [0, 1], from the logit s
   hinge,       ///< max-margin, labels -1/+1: relu(1 - t s)
+  /// softmax cross-entropy over several logits against a class 0, 1, ... (multi-class
+  /// Trainer; softmax_cross_entropy())
+  softmax_ce,
 };
-/// "mse", "bce_logits" or "hinge".
+/// "mse", "bce_logits", "hinge" or "softmax_ce".
 std::string_view name(Loss loss);
 
 /// (score - target)^2.
@@ -87,6 +96,17 @@ Node bce_with_logits(Node logit, Node target);
 Node hinge(Node score, Node label);
 /// Records the chosen loss: squared_error(), bce_with_logits() or hinge().
 Node sample_loss(Loss loss, Node score, Node target);
+/// log sum_k e^(z_k), as m + log sum_k e^(z_k - m) with m = detach(max_k z_k): no overflow for
+/// any logits, and since m is detached the max's kinks appear in no derivative (d/dm of the sum
+/// is 0 anyway): its gradient is softmax(z), its Hessian diag(p) - p p^T, at any order.
+Node logsumexp(std::span<const Node> logits);
+/// log softmax(z)_i = z_i - logsumexp(z), one node per logit.
+std::vector<Node> log_softmax(std::span<const Node> logits);
+/// -log softmax(z)_t = logsumexp(z) - z_t for the class t (UsageError unless t < logits).
+Node softmax_cross_entropy(std::span<const Node> logits, std::size_t target);
+/// logsumexp(z) - sum_k t_k z_k for one-hot target nodes t_k (a static graph whose class is
+/// an input); UsageError unless there are as many targets as logits.
+Node softmax_cross_entropy(std::span<const Node> logits, std::span<const Node> one_hot);
 /// sum(terms) * (1/n): one sum node, one mul node.
 Node mean(std::span<const Node> terms);
 /// alpha * sum_p p*p over the parameters: one mul node per parameter, one sum, one scaling.
@@ -142,8 +162,8 @@ struct TrainOptions {
   std::size_t batch_size = 0;
   std::uint32_t shuffle_seed = 1;  ///< seed of the minibatch shuffle (unused for full batch)
   /// Accuracy counts a sample as right when (score > score_threshold) == (target >
-  /// target_threshold). Defaults suit -1/+1 labels and logits; 0/1 targets with sigmoid outputs
-  /// want 0.5 and 0.5.
+  /// target_threshold); with Loss::softmax_ce, when the largest score's index is the class.
+  /// Defaults suit -1/+1 labels and logits; 0/1 targets with sigmoid outputs want 0.5 and 0.5.
   double score_threshold = 0.0;
   double target_threshold = 0.0;  ///< see score_threshold
   /// Print "step K loss L accuracy A%" (loss to 12 decimals, micrograd's wording) every
@@ -166,14 +186,16 @@ struct IterationRecord {
 /// "step K loss L accuracy A%" with the loss to 12 decimals (micrograd's progress line).
 std::string progress_line(const IterationRecord& r);
 
-/// The static training graph of one network (its last layer must have one output), the batched
-/// executor that evaluates it, and SGD.
+/// The static training graph of one network, the batched executor that evaluates it, and SGD.
+/// The network has one output, or with Loss::softmax_ce one logit per class (at least 2): the
+/// data set's targets are then the classes 0, 1, ..., fed to one-hot target inputs.
 class Trainer {
  public:
   /// Records `net` once into `g` over new input nodes, a target node, the sample loss and the
   /// L2 penalty, and compiles an Executor over it for batches of options.batch_size samples
-  /// (all `n_samples` for full batch). UsageError for a network with more than one output, an
-  /// empty data set, a batch larger than it, or fewer than one iteration.
+  /// (all `n_samples` for full batch). UsageError for a network with more than one output
+  /// (except with softmax_ce, which needs 2 or more), an empty data set, a batch larger than it,
+  /// or fewer than one iteration.
   Trainer(Graph& g, const nn::MLP& net, std::size_t n_samples, const TrainOptions& options);
 
   /// One iteration on the next batch of `data`: write its rows and targets into the executor,
@@ -186,6 +208,7 @@ class Trainer {
   /// The network's output for one sample's features with the parameters' current values: the
   /// recorded network's cone, evaluated in the trainer's own workspace (the graph's values and
   /// the executor are untouched).
+  /// With Loss::softmax_ce: the class whose logit is largest (0, 1, ...).
   double predict(std::span<const double> features);
   /// Fraction of `data` classified right (thresholds as in TrainOptions), through predict().
   double accuracy(const Dataset& data);
@@ -199,8 +222,12 @@ class Trainer {
   Node score() const { return score_; }
   /// The recorded sample's input nodes, one per feature.
   std::span<const Node> inputs() const { return inputs_; }
-  /// The recorded sample's target node.
+  /// The recorded sample's target node (with softmax_ce: class 0's one-hot input).
   Node target() const { return target_; }
+  /// The network's output nodes (one, or one logit per class).
+  std::span<const Node> scores() const { return scores_; }
+  /// The one-hot target inputs with softmax_ce (one per class); empty otherwise.
+  std::span<const Node> one_hot() const { return one_hot_; }
   /// The executor over loss(): after an iteration it holds that iteration's batch, evaluated
   /// with the parameters before the update (value(n, s), grad(n, s), loss()).
   const Executor& executor() const { return exec_; }
@@ -224,6 +251,7 @@ class Trainer {
   std::size_t batch_;
   std::vector<Node> inputs_;  // one per feature
   Node target_, score_, data_loss_;
+  std::vector<Node> scores_, one_hot_;
   Node loss_;  // recorded by record(), after the members above
   Executor exec_;
   SGD sgd_;

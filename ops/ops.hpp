@@ -14,6 +14,18 @@
 //
 // Callers never spell these shapes: compute(), derivative(), derivatives() and domain() below call
 // any rule through one protocol, operand values read through an accessor.
+//
+// Every op's derivative has two forms, side by side in its struct: derivative() gives the number
+// (Graph::backward's fast path) and derivative_expr(b) records the same derivative as nodes through
+// a builder `b` (gradflow::gradients, graph/gradients.hpp, provides it), so that derivatives can be
+// differentiated again. The two are tested against each other on many points
+// (tests/test_gradients.cpp): derivative_expr repeats derivative()'s operations one for one, so at
+// the values it was recorded at its node holds the same bits. A builder B offers, over its
+// expression type B::E: x(k) (operand k), y() (the node), value(k), y_value(), attr(),
+// conventions(), zero(), one(), c(double), add, sub, mul, div, neg, apply(op, e, attr) and
+// apply(op, e1, e2), and first_order_only(why) (throws). Where derivative() picks between two
+// formulas of the same function for precision (sigmoid, tanh), derivative_expr picks the same one
+// by the values at recording time: either stays the right function when inputs change later.
 #pragma once
 
 #include <array>
@@ -49,6 +61,15 @@ enum class Op : std::uint8_t {
   leaky_relu,
   identity,
   softplus,
+  heaviside,
+  abs,
+  min,
+  max,
+  sqrt,
+  sin,
+  cos,
+  power,
+  detach,
   count,  ///< not an op: the number of ops (keep last)
 };
 /// Number of ops.
@@ -85,6 +106,7 @@ enum class AttrKind : std::uint8_t {
   none,      ///< the op has no constant (attr is 0)
   exponent,  ///< pow's exponent c in x^c
   slope,     ///< leaky_relu's slope alpha for negative inputs
+  at_zero,   ///< heaviside's value at exactly 0
 };
 
 /// What every op declares about itself: see info().
@@ -101,6 +123,8 @@ struct OpInfo {
   /// The derivative is undefined at operand 0 and a stated convention picks it (relu, step,
   /// leaky_relu); finite differences across 0 are meaningless.
   bool kink_at_zero = false;
+  /// The derivative is 0 by definition, whatever the maths says (detach): drawn as "detached".
+  bool stops_gradient = false;
   AttrKind attr = AttrKind::none;  ///< what the node's constant means
   double attr_default = 0.0;       ///< the constant apply() uses when none is given
   /// How the constant prints before its value in pictures and tables: "^" (pow), "α=".
@@ -111,6 +135,13 @@ struct OpInfo {
 struct Partials2 {
   double da;  ///< d(out)/d(first operand)
   double db;  ///< d(out)/d(second operand)
+};
+
+/// The two local derivatives of a binary op as expressions of a builder (derivative_expr).
+template <class E>
+struct PartialsOf {
+  E da;  ///< d(out)/d(first operand)
+  E db;  ///< d(out)/d(second operand)
 };
 
 namespace rules {
@@ -133,16 +164,28 @@ struct Add {
   static constexpr OpInfo info{Op::add, "add", "+", 2, NodeKind::op};
   static double forward(double a, double b) { return a + b; }
   static Partials2 derivative(double, double, double) { return {1.0, 1.0}; }
+  template <class B>
+  static PartialsOf<typename B::E> derivative_expr(B& b) {
+    return {b.one(), b.one()};
+  }
 };
 struct Sub {
   static constexpr OpInfo info{Op::sub, "sub", "−", 2, NodeKind::op};
   static double forward(double a, double b) { return a - b; }
   static Partials2 derivative(double, double, double) { return {1.0, -1.0}; }
+  template <class B>
+  static PartialsOf<typename B::E> derivative_expr(B& b) {
+    return {b.one(), b.c(-1.0)};
+  }
 };
 struct Mul {
   static constexpr OpInfo info{Op::mul, "mul", "×", 2, NodeKind::op};
   static double forward(double a, double b) { return a * b; }
   static Partials2 derivative(double a, double b, double) { return {b, a}; }
+  template <class B>
+  static PartialsOf<typename B::E> derivative_expr(B& b) {
+    return {b.x(1), b.x(0)};
+  }
 };
 struct Div {
   static constexpr OpInfo info{Op::div, "div", "÷", 2, NodeKind::op};
@@ -151,11 +194,19 @@ struct Div {
   static double forward(double a, double b) { return a / b; }
   // d(a/b)/db = -a/b² = -y/b: no second division by b², which would underflow first.
   static Partials2 derivative(double, double b, double y) { return {1.0 / b, -y / b}; }
+  template <class B>
+  static PartialsOf<typename B::E> derivative_expr(B& b) {
+    return {b.div(b.one(), b.x(1)), b.div(b.neg(b.y()), b.x(1))};
+  }
 };
 struct Neg {
   static constexpr OpInfo info{Op::neg, "neg", "−", 1, NodeKind::op};
   static double forward(double x, double, const Conventions&) { return -x; }
   static double derivative(double, double, double, const Conventions&) { return -1.0; }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.c(-1.0);
+  }
 };
 /// x^c for a constant exponent c (the node's attr).
 struct Pow {
@@ -177,11 +228,23 @@ struct Pow {
   static double derivative(double x, double, double c, const Conventions&) {
     return c == 0.0 ? 0.0 : c * std::pow(x, c - 1.0);
   }
+  // c = 1: 1 * x^0 = 1 exactly, even at x = 0.
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    const double c = b.attr();
+    if (c == 0.0) return b.zero();
+    if (c == 1.0) return b.one();
+    return b.mul(b.c(c), b.apply(Op::pow, b.x(0), c - 1.0));
+  }
 };
 struct Exp {
   static constexpr OpInfo info{Op::exp, "exp", "exp", 1, NodeKind::op};
   static double forward(double x, double, const Conventions&) { return std::exp(x); }
   static double derivative(double, double y, double, const Conventions&) { return y; }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.y();
+  }
 };
 struct Log {
   static constexpr OpInfo info{Op::log, "log", "ln", 1, NodeKind::op};
@@ -190,6 +253,10 @@ struct Log {
   }
   static double forward(double x, double, const Conventions&) { return std::log(x); }
   static double derivative(double x, double, double, const Conventions&) { return 1.0 / x; }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.div(b.one(), b.x(0));
+  }
 };
 /// n-ary sum; a neuron's weighted sum w1x1 + w2x2 + w3x3 is one sum node over three mul nodes.
 struct Sum {
@@ -202,6 +269,10 @@ struct Sum {
     return s;
   }
   static double derivative(std::size_t) { return 1.0; }
+  template <class B>
+  static typename B::E derivative_expr(B& b, std::size_t) {
+    return b.one();
+  }
 };
 /// z + b: the same arithmetic as add, kept apart so that pictures and tables show the bias as
 /// what it is, a weight on a constant input 1 (b = -h turns the threshold h into a bias).
@@ -209,6 +280,10 @@ struct Bias {
   static constexpr OpInfo info{Op::bias, "bias", "+b", 2, NodeKind::op};
   static double forward(double z, double b) { return z + b; }
   static Partials2 derivative(double, double, double) { return {1.0, 1.0}; }
+  template <class B>
+  static PartialsOf<typename B::E> derivative_expr(B& b) {
+    return {b.one(), b.one()};
+  }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -241,6 +316,19 @@ struct Step {
     }
     return x == 0.0 ? c.step_grad_at_zero : 0.0;
   }
+  // 0, or at exactly 0 step_grad_at_zero: H(x; s) H(-x; 1) is s at 0 and 0 elsewhere. The
+  // surrogates are first-order tricks with no second derivative of their own.
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    const Conventions& c = b.conventions();
+    if (c.step_gradient == StepGradient::straight_through)
+      b.first_order_only("the straight-through step gradient is a first-order surrogate");
+    if (c.step_gradient == StepGradient::sigmoid_surrogate)
+      b.first_order_only("the sigmoid-surrogate step gradient is a first-order surrogate");
+    if (c.step_grad_at_zero == 0.0) return b.zero();
+    return b.mul(b.apply(Op::heaviside, b.x(0), c.step_grad_at_zero),
+                 b.apply(Op::heaviside, b.neg(b.x(0)), 1.0));
+  }
 };
 /// Logistic sigmoid, evaluated so that no exp overflows: finite and exact at ±1e308.
 struct Sigmoid {
@@ -265,6 +353,13 @@ struct Sigmoid {
     const double e = std::exp(-x);
     return e / ((1.0 + e) * (1.0 + e));
   }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    if (!(b.value(0) > 2.0)) return b.mul(b.y(), b.sub(b.one(), b.y()));
+    const auto e = b.apply(Op::exp, b.neg(b.x(0)));
+    const auto d = b.add(b.one(), e);
+    return b.div(e, b.mul(d, d));
+  }
 };
 struct Tanh {
   static constexpr OpInfo info{.op = Op::tanh,
@@ -283,6 +378,13 @@ struct Tanh {
     const double e = std::exp(-2.0 * std::abs(x));
     return 4.0 * e / ((1.0 + e) * (1.0 + e));
   }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    if (!(std::abs(b.value(0)) >= 1.0)) return b.sub(b.one(), b.mul(b.y(), b.y()));
+    const auto e = b.apply(Op::exp, b.mul(b.c(-2.0), b.apply(Op::abs, b.x(0))));
+    const auto d = b.add(b.one(), e);
+    return b.div(b.mul(b.c(4.0), e), b.mul(d, d));
+  }
 };
 struct Relu {
   static constexpr OpInfo info{.op = Op::relu,
@@ -298,6 +400,11 @@ struct Relu {
     if (x > 0.0) return 1.0;
     if (x < 0.0) return 0.0;
     return x == 0.0 ? c.relu_grad_at_zero : x;
+  }
+  // H(x; relu_grad_at_zero), whose own derivative is 0: relu'' = 0, at 0 too.
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.apply(Op::heaviside, b.x(0), b.conventions().relu_grad_at_zero);
   }
 };
 /// max(x, alpha x) for a slope alpha (the node's attr); its derivative at 0 is alpha, as PyTorch.
@@ -318,6 +425,12 @@ struct LeakyRelu {
   static double derivative(double x, double, double alpha, const Conventions&) {
     return x > 0.0 ? 1.0 : (x <= 0.0 ? alpha : x);
   }
+  // H(x; 0) + alpha H(-x; 1): 1 for x > 0, alpha for x <= 0, with the same bits.
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.add(b.apply(Op::heaviside, b.x(0), 0.0),
+                 b.mul(b.c(b.attr()), b.apply(Op::heaviside, b.neg(b.x(0)), 1.0)));
+  }
 };
 struct Identity {
   static constexpr OpInfo info{.op = Op::identity,
@@ -328,6 +441,10 @@ struct Identity {
                                .activation = true};
   static double forward(double x, double, const Conventions&) { return x; }
   static double derivative(double, double, double, const Conventions&) { return 1.0; }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.one();
+  }
 };
 /// softplus(x) = log(1 + e^x), the smooth relu; binary cross-entropy from a logit s with target
 /// t is softplus(s) - t s. Evaluated as x + log1p(e^-x) for x > 0 so that e^x never overflows
@@ -345,6 +462,173 @@ struct Softplus {
   // The derivative is sigmoid(x), smooth everywhere: no kink convention needed.
   static double derivative(double x, double, double, const Conventions& c) {
     return Sigmoid::forward(x, 0.0, c);
+  }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.apply(Op::sigmoid, b.x(0));
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Kinks, roots, waves, stops
+/// H(x; c): 1 for x > 0, 0 for x < 0 and its constant c (the attr) at exactly 0. gradients()
+/// records the derivatives of the kinked ops with it (relu' = H(x; relu_grad_at_zero)). Its own
+/// derivative is 0 everywhere, at 0 too, by convention: so relu'' = 0 and step'' = 0.
+struct Heaviside {
+  static constexpr OpInfo info{.op = Op::heaviside,
+                               .name = "heaviside",
+                               .symbol = "H",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .kink_at_zero = true,
+                               .attr = AttrKind::at_zero,
+                               .attr_default = 0.5,
+                               .attr_prefix = "H(0)="};
+  static double forward(double x, double at_zero, const Conventions&) {
+    if (x > 0.0) return 1.0;
+    if (x < 0.0) return 0.0;
+    return x == 0.0 ? at_zero : x;  // NaN stays NaN
+  }
+  static double derivative(double, double, double, const Conventions&) { return 0.0; }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.zero();
+  }
+};
+/// |x|. NOTE: abs'(0) = 0 (the middle of the subgradient [-1, 1], as PyTorch).
+struct Abs {
+  static constexpr OpInfo info{.op = Op::abs,
+                               .name = "abs",
+                               .symbol = "|x|",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .kink_at_zero = true};
+  static double forward(double x, double, const Conventions&) { return std::abs(x); }
+  static double derivative(double x, double, double, const Conventions&) {
+    if (x > 0.0) return 1.0;
+    if (x < 0.0) return -1.0;
+    return x == 0.0 ? 0.0 : x;  // NaN stays NaN
+  }
+  // H(x; 0) - H(-x; 0): 1, -1, and 0 at 0, with the same bits; abs'' = 0.
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.sub(b.apply(Op::heaviside, b.x(0), 0.0), b.apply(Op::heaviside, b.neg(b.x(0)), 0.0));
+  }
+};
+/// min(a, b). NOTE: at a tie a == b each operand gets 1/2 (the partials still add up to 1, so
+/// min(x, x) has derivative 1 in x). The kink is where a - b crosses 0 (kink()).
+struct Min {
+  static constexpr OpInfo info{.op = Op::min,
+                               .name = "min",
+                               .symbol = "min",
+                               .arity = 2,
+                               .kind = NodeKind::op,
+                               .kink_at_zero = true};
+  static double kink(double a, double b) { return a - b; }
+  static double forward(double a, double b) { return b < a || b != b ? b : a; }  // a at a tie
+  static Partials2 derivative(double a, double b, double) {
+    if (a < b) return {1.0, 0.0};
+    if (a > b) return {0.0, 1.0};
+    if (a == b) return {0.5, 0.5};
+    return {a - b, a - b};  // NaN
+  }
+  // d = a - b has the sign of the comparison for every pair of finite doubles (gradual
+  // underflow): H(-d; 1/2) and H(d; 1/2) are the partials above, bit for bit.
+  template <class B>
+  static PartialsOf<typename B::E> derivative_expr(B& b) {
+    const auto d = b.sub(b.x(0), b.x(1));
+    return {b.apply(Op::heaviside, b.neg(d), 0.5), b.apply(Op::heaviside, d, 0.5)};
+  }
+};
+/// max(a, b). NOTE: at a tie each operand gets 1/2, as min.
+struct Max {
+  static constexpr OpInfo info{.op = Op::max,
+                               .name = "max",
+                               .symbol = "max",
+                               .arity = 2,
+                               .kind = NodeKind::op,
+                               .kink_at_zero = true};
+  static double kink(double a, double b) { return a - b; }
+  static double forward(double a, double b) { return b > a || b != b ? b : a; }  // a at a tie
+  static Partials2 derivative(double a, double b, double) {
+    if (a > b) return {1.0, 0.0};
+    if (a < b) return {0.0, 1.0};
+    if (a == b) return {0.5, 0.5};
+    return {a - b, a - b};  // NaN
+  }
+  template <class B>
+  static PartialsOf<typename B::E> derivative_expr(B& b) {
+    const auto d = b.sub(b.x(0), b.x(1));
+    return {b.apply(Op::heaviside, d, 0.5), b.apply(Op::heaviside, b.neg(d), 0.5)};
+  }
+};
+/// The square root. NOTE: its derivative 1/(2 sqrt x) is infinite at 0: backward passes inf
+/// there, and gradients() refuses it (a division by zero, DomainError).
+struct Sqrt {
+  static constexpr OpInfo info{Op::sqrt, "sqrt", "\u221a", 1, NodeKind::op};
+  static const char* domain(double x, double) {
+    return x < 0.0 ? "sqrt needs a non-negative operand" : nullptr;
+  }
+  static double forward(double x, double, const Conventions&) { return std::sqrt(x); }
+  static double derivative(double, double y, double, const Conventions&) { return 0.5 / y; }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.div(b.c(0.5), b.y());
+  }
+};
+struct Sin {
+  static constexpr OpInfo info{Op::sin, "sin", "sin", 1, NodeKind::op};
+  static double forward(double x, double, const Conventions&) { return std::sin(x); }
+  static double derivative(double x, double, double, const Conventions&) { return std::cos(x); }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.apply(Op::cos, b.x(0));
+  }
+};
+struct Cos {
+  static constexpr OpInfo info{Op::cos, "cos", "cos", 1, NodeKind::op};
+  static double forward(double x, double, const Conventions&) { return std::cos(x); }
+  static double derivative(double x, double, double, const Conventions&) { return -std::sin(x); }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.neg(b.apply(Op::sin, b.x(0)));
+  }
+};
+/// x^y with a node exponent y. The base must be >= 0 (the derivative in y is x^y log x); for a
+/// negative base with an integer exponent use pow(x, c). NOTE: at x = 0, d/dy is 0 (x^y is 0 for
+/// every y > 0) and y = 0 gives d/dx = 0, as pow; gradients() needs x > 0 (it records log x).
+struct Power {
+  static constexpr OpInfo info{Op::power, "power", "^", 2, NodeKind::op};
+  static constexpr std::size_t domain_slot = 0;  // the base
+  static const char* domain(double a, double b) {
+    if (a < 0.0) return "x^y with a node exponent needs a base >= 0";
+    if (a == 0.0 && b < 0.0) return "zero raised to a negative exponent";
+    return nullptr;
+  }
+  static double forward(double a, double b) { return std::pow(a, b); }
+  static Partials2 derivative(double a, double b, double y) {
+    return {b == 0.0 ? 0.0 : b * std::pow(a, b - 1.0), a > 0.0 ? y * std::log(a) : 0.0};
+  }
+  template <class B>
+  static PartialsOf<typename B::E> derivative_expr(B& b) {
+    return {b.mul(b.x(1), b.apply(Op::power, b.x(0), b.sub(b.x(1), b.one()))),
+            b.mul(b.y(), b.apply(Op::log, b.x(0)))};
+  }
+};
+/// Stops the gradient: the value of x, with derivative 0 by definition (PyTorch's detach, JAX's
+/// stop_gradient), so that a term counts in the value but is a constant to every derivative.
+struct Detach {
+  static constexpr OpInfo info{.op = Op::detach,
+                               .name = "detach",
+                               .symbol = "stop",
+                               .arity = 1,
+                               .kind = NodeKind::op,
+                               .stops_gradient = true};
+  static double forward(double x, double, const Conventions&) { return x; }
+  static double derivative(double, double, double, const Conventions&) { return 0.0; }
+  template <class B>
+  static typename B::E derivative_expr(B& b) {
+    return b.zero();
   }
 };
 
@@ -406,6 +690,24 @@ template <class F>
       return f(rules::Identity{});
     case Op::softplus:
       return f(rules::Softplus{});
+    case Op::heaviside:
+      return f(rules::Heaviside{});
+    case Op::abs:
+      return f(rules::Abs{});
+    case Op::min:
+      return f(rules::Min{});
+    case Op::max:
+      return f(rules::Max{});
+    case Op::sqrt:
+      return f(rules::Sqrt{});
+    case Op::sin:
+      return f(rules::Sin{});
+    case Op::cos:
+      return f(rules::Cos{});
+    case Op::power:
+      return f(rules::Power{});
+    case Op::detach:
+      return f(rules::Detach{});
     case Op::count:
       break;
   }
@@ -499,6 +801,36 @@ inline double derivative(Op op, std::size_t slot, double attr, const Conventions
     }
     return out;
   });
+}
+
+/// Where a kinked op's kink lies: its operand 0, or for min and max a - b. A kink is crossed where
+/// this changes sign or is 0 (gradcheck skips such entries).
+template <class X>
+inline double kink_coordinate(Op op, X&& x) {
+  return with_rule(op, [&](auto rule) {
+    using R = decltype(rule);
+    if constexpr (requires { R::kink(0.0, 0.0); })
+      return R::kink(x(0), x(1));
+    else if constexpr (R::info.arity != 0)
+      return x(0);
+    else
+      return 0.0;
+  });
+}
+
+/// Calls f(slot, e) for every operand slot with e = d(node)/d(operand slot) recorded through the
+/// builder `b` (see the file's head), in slot order: the graph form of derivatives().
+template <class R, class B, class F>
+inline void derivative_exprs(B& b, std::size_t n, F&& f) {
+  if constexpr (R::info.arity == 1) {
+    f(std::size_t{0}, R::derivative_expr(b));
+  } else if constexpr (R::info.arity == 2) {
+    const auto d = R::derivative_expr(b);
+    f(std::size_t{0}, d.da);
+    f(std::size_t{1}, d.db);
+  } else if constexpr (R::info.arity == variadic) {
+    for (std::size_t k = 0; k < n; ++k) f(k, R::derivative_expr(b, k));
+  }
 }
 
 namespace detail {

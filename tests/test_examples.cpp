@@ -1,6 +1,7 @@
 // The example programs facing hostile command lines and files: a clear message, a non-zero exit
 // code, never a crash (a signal: status -1), --version printing the version set in
 // CMakeLists.txt, and --help the usage. Every program's command line is <common/cli.hpp>.
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -31,8 +32,9 @@ bool has(const std::string& s, const std::string& part) {
 }  // namespace
 
 TEST_CASE("examples: --version prints the project version") {
-  for (const char* program : {"neuron_demo", "neuron_dot", "stepper",
-                              "tutorial_1_threshold_to_bias", "tutorial_9_moons"}) {
+  for (const char* program :
+       {"neuron_demo", "neuron_dot", "stepper", "tutorial_1_threshold_to_bias", "tutorial_9_moons",
+        "newton", "hessian", "spiral"}) {
     CAPTURE(program);
     const gradflow::testing::Run r = run(program, "--version");
     CHECK(r.status == 0);
@@ -131,4 +133,45 @@ TEST_CASE("examples: stepper --layers builds an MLP and walks its backward pass"
   const auto bad = run("stepper", "--layers 2,4,3 --all");
   CHECK(bad.status == 1);
   CHECK(has(bad.out, "the last layer must have one output (the root y), not 3"));
+
+TEST_CASE("examples: newton finds ln 2 with f' and f'' recorded as nodes") {
+  const gradflow::testing::Run r = run("newton", "--simple");
+  REQUIRE(r.status == 0);
+  const auto at = r.out.find("minimum at x = ");
+  REQUIRE(at != std::string::npos);
+  const double x = std::stod(r.out.substr(at + 15));
+  CHECK(std::abs(x - std::log(2.0)) <= 2e-16);
+  // Newton converges quadratically: f'(x) drops from 1.6e-9 to 0 in one step
+  CHECK(has(r.out, "1.782646e-09"));
+  CHECK(run("newton", "--x0 nope").status == 2);
+}
+
+TEST_CASE("examples: hessian prints a symmetric Hessian whose eigenvalues add up to its trace") {
+  for (const char* args : {"", "--train 2000"}) {
+    CAPTURE(args);
+    const gradflow::testing::Run r = run("hessian", args);
+    REQUIRE(r.status == 0);
+    const auto trace = r.out.find("trace ");
+    REQUIRE(trace != std::string::npos);
+    const double t = std::stod(r.out.substr(trace + 6));
+    const auto sum = r.out.find("= sum of eigenvalues ", trace);
+    REQUIRE(sum != std::string::npos);
+    CHECK(std::abs(std::stod(r.out.substr(sum + 21)) - t) <= 1e-12 * std::abs(t));
+    const auto asym = r.out.find("max |H - H^T| = ");
+    REQUIRE(asym != std::string::npos);
+    CHECK(std::stod(r.out.substr(asym + 16)) < 1e-12);
+  }
+  // at the initial weights a saddle; after training a minimum
+  CHECK(has(run("hessian", "").out, "negative eigenvalue"));
+  CHECK(has(run("hessian", "--train 2000").out, "every eigenvalue >= 0"));
+}
+
+TEST_CASE("examples: spiral learns three classes with softmax cross-entropy") {
+  const gradflow::testing::Run r = run("spiral", "");
+  REQUIRE(r.status == 0);
+  const auto at = r.out.find("final accuracy ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stod(r.out.substr(at + 15)) > 80.0);
+  CHECK(has(r.out, "step 0 loss "));
+  CHECK(run("spiral", "--points 1").status == 2);
 }

@@ -74,7 +74,8 @@ TEST_CASE("one source: the traits of the tutorial's activations") {
   CHECK(activations == std::vector<Op>{Op::step, Op::sigmoid, Op::tanh, Op::relu, Op::leaky_relu,
                                        Op::identity, Op::softplus});
   CHECK(saturating == std::vector<Op>{Op::sigmoid, Op::tanh});
-  CHECK(kinked == std::vector<Op>{Op::step, Op::relu, Op::leaky_relu});
+  CHECK(kinked == std::vector<Op>{Op::step, Op::relu, Op::leaky_relu, Op::heaviside, Op::abs,
+                                  Op::min, Op::max});
   // "saturated" (tiny) and "blocked" (exactly 0) are never confused.
   CHECK(gf::saturated(Op::sigmoid, 0.009));
   CHECK_FALSE(gf::saturated(Op::sigmoid, 0.0));

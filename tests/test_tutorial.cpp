@@ -94,6 +94,16 @@ TEST_CASE("tutorial: 4. max sigmoid' is 0.25 at 0 and tanh' is 1 at 0") {
     CHECK(relu.dy[i] == (r.x[i] > 0 ? 1.0 : 0.0));
     CHECK(step.dy[i] == 0.0);
   }
+  // Second derivatives from gradients() against closed forms: s(1-s)(1-2s), -2 tanh sech^2;
+  // relu'' and step'' are 0 (the kink conventions).
+  const auto& t = r.curve(Activation::tanh);
+  for (std::size_t i = 0; i < r.x.size(); ++i) {
+    const double sg = 1 / (1 + std::exp(-r.x[i])), th = std::tanh(r.x[i]);
+    CHECK(s.d2y[i] == doctest::Approx(sg * (1 - sg) * (1 - 2 * sg)).epsilon(1e-12).scale(1e-3));
+    CHECK(t.d2y[i] == doctest::Approx(-2 * th * (1 - th * th)).epsilon(1e-12).scale(1e-3));
+    CHECK(relu.d2y[i] == 0.0);
+    CHECK(step.d2y[i] == 0.0);
+  }
   // The derivative from backward against a central difference of the curve itself.
   for (std::size_t i = 50; i + 50 < r.x.size(); i += 97) {
     const double h = r.x[i + 1] - r.x[i - 1];

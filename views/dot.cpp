@@ -76,11 +76,24 @@ std::string Drawing::node_attributes(NodeId id) const {
   std::string head = "<B>" + dot_html(name) + "</B>";
   if (opt.show.ids && named) head += " " + small(fmt::format("#{}", id));
   label += wide_row(head);
-  const KindLook kl = kind_look(kind, op);
+  KindLook kl = kind_look(kind, op);
   if (opt.show.op) label += wide_row(small(dot_html(op_text(id)), kl.op_color));
+  // A node recorded by gradients(): which node's derivative it records, and its order.
+  const BackwardSpan* backward = g.backward_of(id);
+  if (backward != nullptr) {
+    kl.fill = look::backward_fill;
+    static constexpr const char* orders[] = {"", "", "\u00b2", "\u00b3"};
+    const std::string d = backward->order < 4 ? fmt::format("\u2202{}", orders[backward->order])
+                                              : fmt::format("\u2202^{}", backward->order);
+    const std::string of = g.name(backward->of).empty()
+                               ? g.label(backward->of)
+                               : fmt::format("{} #{}", g.label(backward->of), backward->of);
+    label += wide_row(small(dot_html(fmt::format("{} of {}", d, of)), look::backward_color));
+  }
   if (opt.show.value) label += row("value", num(value));
 
   std::string klass = kl.klass;
+  if (backward != nullptr) klass += " backward";
   const bool root = grads && g.gradient_root() == id;
   std::string color = look::neutral;
   double width = 1.2;
@@ -136,6 +149,9 @@ std::string Drawing::node_attributes(NodeId id) const {
     tip += fmt::format(" ({})", info(op).name);
   }
   tip += " = " + num(value);
+  if (backward != nullptr)
+    tip += fmt::format("; recorded by gradients(): order {} derivative, from the rule of {}",
+                       backward->order, g.describe(backward->of));
   if (grads) tip += g.reached(id) ? "; grad " + num(g.grad(id)) : "; not reached by backward";
 
   return fmt::format(
@@ -262,7 +278,13 @@ std::string Drawing::edge_attributes(EdgeId e) const {
   } else {
     klass = "pending";
   }
-  if (is_blocked) {
+  const bool detached = info(g.op(u)).stops_gradient;
+  if (is_blocked && detached) {
+    klass = "blocked detached";
+    color = look::detached.color, style = "dashed", width = 2.0;
+    lines.push_back(fmt::format("<B>{} {}</B>", look::detached.symbol, look::detached.word));
+    tip += "; detached: its derivative is 0 by definition (detach stops the gradient)";
+  } else if (is_blocked) {
     klass = "blocked";
     color = look::blocked.color, style = "dashed", width = 2.0;
     lines.push_back(fmt::format("<B>{} blocked</B>", look::blocked.symbol));
@@ -278,9 +300,10 @@ std::string Drawing::edge_attributes(EdgeId e) const {
     std::string label;
     for (const auto& l : lines) label += (label.empty() ? "" : "<BR/>") + l;
     attrs += fmt::format(", label=<{}>, fontcolor=\"{}\"", label,
-                         is_blocked     ? look::blocked.color
-                         : is_saturated ? look::saturated.color
-                                        : look::ink);
+                         is_blocked && detached ? look::detached.color
+                         : is_blocked           ? look::blocked.color
+                         : is_saturated         ? look::saturated.color
+                                                : look::ink);
   }
   return attrs + fmt::format(", tooltip={}]", dot_string(tip));
 }

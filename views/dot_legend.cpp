@@ -48,6 +48,9 @@ std::string Drawing::legend() const {
     for (const look::ActivationLook& a : look::activations)
       if (present[static_cast<std::size_t>(a.op)])
         kinds += swatch(a.fill, info(a.op).name, a.color);
+    if (!g.backward_spans().empty())
+      kinds +=
+          swatch(look::backward_fill, "backward: recorded by gradients()", look::backward_color);
     if (!opt.highlight.empty()) kinds += swatch(look::op_fill, "highlighted", look::highlight);
     t += strip(kinds);
     std::string scale = "<TD>" + small("|gradient|") + "</TD>";
@@ -75,8 +78,11 @@ std::string Drawing::legend() const {
                          drawn, m.symbol, m.word,
                          small(fmt::format(": {}{}", m.means, more), look::ink));
     };
+    bool detach = false;
+    for (NodeId id = 0; id < g.size(); ++id) detach = detach || info(g.op(id)).stops_gradient;
     t += line(mark(look::blocked, "- - ", ", no gradient passes") + "   " +
-              mark(look::saturated, "", fmt::format(" ({}): less than 1% passes", squashing)));
+              mark(look::saturated, "", fmt::format(" ({}): less than 1% passes", squashing)) +
+              (detach ? "   " + mark(look::detached, "- - ", "") : std::string()));
   }
   return t + "</TABLE>";
 }
@@ -123,7 +129,10 @@ void Drawing::preamble(std::ostream& out, const std::vector<std::pair<NodeId, in
                "style=\"rounded,dashed\"; color=\"{}\"; fontcolor=\"{}\"; labeljust=l;\n",
                first, first, dot_string("cluster " + css_token(u.kind)),
                dot_html(u.name.empty() ? "(unnamed)" : u.name), small(dot_html(u.kind)),
-               open.empty() ? "#7c3aed" : "#a78bfa", look::ink);
+               u.kind == "backward" ? look::backward_color
+               : open.empty()       ? "#7c3aed"
+                                    : "#a78bfa",
+               look::ink);
     open.emplace_back(k, 0);
     const auto& m = members[static_cast<std::size_t>(k)];
     if (m.empty()) return;

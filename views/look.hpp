@@ -26,6 +26,9 @@ inline constexpr const char* unreached = "#c4c8cf";   ///< not on a path to the 
 inline constexpr const char* zero = "#a3a3a3";        ///< a gradient of exactly 0
 inline constexpr const char* nonfinite = "#be185d";   ///< NaN or infinity
 inline constexpr const char* highlight = "#d946ef";
+/// Nodes recorded by gradients() (the backward pass as a graph): their fill and their cluster.
+inline constexpr const char* backward_fill = "#ffedd5";
+inline constexpr const char* backward_color = "#c2410c";  ///< the backward cluster's border
 
 // ---- activations ------------------------------------------------------------------------------
 /// An activation's colour: `color` for its text and lines, `fill` (pale) behind its nodes.
@@ -111,5 +114,9 @@ inline constexpr Mark blocked{"#dc2626", nullptr, "\u2715", "blocked",
 inline constexpr Mark saturated{"#d97706", "#fde68a", "\u26a0", "saturated",
                                 "local derivative below 0.01"};
 static_assert(saturation_threshold == 1e-2, "look::saturated.means quotes the threshold");
+/// An op whose derivative is 0 by definition (detach, OpInfo::stops_gradient): a blocked edge
+/// on purpose.
+inline constexpr Mark detached{"#64748b", nullptr, "\u2298", "detached",
+                               "derivative 0 by definition (detach)"};
 
 }  // namespace gradflow::look

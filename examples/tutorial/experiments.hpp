@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include <gradflow/graph/gradients.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/nn/nn.hpp>
 #include <gradflow/nn/record.hpp>
@@ -248,6 +249,7 @@ inline StepFailures step_failures(bool record = false) {
 struct ActivationCurve {
   nn::Activation f;
   std::vector<double> y, dy;  ///< f(x) and f'(x) from backward, on the shared x grid
+  std::vector<double> d2y;    ///< f''(x) from gradients(): f' recorded as nodes, differentiated
 };
 
 struct ActivationCurves {
@@ -269,12 +271,14 @@ inline ActivationCurves activation_curves() {
     Graph g;
     const Node x = g.input("x", 0);
     const Node y = nn::activate(f, x);
-    ActivationCurve c{f, {}, {}};
+    const Node d2 = gradient(gradient(y, x), x);  // recorded once, re-evaluated at each x
+    ActivationCurve c{f, {}, {}, {}};
     for (double v : r.x) {
       x.set(v);
       g.backward(y);
       c.y.push_back(y.value());
       c.dy.push_back(x.grad());
+      c.d2y.push_back(d2.value());
     }
     r.curves.push_back(std::move(c));
   }
