@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <tbb/info.h>
 
 #include <gradflow/graph/evaluate.hpp>
 #include <gradflow/ops/errors.hpp>
@@ -27,6 +28,32 @@ Executor::Executor(const Graph& g, Node root, std::size_t batch, ExecutorOptions
   compile();
 }
 
+// The tiling depends on the graph and the batch only (never on the thread count), so that the
+// order of every reduction, and with it every bit of the results, is the same for any thread
+// count.
+void Executor::choose_tiles(std::size_t varying_nodes) {
+  stride_ = batch_ == 1 ? 1 : (batch_ + 7) / 8 * 8;  // rows start on a cache line's worth
+  std::size_t tile = options_.tile;
+  if (tile == 0) {
+    // Values and gradients of the varying nodes (counted unfused, so that fused and unfused runs
+    // tile alike): about 256 KiB per tile stays in any L2 cache.
+    constexpr std::size_t budget = 256 * 1024;
+    const std::size_t per_sample = 16 * std::max<std::size_t>(varying_nodes, 1);
+    const std::size_t most = std::max<std::size_t>(8, budget / per_sample / 8 * 8);
+    std::size_t n = (batch_ + most - 1) / most;
+    if (n > 1) n = (n + 3) / 4 * 4;  // a multiple of 4 tiles: 1, 2 and 4 threads share evenly
+    tile = (batch_ + n - 1) / n;
+    tile = tile > 8 ? (tile + 7) / 8 * 8 : tile;
+  }
+  tile_ = std::min(tile, batch_);
+  ntiles_ = (batch_ + tile_ - 1) / tile_;
+  const std::size_t cores = static_cast<std::size_t>(std::max(1, tbb::info::default_concurrency()));
+  // oneTBB starts at most one thread per core (more would only wait for each other).
+  threads_ = options_.threads == 0 ? cores : std::min(options_.threads, cores);
+  if (threads_ > 1 && ntiles_ > 1)
+    pool_ = make_pool(std::min(threads_, ntiles_));
+}
+
 void Executor::compile() {
   const Graph& g = *g_;
   const std::size_t n = g.size();
@@ -42,6 +69,7 @@ void Executor::compile() {
     varying[i] = v ? 1 : 0;
   }
   ++uses[plan_.root];  // the caller reads the root
+  choose_tiles(static_cast<std::size_t>(std::count(varying.begin(), varying.end(), 1)));
 
   // A mul is a weighted-sum term if it multiplies a uniform weight by a varying value and only
   // one sum uses it (so nothing else needs its value stored).
@@ -67,10 +95,12 @@ void Executor::compile() {
     if (loc_[i].storage == Storage::elided) continue;
     loc_[i] = varying[i] != 0 ? Loc{nv++, Storage::varying} : Loc{nu++, Storage::uniform};
   }
-  vval_.assign(std::size_t{nv} * batch_, 0.0);
-  vgrad_.assign(std::size_t{nv} * batch_, 0.0);
+  nv_ = nv;
+  vval_.assign(std::size_t{nv} * stride_, 0.0);
+  vgrad_.assign(std::size_t{nv} * stride_, 0.0);
   uval_.assign(nu, 0.0);
   ugrad_.assign(nu, 0.0);
+  tile_ug_.assign((ntiles_ - 1) * nu, 0.0);
 
   const auto slot = [&](NodeId k) { return loc_[k].index; };
   const auto uni = [&](NodeId k) { return loc_[k].storage == Storage::uniform; };
@@ -113,6 +143,7 @@ void Executor::compile() {
       }
     }
     steps_.push_back(st);
+    (st.kind == Kind::leaf_uniform || st.kind == Kind::scalar ? usteps_ : vsteps_).push_back(st);
   }
 }
 

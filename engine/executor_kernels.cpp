@@ -7,7 +7,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include <exception>
+
 #include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
 
 #include <gradflow/graph/evaluate.hpp>
 #include <gradflow/ops/errors.hpp>
@@ -33,7 +39,8 @@ template <bool kOne>
 [[gnu::always_inline]] inline void Executor::forward_step(const Bufs& m, const Step& st,
                                                           const Conventions& conv) const {
   const std::size_t nb = kOne ? 1 : m.nb;
-  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * nb; };
+  const std::size_t stride = kOne ? 1 : m.stride;
+  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * stride; };
   const Graph& g = *g_;
   const double attr = st.attr;
   switch (st.kind) {
@@ -66,7 +73,7 @@ template <bool kOne>
             for (std::size_t s = 0; s < nb; ++s) {
               const auto xs = [&](std::size_t) { return x[s]; };
               if (const DomainCheck d = domain<R>(attr, xs); d.reason != nullptr)
-                throw_domain(g, st.node, 0, s, x[s], d.reason);
+                throw_domain(g, st.node, 0, m.s0 + s, x[s], d.reason);
             }
           for (std::size_t s = 0; s < nb; ++s)
             y[s] = compute<R>(attr, conv, 1, [&](std::size_t) { return x[s]; });
@@ -88,7 +95,7 @@ template <bool kOne>
             if constexpr (requires { R::domain(0.0, 0.0); })
               for (std::size_t s = 0; s < nb; ++s)
                 if (const DomainCheck d = domain<R>(attr, at(s)); d.reason != nullptr)
-                  throw_domain(g, st.node, d.slot, s, at(s)(d.slot), d.reason);
+                  throw_domain(g, st.node, d.slot, m.s0 + s, at(s)(d.slot), d.reason);
             for (std::size_t s = 0; s < nb; ++s) y[s] = compute<R>(attr, conv, 2, at(s));
           };
           if (st.kind == Kind::binary_vv) {
@@ -167,43 +174,98 @@ void Executor::check_step(const Step& st, bool gradient) const {
           st.node, gradient, p[s]);
 }
 
+Executor::Bufs Executor::bufs(std::size_t tile) {
+  const std::size_t s0 = tile * tile_;
+  double* ug = tile == 0 ? ugrad_.data() : tile_ug_.data() + (tile - 1) * ugrad_.size();
+  return {vval_.data() + s0, vgrad_.data() + s0,         uval_.data(), ug, terms_.data(),
+          std::min(tile_, batch_ - s0), stride_, s0};
+}
+
+struct Executor::Pool {
+  tbb::task_arena arena;
+  explicit Pool(int threads) : arena(threads) {}
+};
+
+std::shared_ptr<Executor::Pool> Executor::make_pool(std::size_t threads) {
+  return std::make_shared<Pool>(static_cast<int>(threads));
+}
+
+template <class F>
+void Executor::for_tiles(F&& f) {
+  if (!pool_) {
+    for (std::size_t t = 0; t < ntiles_; ++t) f(t);
+    return;
+  }
+  // One task per tile: which thread runs a tile changes nothing in its arithmetic.
+  pool_->arena.execute([&] {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ntiles_, 1),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        for (std::size_t t = r.begin(); t != r.end(); ++t) f(t);
+                      },
+                      tbb::simple_partitioner());
+  });
+}
+
+namespace {
+// The first failure of a parallel loop over tiles, as a sequential loop would have met it: the
+// earliest step, and for the same step the earliest tile.
+struct FirstFailure {
+  std::vector<std::size_t> step;
+  std::vector<std::exception_ptr> error;
+  explicit FirstFailure(std::size_t tiles) : step(tiles, 0), error(tiles) {}
+  void rethrow() const {
+    std::size_t best = error.size();
+    for (std::size_t t = 0; t < error.size(); ++t)
+      if (error[t] && (best == error.size() || step[t] < step[best])) best = t;
+    if (best < error.size()) std::rethrow_exception(error[best]);
+  }
+};
+}  // namespace
+
+template <bool kOne>
+[[gnu::flatten]] void Executor::forward_tile(std::size_t tile, std::size_t& at) {
+  const Conventions& conv = g_->conventions();
+  const Bufs b = bufs(tile);
+  for (at = 0; at < vsteps_.size(); ++at) forward_step<kOne>(b, vsteps_[at], conv);
+}
+
 void Executor::forward() {
   const Conventions& conv = g_->conventions();
-  const bool check = g_->check_finite();
   evaluated_ = false;
   differentiated_ = false;
   cached_sample_ = no_sample;
-  if (check) {
-    const Bufs b = bufs();
+  if (g_->check_finite()) {
+    // Check mode: every step over the whole batch in evaluation order, so that the first node
+    // to become non-finite is the one reported. (Values do not depend on the tiling.)
+    Bufs all = bufs(0);
+    all.nb = batch_;
     for (const Step& st : steps_) {
-      forward_step<false>(b, st, conv);
+      forward_step<false>(all, st, conv);
       check_step(st, false);
     }
-  } else if (batch_ == 1) {
-    forward_sweep<true>();
+    evaluated_ = true;
+    return;
+  }
+  // Uniform nodes once (they read only uniform nodes), then the varying ones tile by tile.
+  const Bufs whole = bufs(0);
+  for (const Step& st : usteps_) forward_step<false>(whole, st, conv);
+  std::size_t at = 0;
+  if (batch_ == 1) {
+    forward_tile<true>(0, at);
   } else {
-    forward_sweep<false>();
+    FirstFailure failed(ntiles_);
+    for_tiles([&](std::size_t t) {
+      std::size_t k = 0;
+      try {
+        forward_tile<false>(t, k);
+      } catch (...) {
+        failed.error[t] = std::current_exception();
+        failed.step[t] = k;
+      }
+    });
+    failed.rethrow();
   }
   evaluated_ = true;
-}
-
-Executor::Bufs Executor::bufs() {
-  return {vval_.data(), vgrad_.data(), uval_.data(), ugrad_.data(), terms_.data(), batch_};
-}
-
-template <bool kOne>
-[[gnu::flatten]] void Executor::forward_sweep() {
-  const Conventions& conv = g_->conventions();
-  const Bufs b = bufs();
-  for (const Step& st : steps_) forward_step<kOne>(b, st, conv);
-}
-
-template <bool kOne>
-[[gnu::flatten]] void Executor::backward_sweep(double scale) {
-  const Conventions& conv = g_->conventions();
-  const Bufs b = bufs();
-  for (auto it = steps_.rbegin(); it != steps_.rend(); ++it)
-    backward_step<kOne>(b, *it, conv, scale);
 }
 
 // ---- backward -----------------------------------------------------------------------------------
@@ -213,8 +275,9 @@ template <bool kOne>
                                                            const Conventions& conv,
                                                            double scale) const {
   const std::size_t nb = kOne ? 1 : m.nb;
-  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * nb; };
-  const auto vgrad = [&](std::uint32_t slot) { return m.vg + slot * nb; };
+  const std::size_t stride = kOne ? 1 : m.stride;
+  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * stride; };
+  const auto vgrad = [&](std::uint32_t slot) { return m.vg + slot * stride; };
   const double attr = st.attr;
   switch (st.kind) {
     case Kind::leaf_uniform:
@@ -324,6 +387,18 @@ template <bool kOne>
   }
 }
 
+template <bool kOne>
+[[gnu::flatten]] void Executor::backward_tile(std::size_t tile, double scale) {
+  const Conventions& conv = g_->conventions();
+  const Bufs b = bufs(tile);
+  for (std::size_t k = 0; k < nv_; ++k) std::fill_n(b.vg + k * b.stride, b.nb, 0.0);
+  if (tile > 0) std::fill_n(b.ug, ugrad_.size(), 0.0);
+  const Loc& r = loc_[plan_.root];
+  if (r.storage == Storage::varying) std::fill_n(b.vg + r.index * b.stride, b.nb, 1.0);
+  for (auto it = vsteps_.rbegin(); it != vsteps_.rend(); ++it)
+    backward_step<kOne>(b, *it, conv, scale);
+}
+
 void Executor::backward() {
   if (!evaluated_) forward();
   const Conventions& conv = g_->conventions();
@@ -332,24 +407,29 @@ void Executor::backward() {
   const double scale = mean ? 1.0 / static_cast<double>(batch_) : 1.0;
   differentiated_ = false;
   cached_sample_ = no_sample;
-  std::fill(vgrad_.begin(), vgrad_.end(), 0.0);
   std::fill(ugrad_.begin(), ugrad_.end(), 0.0);
   const Loc& r = loc_[plan_.root];
-  if (r.storage == Storage::varying)
-    std::fill_n(grow(r.index), batch_, 1.0);
-  else  // the root is the same in every sample: its reduction is itself (mean) or B times it
+  if (r.storage == Storage::uniform)  // the same in every sample: the reduction is itself or B×
     ugrad_[r.index] = mean ? 1.0 : static_cast<double>(batch_);
-  if (check) {
-    const Bufs b = bufs();
-    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
-      check_step(*it, true);
-      backward_step<false>(b, *it, conv, scale);
-    }
-  } else if (batch_ == 1) {
-    backward_sweep<true>(scale);
+  // The varying nodes tile by tile, each tile reducing its samples into its own uniform
+  // gradients; those are added in tile order; then the uniform nodes once (only uniform nodes
+  // pass gradient to uniform nodes).
+  if (batch_ == 1) {
+    backward_tile<true>(0, scale);
   } else {
-    backward_sweep<false>(scale);
+    for_tiles([&](std::size_t t) { backward_tile<false>(t, scale); });
+    const std::size_t nu = ugrad_.size();
+    for (std::size_t t = 1; t < ntiles_; ++t) {
+      const double* part = tile_ug_.data() + (t - 1) * nu;
+      for (std::size_t i = 0; i < nu; ++i) ugrad_[i] += part[i];
+    }
   }
+  const Bufs whole = bufs(0);
+  for (auto it = usteps_.rbegin(); it != usteps_.rend(); ++it)
+    backward_step<false>(whole, *it, conv, scale);
+  // Check mode: the first node, in reverse order, whose gradient is not finite in some sample.
+  if (check)
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) check_step(*it, true);
   differentiated_ = true;
 }
 
