@@ -32,7 +32,6 @@ Executor::Executor(const Graph& g, Node root, std::size_t batch, ExecutorOptions
 // order of every reduction, and with it every bit of the results, is the same for any thread
 // count.
 void Executor::choose_tiles(std::size_t varying_nodes) {
-  stride_ = batch_ == 1 ? 1 : (batch_ + 7) / 8 * 8;  // rows start on a cache line's worth
   std::size_t tile = options_.tile;
   if (tile == 0) {
     // Values and gradients of the varying nodes (counted unfused, so that fused and unfused runs
@@ -69,7 +68,6 @@ void Executor::compile() {
     varying[i] = v ? 1 : 0;
   }
   ++uses[plan_.root];  // the caller reads the root
-  choose_tiles(static_cast<std::size_t>(std::count(varying.begin(), varying.end(), 1)));
 
   // A mul is a weighted-sum term if it multiplies a uniform weight by a varying value and only
   // one sum uses it (so nothing else needs its value stored).
@@ -79,16 +77,20 @@ void Executor::compile() {
     return (varying[ab[0]] != 0) != (varying[ab[1]] != 0);
   };
   std::vector<std::uint8_t> dot(n, 0);
-  if (options_.fuse) {
-    for (const NodeId i : plan_.order) {
-      if (g.op(i) != Op::sum || varying[i] == 0) continue;
-      const auto terms = g.operands(i);
-      if (!std::all_of(terms.begin(), terms.end(), is_term)) continue;
-      dot[i] = 1;
-      ++fused_sums_;
-      for (const NodeId m : terms) loc_[m] = Loc{i, Storage::elided};
-    }
+  std::size_t terms = 0;  // muls a fused run does not store
+  for (const NodeId i : plan_.order) {
+    if (g.op(i) != Op::sum || varying[i] == 0) continue;
+    const auto ts = g.operands(i);
+    if (!std::all_of(ts.begin(), ts.end(), is_term)) continue;
+    terms += ts.size();
+    if (!options_.fuse) continue;
+    dot[i] = 1;
+    ++fused_sums_;
+    for (const NodeId m : ts) loc_[m] = Loc{i, Storage::elided};
   }
+  // Tiles sized by what a fused run stores, for fused and unfused runs alike (the same tiling,
+  // so the same bits).
+  choose_tiles(static_cast<std::size_t>(std::count(varying.begin(), varying.end(), 1)) - terms);
 
   std::uint32_t nv = 0, nu = 0;
   for (const NodeId i : plan_.order) {
@@ -96,8 +98,9 @@ void Executor::compile() {
     loc_[i] = varying[i] != 0 ? Loc{nv++, Storage::varying} : Loc{nu++, Storage::uniform};
   }
   nv_ = nv;
-  vval_.assign(std::size_t{nv} * stride_, 0.0);
-  vgrad_.assign(std::size_t{nv} * stride_, 0.0);
+  block_ = std::size_t{nv} * tile_;
+  vval_.assign(block_ * ntiles_, 0.0);
+  vgrad_.assign(block_ * ntiles_, 0.0);
   uval_.assign(nu, 0.0);
   ugrad_.assign(nu, 0.0);
   tile_ug_.assign((ntiles_ - 1) * nu, 0.0);
@@ -112,7 +115,8 @@ void Executor::compile() {
     const bool vary = l.storage == Storage::varying;
     if (ops.empty()) {
       if (vary) {  // an input: every sample starts with the graph's value
-        std::fill_n(row(l.index), batch_, g.value(i));
+        inputs_.push_back({l.index, static_cast<std::uint32_t>(inputs_.size())});
+        in_rows_.resize(in_rows_.size() + batch_, g.value(i));
         continue;
       }
       st.kind = Kind::leaf_uniform;
@@ -169,7 +173,9 @@ std::span<double> Executor::input(Node n) {
     throw UsageError(
         fmt::format("gradflow: Executor: node {} is not an input", g_->describe(n.id())));
   cached_sample_ = no_sample;
-  return {row(l.index), batch_};
+  for (const InputRow& r : inputs_)
+    if (r.slot == l.index) return {in_rows_.data() + std::size_t{r.row} * batch_, batch_};
+  return {};
 }
 
 void Executor::set_input(Node n, std::span<const double> values) {
@@ -189,9 +195,8 @@ double Executor::loss() const {
   const bool mean = options_.reduction == Reduction::mean;
   if (r.storage == Storage::uniform)
     return mean ? uval_[r.index] : uval_[r.index] * static_cast<double>(batch_);
-  const double* y = row(r.index);
   double s = 0.0;
-  for (std::size_t i = 0; i < batch_; ++i) s += y[i];
+  for (std::size_t i = 0; i < batch_; ++i) s += vval_[at(r.index, i)];
   return mean ? s / static_cast<double>(batch_) : s;
 }
 
@@ -206,16 +211,16 @@ double Executor::value_at(NodeId id, std::size_t s) const {
   const Loc& l = loc_[id];
   switch (l.storage) {
     case Storage::varying:
-      return row(l.index)[s];
+      return vval_[at(l.index, s)];
     case Storage::uniform:
       return uval_[l.index];
     case Storage::elided: {  // w × x, recomputed exactly as an unfused run would store it
       const auto ab = g_->operands(id);
-      const auto at = [&](NodeId k) {
+      const auto x = [&](NodeId k) {
         const Loc& m = loc_[k];
-        return m.storage == Storage::uniform ? uval_[m.index] : row(m.index)[s];
+        return m.storage == Storage::uniform ? uval_[m.index] : vval_[at(m.index, s)];
       };
-      return rules::Mul::forward(at(ab[0]), at(ab[1]));
+      return rules::Mul::forward(x(ab[0]), x(ab[1]));
     }
     case Storage::none:
       break;
@@ -230,9 +235,9 @@ double Executor::grad(Node n, std::size_t s) const {
   if (!differentiated_) return 0.0;
   switch (l.storage) {
     case Storage::varying:
-      return grow(l.index)[s];
+      return vgrad_[at(l.index, s)];
     case Storage::elided:  // a term of a sum: d(sum)/d(term) = 1
-      return grow(loc_[l.index].index)[s];
+      return vgrad_[at(loc_[l.index].index, s)];
     case Storage::uniform:
       return sample_cache(s).grad[n.id()];
     case Storage::none:
@@ -245,8 +250,9 @@ double Executor::grad(Node n) const {
   const Loc& l = loc(n, "grad");
   if (!differentiated_) return 0.0;
   if (l.storage == Storage::uniform) return ugrad_[l.index];
-  const double* gr = grow(l.storage == Storage::elided ? loc_[l.index].index : l.index);
-  const double s = detail::batch_reduce(batch_, [gr](std::size_t i) { return gr[i]; });
+  const std::uint32_t slot = l.storage == Storage::elided ? loc_[l.index].index : l.index;
+  const double s =
+      detail::batch_reduce(batch_, [&](std::size_t i) { return vgrad_[at(slot, i)]; });
   return options_.reduction == Reduction::mean ? s / static_cast<double>(batch_) : s;
 }
 

@@ -105,11 +105,9 @@ class Executor {
   void forward();
   /// Reverse sweep for every sample at once; parameters' gradients are reduced over the batch.
   void backward();
-  /// forward() then backward().
-  void run() {
-    forward();
-    backward();
-  }
+  /// forward() then backward(), tile by tile (each tile's backward runs while its numbers are
+  /// still in cache); the same numbers as forward() then backward().
+  void run();
 
   // ---- results --------------------------------------------------------------------------------
   /// The root reduced over the batch (mean or sum, see Reduction).
@@ -155,12 +153,14 @@ class Executor {
   };
 
   void compile();
+  void sweep(bool fwd, bool bwd);
   void choose_tiles(std::size_t varying_nodes);
   const Loc& loc(Node n, const char* what) const;
-  const double* row(std::uint32_t slot) const { return vval_.data() + slot * stride_; }
-  double* row(std::uint32_t slot) { return vval_.data() + slot * stride_; }
-  double* grow(std::uint32_t slot) { return vgrad_.data() + slot * stride_; }
-  const double* grow(std::uint32_t slot) const { return vgrad_.data() + slot * stride_; }
+  // Varying numbers are stored tile-major: tile t holds, node by node, the rows of its samples,
+  // so that a tile's numbers are contiguous.
+  std::size_t at(std::uint32_t slot, std::size_t s) const {
+    return s / tile_ * block_ + slot * tile_ + s % tile_;
+  }
   // The arrays a tile works on, as locals (kept in registers across steps).
   struct Bufs {
     double* vv;  // varying values of the tile's first sample (row stride `stride`)
@@ -169,13 +169,13 @@ class Executor {
     double* ug;  // uniform gradients (the tile's own partial sums in backward)
     const std::uint32_t* terms;
     std::size_t nb;      // samples in the tile
-    std::size_t stride;  // distance between two nodes' rows
-    std::size_t s0;      // the tile's first sample (for messages)
+    std::size_t stride;  // distance between two nodes' rows (the tile size)
+    std::size_t s0;      // the tile's first sample
   };
   Bufs bufs(std::size_t tile);
   // kOne: the batch holds one sample, and every loop over it is known to run once.
   template <bool kOne>
-  void forward_tile(std::size_t tile, std::size_t& at);
+  void forward_tile(std::size_t tile, std::size_t& step, bool check);
   template <bool kOne>
   void backward_tile(std::size_t tile, double scale);
   // Runs f(tile) for every tile, on the arena when there are several threads and tiles.
@@ -185,7 +185,7 @@ class Executor {
   void forward_step(const Bufs& m, const Step& st, const Conventions& conv) const;
   template <bool kOne>
   void backward_step(const Bufs& m, const Step& st, const Conventions& conv, double scale) const;
-  void check_step(const Step& st, bool gradient) const;
+  void check_step(const Step& st, bool gradient, std::size_t s0, std::size_t s1) const;
   const Workspace& sample_cache(std::size_t s) const;
   double value_at(NodeId id, std::size_t s) const;
 
@@ -200,14 +200,20 @@ class Executor {
   std::vector<Step> usteps_;          // the uniform ones (run once per batch), in order
   std::vector<Step> vsteps_;          // the varying ones (run per tile), in order
   std::uint32_t nv_ = 0;              // varying slots
-  std::size_t stride_ = 0;            // row stride: the batch rounded up to 8 samples
   std::size_t tile_ = 0, ntiles_ = 0, threads_ = 1;
+  std::size_t block_ = 0;             // numbers per tile: nv_ * tile_
+  std::vector<double> in_rows_;       // the inputs' values, input by input, sample by sample
+  struct InputRow {
+    std::uint32_t slot;  // the input's varying slot
+    std::uint32_t row;   // its row in in_rows_
+  };
+  std::vector<InputRow> inputs_;
   std::vector<double> tile_ug_;       // tiles 1..: their partial uniform gradients
   struct Pool;                        // the task arena (oneTBB, kept out of this header)
   std::shared_ptr<Pool> pool_;        // null: the tiles run on the calling thread
   static std::shared_ptr<Pool> make_pool(std::size_t threads);
   std::vector<std::uint32_t> terms_;  // sum: encoded slots (slot << 1 | uniform); dot: pairs
-  std::vector<double> vval_, vgrad_;  // varying nodes: slot * batch + sample
+  std::vector<double> vval_, vgrad_;  // varying nodes: at(slot, sample)
   std::vector<double> uval_, ugrad_;  // uniform nodes: slot
   bool evaluated_ = false;
   bool differentiated_ = false;

@@ -156,29 +156,36 @@ template <bool kOne>
   }
 }
 
-void Executor::check_step(const Step& st, bool gradient) const {
+void Executor::check_step(const Step& st, bool gradient, std::size_t s0, std::size_t s1) const {
   const Loc& l = loc_[st.node];
   const bool uniform = l.storage == Storage::uniform;
-  const double* p = uniform ? (gradient ? &ugrad_[l.index] : &uval_[l.index])
-                            : (gradient ? grow(l.index) : row(l.index));
-  const std::size_t n = uniform ? 1 : batch_;
-  for (std::size_t s = 0; s < n; ++s)
-    if (!std::isfinite(p[s]))
+  if (uniform) s1 = s0 + 1;
+  for (std::size_t s = s0; s < s1; ++s) {
+    const double v = uniform ? (gradient ? ugrad_[l.index] : uval_[l.index])
+                             : (gradient ? vgrad_[at(l.index, s)] : vval_[at(l.index, s)]);
+    if (!std::isfinite(v))
       throw NumericError(
           fmt::format(
               "gradflow: check mode: executor: the {} of node {} is {} {}, the first to "
               "become non-finite in {}",
-              gradient ? "gradient" : "value", g_->describe(st.node), p[s],
+              gradient ? "gradient" : "value", g_->describe(st.node), v,
               uniform ? std::string("(shared by all samples)") : fmt::format("in sample {}", s),
               gradient ? "the backward pass" : "evaluation order"),
-          st.node, gradient, p[s]);
+          st.node, gradient, v);
+  }
 }
 
 Executor::Bufs Executor::bufs(std::size_t tile) {
   const std::size_t s0 = tile * tile_;
   double* ug = tile == 0 ? ugrad_.data() : tile_ug_.data() + (tile - 1) * ugrad_.size();
-  return {vval_.data() + s0, vgrad_.data() + s0,         uval_.data(), ug, terms_.data(),
-          std::min(tile_, batch_ - s0), stride_, s0};
+  return {vval_.data() + tile * block_,
+          vgrad_.data() + tile * block_,
+          uval_.data(),
+          ug,
+          terms_.data(),
+          std::min(tile_, batch_ - s0),
+          tile_,
+          s0};
 }
 
 struct Executor::Pool {
@@ -223,49 +230,16 @@ struct FirstFailure {
 }  // namespace
 
 template <bool kOne>
-[[gnu::flatten]] void Executor::forward_tile(std::size_t tile, std::size_t& at) {
+[[gnu::flatten]] void Executor::forward_tile(std::size_t tile, std::size_t& step, bool check) {
   const Conventions& conv = g_->conventions();
   const Bufs b = bufs(tile);
-  for (at = 0; at < vsteps_.size(); ++at) forward_step<kOne>(b, vsteps_[at], conv);
-}
-
-void Executor::forward() {
-  const Conventions& conv = g_->conventions();
-  evaluated_ = false;
-  differentiated_ = false;
-  cached_sample_ = no_sample;
-  if (g_->check_finite()) {
-    // Check mode: every step over the whole batch in evaluation order, so that the first node
-    // to become non-finite is the one reported. (Values do not depend on the tiling.)
-    Bufs all = bufs(0);
-    all.nb = batch_;
-    for (const Step& st : steps_) {
-      forward_step<false>(all, st, conv);
-      check_step(st, false);
-    }
-    evaluated_ = true;
-    return;
+  for (const InputRow& r : inputs_)
+    std::copy_n(in_rows_.data() + std::size_t{r.row} * batch_ + b.s0, b.nb,
+                b.vv + std::size_t{r.slot} * b.stride);
+  for (step = 0; step < vsteps_.size(); ++step) {
+    forward_step<kOne>(b, vsteps_[step], conv);
+    if (check) check_step(vsteps_[step], false, b.s0, b.s0 + b.nb);
   }
-  // Uniform nodes once (they read only uniform nodes), then the varying ones tile by tile.
-  const Bufs whole = bufs(0);
-  for (const Step& st : usteps_) forward_step<false>(whole, st, conv);
-  std::size_t at = 0;
-  if (batch_ == 1) {
-    forward_tile<true>(0, at);
-  } else {
-    FirstFailure failed(ntiles_);
-    for_tiles([&](std::size_t t) {
-      std::size_t k = 0;
-      try {
-        forward_tile<false>(t, k);
-      } catch (...) {
-        failed.error[t] = std::current_exception();
-        failed.step[t] = k;
-      }
-    });
-    failed.rethrow();
-  }
-  evaluated_ = true;
 }
 
 // ---- backward -----------------------------------------------------------------------------------
@@ -399,37 +373,76 @@ template <bool kOne>
     backward_step<kOne>(b, *it, conv, scale);
 }
 
+void Executor::forward() { sweep(true, false); }
+
 void Executor::backward() {
   if (!evaluated_) forward();
+  sweep(false, true);
+}
+
+void Executor::run() { sweep(true, true); }
+
+// Forward and/or backward. With both, each tile runs backward right after its forward, while its
+// numbers are still in cache.
+void Executor::sweep(bool fwd, bool bwd) {
   const Conventions& conv = g_->conventions();
   const bool check = g_->check_finite();
   const bool mean = options_.reduction == Reduction::mean;
   const double scale = mean ? 1.0 / static_cast<double>(batch_) : 1.0;
-  differentiated_ = false;
   cached_sample_ = no_sample;
-  std::fill(ugrad_.begin(), ugrad_.end(), 0.0);
-  const Loc& r = loc_[plan_.root];
-  if (r.storage == Storage::uniform)  // the same in every sample: the reduction is itself or B×
-    ugrad_[r.index] = mean ? 1.0 : static_cast<double>(batch_);
-  // The varying nodes tile by tile, each tile reducing its samples into its own uniform
-  // gradients; those are added in tile order; then the uniform nodes once (only uniform nodes
-  // pass gradient to uniform nodes).
-  if (batch_ == 1) {
-    backward_tile<true>(0, scale);
-  } else {
-    for_tiles([&](std::size_t t) { backward_tile<false>(t, scale); });
-    const std::size_t nu = ugrad_.size();
-    for (std::size_t t = 1; t < ntiles_; ++t) {
-      const double* part = tile_ug_.data() + (t - 1) * nu;
-      for (std::size_t i = 0; i < nu; ++i) ugrad_[i] += part[i];
+  differentiated_ = false;
+  const Bufs whole = bufs(0);
+  if (fwd) {
+    evaluated_ = false;
+    // Uniform nodes once (they read only uniform nodes), then the varying ones tile by tile.
+    for (const Step& st : usteps_) {
+      forward_step<false>(whole, st, conv);
+      if (check) check_step(st, false, 0, 1);
     }
   }
-  const Bufs whole = bufs(0);
+  if (bwd) {
+    std::fill(ugrad_.begin(), ugrad_.end(), 0.0);
+    const Loc& r = loc_[plan_.root];
+    if (r.storage == Storage::uniform)  // the same in every sample: the reduction is itself or B×
+      ugrad_[r.index] = mean ? 1.0 : static_cast<double>(batch_);
+  }
+  if (batch_ == 1 && !check) {
+    std::size_t step = 0;
+    if (fwd) forward_tile<true>(0, step, false);
+    if (bwd) backward_tile<true>(0, scale);
+  } else {
+    // A tile stops at its first failure (a value out of an op's domain, or in check mode a
+    // non-finite value); the one reported is the first in evaluation order, then sample order.
+    FirstFailure failed(ntiles_);
+    for_tiles([&](std::size_t t) {
+      if (fwd) {
+        std::size_t k = 0;
+        try {
+          forward_tile<false>(t, k, check);
+        } catch (...) {
+          failed.error[t] = std::current_exception();
+          failed.step[t] = k;
+          return;
+        }
+      }
+      if (bwd) backward_tile<false>(t, scale);
+    });
+    failed.rethrow();
+  }
+  if (fwd) evaluated_ = true;
+  if (!bwd) return;
+  // Each tile reduced its samples into its own uniform gradients: added in tile order, then the
+  // uniform nodes once (only uniform nodes pass gradient to uniform nodes).
+  const std::size_t nu = ugrad_.size();
+  for (std::size_t t = 1; t < ntiles_; ++t) {
+    const double* part = tile_ug_.data() + (t - 1) * nu;
+    for (std::size_t i = 0; i < nu; ++i) ugrad_[i] += part[i];
+  }
   for (auto it = usteps_.rbegin(); it != usteps_.rend(); ++it)
     backward_step<false>(whole, *it, conv, scale);
   // Check mode: the first node, in reverse order, whose gradient is not finite in some sample.
   if (check)
-    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) check_step(*it, true);
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) check_step(*it, true, 0, batch_);
   differentiated_ = true;
 }
 

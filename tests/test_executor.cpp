@@ -345,14 +345,21 @@ TEST_CASE("threads: the executor's results are bit-identical for 1, 2, 3 and 4 t
         CHECK(ex.tiles() == (batch + ex.tile_size() - 1) / ex.tile_size());
         if (tile != 0) CHECK(ex.tile_size() == std::min(tile, batch));
         load(ex, m, b);
-        ex.run();
-        std::vector<double> got{ex.loss()};
-        for (const auto& p : m.params) got.push_back(ex.grad(p));
-        for (std::size_t s = 0; s < batch; s += 5) {
-          got.push_back(ex.value(m.score, s));
-          got.push_back(ex.grad(m.score, s));
-          got.push_back(ex.grad(m.x1, s));
-        }
+        const auto results = [&] {
+          std::vector<double> got{ex.loss()};
+          for (const auto& p : m.params) got.push_back(ex.grad(p));
+          for (std::size_t s = 0; s < batch; s += 5) {
+            got.push_back(ex.value(m.score, s));
+            got.push_back(ex.grad(m.score, s));
+            got.push_back(ex.grad(m.x1, s));
+          }
+          return got;
+        };
+        ex.run();  // forward and backward tile by tile
+        const std::vector<double> got = results();
+        ex.forward();  // every tile forward, then every tile backward: the same numbers
+        ex.backward();
+        CHECK(results() == got);
         if (threads == 1)
           first = got;
         else
