@@ -935,7 +935,8 @@ int main(int argc, char** argv) {
           "batch {}: executor loss {:.12g} vs hand-written {:.12g}; gradients max relative error "
           "{:.1e}; {} threads == 1 thread bit for bit: {}; batched hand-written {:.1e}",
           nb, ex1.loss(), want, max_rel_error(g1, h.grads()), exn.threads(),
-          g1 == gn && ex1.loss() == exn.loss() ? "yes" : "NO", max_rel_error(hb.grads(), h.grads())));
+          g1 == gn && ex1.loss() == exn.loss() ? "yes" : "NO",
+          max_rel_error(hb.grads(), h.grads())));
     }
     const auto t = compare({{"hand-written step", [&] { return h.step(d); }},
                             {"hand-written batched step", [&] { return bh.step(d); }},

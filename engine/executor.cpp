@@ -49,8 +49,7 @@ void Executor::choose_tiles(std::size_t varying_nodes) {
   const std::size_t cores = static_cast<std::size_t>(std::max(1, tbb::info::default_concurrency()));
   // oneTBB starts at most one thread per core (more would only wait for each other).
   threads_ = options_.threads == 0 ? cores : std::min(options_.threads, cores);
-  if (threads_ > 1 && ntiles_ > 1)
-    pool_ = make_pool(std::min(threads_, ntiles_));
+  if (threads_ > 1 && ntiles_ > 1) pool_ = make_pool(std::min(threads_, ntiles_));
 }
 
 void Executor::compile() {
@@ -251,8 +250,7 @@ double Executor::grad(Node n) const {
   if (!differentiated_) return 0.0;
   if (l.storage == Storage::uniform) return ugrad_[l.index];
   const std::uint32_t slot = l.storage == Storage::elided ? loc_[l.index].index : l.index;
-  const double s =
-      detail::batch_reduce(batch_, [&](std::size_t i) { return vgrad_[at(slot, i)]; });
+  const double s = detail::batch_reduce(batch_, [&](std::size_t i) { return vgrad_[at(slot, i)]; });
   return options_.reduction == Reduction::mean ? s / static_cast<double>(batch_) : s;
 }
 

@@ -195,22 +195,22 @@ class Executor {
   ExecutorOptions options_;
   Plan plan_;
   std::size_t fused_sums_ = 0;
-  std::vector<Loc> loc_;              // by node id
-  std::vector<Step> steps_;           // evaluation order
-  std::vector<Step> usteps_;          // the uniform ones (run once per batch), in order
-  std::vector<Step> vsteps_;          // the varying ones (run per tile), in order
-  std::uint32_t nv_ = 0;              // varying slots
+  std::vector<Loc> loc_;      // by node id
+  std::vector<Step> steps_;   // evaluation order
+  std::vector<Step> usteps_;  // the uniform ones (run once per batch), in order
+  std::vector<Step> vsteps_;  // the varying ones (run per tile), in order
+  std::uint32_t nv_ = 0;      // varying slots
   std::size_t tile_ = 0, ntiles_ = 0, threads_ = 1;
-  std::size_t block_ = 0;             // numbers per tile: nv_ * tile_
-  std::vector<double> in_rows_;       // the inputs' values, input by input, sample by sample
+  std::size_t block_ = 0;        // numbers per tile: nv_ * tile_
+  std::vector<double> in_rows_;  // the inputs' values, input by input, sample by sample
   struct InputRow {
     std::uint32_t slot;  // the input's varying slot
     std::uint32_t row;   // its row in in_rows_
   };
   std::vector<InputRow> inputs_;
-  std::vector<double> tile_ug_;       // tiles 1..: their partial uniform gradients
-  struct Pool;                        // the task arena (oneTBB, kept out of this header)
-  std::shared_ptr<Pool> pool_;        // null: the tiles run on the calling thread
+  std::vector<double> tile_ug_;  // tiles 1..: their partial uniform gradients
+  struct Pool;                   // the task arena (oneTBB, kept out of this header)
+  std::shared_ptr<Pool> pool_;   // null: the tiles run on the calling thread
   static std::shared_ptr<Pool> make_pool(std::size_t threads);
   std::vector<std::uint32_t> terms_;  // sum: encoded slots (slot << 1 | uniform); dot: pairs
   std::vector<double> vval_, vgrad_;  // varying nodes: at(slot, sample)

@@ -205,11 +205,12 @@ void Executor::for_tiles(F&& f) {
   }
   // One task per tile: which thread runs a tile changes nothing in its arithmetic.
   pool_->arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ntiles_, 1),
-                      [&](const tbb::blocked_range<std::size_t>& r) {
-                        for (std::size_t t = r.begin(); t != r.end(); ++t) f(t);
-                      },
-                      tbb::simple_partitioner());
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, ntiles_, 1),
+        [&](const tbb::blocked_range<std::size_t>& r) {
+          for (std::size_t t = r.begin(); t != r.end(); ++t) f(t);
+        },
+        tbb::simple_partitioner());
   });
 }
 

@@ -5,6 +5,7 @@
 #include <unordered_set>
 #endif
 
+#include <algorithm>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -42,6 +43,7 @@ Graph& Node::graph() const {
                       "must not outlive its Graph",
                       id_));
   }
+  if (!anchor_->graph->alive(*this)) throw UsageError(anchor_->graph->dropped_message(*this));
 #endif
   return *anchor_->graph;
 }
@@ -140,7 +142,15 @@ void Graph::check(const Node& n, std::string_view what) const {
         "gradflow: {}: node {} belongs to another graph (of {} nodes) than this one (of {} "
         "nodes); nodes of two graphs cannot be combined",
         what, n.graph().describe(n.id()), n.graph().size(), size()));
+  if (!alive(n)) throw UsageError(fmt::format("gradflow: {}: {}", what, dropped_message(n)));
   check_id(n.id(), what);
+}
+
+std::string Graph::dropped_message(const Node& n) const {
+  return fmt::format(
+      "node #{} was dropped by Graph::rewind() (the graph kept its first {} nodes); a handle "
+      "must not outlive the part of the graph it points into",
+      n.id_, rewinds_[n.epoch_]);
 }
 
 void Graph::check_id(NodeId id, std::string_view what) const {
@@ -209,6 +219,9 @@ namespace detail {
 // check mode, stale values) takes Graph::apply's general path, which reports it.
 struct Recorder {
   static bool ok(const Graph& g, Node n) {
+#ifdef GRADFLOW_CHECK_HANDLES
+    if (!g.alive(n)) return false;  // Graph::apply reports it
+#endif
     return n.anchor_ == g.anchor_.get() && n.id_ < g.op_.size();
   }
   static bool fast(const Graph& g) {
@@ -332,6 +345,43 @@ void Graph::pop_last() {
   }
 }
 
+void Graph::rewind(const Mark& m) {
+  if (m.nodes > size() || m.groups > groups_.size())
+    throw UsageError(fmt::format(
+        "gradflow: rewind: the mark ({} nodes, {} groups) lies beyond this graph's recording ({} "
+        "nodes, {} groups): it was taken on another graph or before an earlier rewind",
+        m.nodes, m.groups, size(), groups_.size()));
+  const NodeId n = m.nodes;
+  op_.resize(n);
+  attr_.resize(n);
+  first_.resize(std::size_t{n} + 1);
+  args_.resize(first_.back());
+  ws_.value.resize(n);
+  if (ws_.root != no_node && ws_.root >= n) {  // the gradients were of a dropped root
+    ws_.grad.clear();
+    ws_.reached.clear();
+    ws_.root = no_node;
+  } else if (ws_.grad.size() > n) {
+    ws_.grad.resize(n);
+    ws_.reached.resize(n);
+  }
+  if (names_end_ > n) {
+    std::erase_if(names_, [n](const auto& kv) { return kv.first >= n; });
+    names_end_ = n;
+  }
+  groups_.resize(m.groups);
+  std::erase_if(open_groups_, [&](std::size_t k) { return k >= m.groups; });
+  for (Group& gr : groups_) gr.end = std::min(gr.end, n);
+  if (!origin_.empty()) {
+    origin_.resize(n);
+    std::erase_if(failures_, [n](const auto& kv) { return kv.first >= n; });
+    if (failures_.empty()) origin_.clear();
+  }
+  // Handles made since an earlier rewind keep only what every later rewind kept.
+  rewinds_.push_back(n);
+  for (std::size_t e = rewinds_.size() - 1; e-- > 0 && rewinds_[e] > n;) rewinds_[e] = n;
+}
+
 void Graph::reserve(std::size_t nodes, std::size_t operands) {
   op_.reserve(nodes);
   attr_.reserve(nodes);
@@ -368,10 +418,12 @@ std::string Graph::label(NodeId id) const {
 
 void Graph::set_name(NodeId id, std::string_view name) {
   check_id(id, "naming a node");
-  if (name.empty())
+  if (name.empty()) {
     names_.erase(id);  // back to "#id"
-  else
+  } else {
     names_[id] = std::string(name);
+    names_end_ = std::max(names_end_, id + 1);
+  }
 }
 
 Node Graph::find(std::string_view name) const {

@@ -61,6 +61,12 @@ struct Workspace {
   NodeId root = no_node;               ///< root of the last backward pass, or no_node
 };
 
+/// A point in a graph's recording (Graph::mark()): what Graph::rewind() keeps.
+struct Mark {
+  NodeId nodes = 0;        ///< nodes recorded before the mark
+  std::size_t groups = 0;  ///< groups begun before the mark
+};
+
 /// A named range of consecutive nodes (a neuron, a layer) recorded by Graph::begin_group.
 struct Group {
   std::string name;  ///< e.g. "layer 1 neuron 3"
@@ -114,7 +120,9 @@ class Node {
   double contribution(std::size_t slot) const;
 
   /// Same graph, same node.
-  friend bool operator==(const Node& a, const Node& b) = default;
+  friend bool operator==(const Node& a, const Node& b) {
+    return a.anchor_ == b.anchor_ && a.id_ == b.id_;
+  }
   /// Ordered by graph, then id (so that nodes can be keys of ordered containers).
   friend std::strong_ordering operator<=>(const Node& a, const Node& b) {
     if (a.anchor_ != b.anchor_) return std::compare_three_way{}(a.anchor_, b.anchor_);
@@ -124,9 +132,11 @@ class Node {
  private:
   friend struct detail::Recorder;
   friend class Graph;
-  Node(detail::Anchor* anchor, NodeId id) : anchor_(anchor), id_(id) {}
+  Node(detail::Anchor* anchor, NodeId id, std::uint32_t epoch)
+      : anchor_(anchor), id_(id), epoch_(epoch) {}
   detail::Anchor* anchor_ = nullptr;
   NodeId id_ = no_node;
+  std::uint32_t epoch_ = 0;  // the graph's rewinds before this handle was made
 };
 
 namespace detail {
@@ -151,6 +161,11 @@ struct GraphState {
   // then, per node, the failed node its value depends on (or no_node), and each failure.
   mutable std::vector<NodeId> origin_;
   mutable std::unordered_map<NodeId, std::exception_ptr> failures_;
+
+  // rewind(): rewinds_[e] is the fewest nodes any rewind since the e-th kept (a handle made after
+  // e rewinds is alive if its id is below it); its size is the number of rewinds.
+  std::vector<NodeId> rewinds_;
+  NodeId names_end_ = 0;  // every named node's id is below it
 };
 }  // namespace detail
 
@@ -196,6 +211,17 @@ class Graph : private detail::GraphState {
   }
   /// Reserves room for `nodes` nodes with `operands` operands in all.
   void reserve(std::size_t nodes, std::size_t operands);
+  /// The point of the recording reached so far, to come back to with rewind(): typically taken
+  /// after creating the parameters, before recording one step's computation.
+  Mark mark() const { return {static_cast<NodeId>(size()), groups_.size()}; }
+  /// Drops every node recorded after `m` with its name, value and gradient, and the groups begun
+  /// after it (groups begun before it end at the mark at the latest); the nodes before the mark
+  /// (the parameters) keep their values and gradients, so that a "rebuild the graph every step"
+  /// loop records only the step. Gradients are forgotten if the last backward pass's root was
+  /// dropped. Handles to dropped nodes are invalid: Graph::check() rejects them, and with
+  /// GRADFLOW_CHECK_HANDLES every use does. Executors compiled on dropped nodes must not be used.
+  /// Throws UsageError if the graph has fewer nodes or groups than the mark.
+  void rewind(const Mark& m);
 
   /// Nodes created until the matching end_group() belong to a group (nestable).
   std::size_t begin_group(std::string name, std::string kind);
@@ -309,15 +335,22 @@ class Graph : private detail::GraphState {
   void refresh() const;
 
   void throw_if_failed(NodeId id) const;
+  std::string dropped_message(const Node& n) const;
 
   std::unique_ptr<detail::Anchor> anchor_;
   void take(Graph& other) noexcept;
   // A handle on node `id` (unchecked). Handles are how a graph is used, so even a const graph
   // hands them out: what they may change is the graph's values, as through any handle.
-  Node handle(NodeId id) const { return {anchor_.get(), id}; }
+  Node handle(NodeId id) const { return {anchor_.get(), id, epoch()}; }
+  std::uint32_t epoch() const { return static_cast<std::uint32_t>(rewinds_.size()); }
+  // Whether handle `n` (of this graph) survived every rewind since it was made.
+  bool alive(const Node& n) const {
+    return n.epoch_ == epoch() || (n.epoch_ < rewinds_.size() && n.id_ < rewinds_[n.epoch_]);
+  }
 };
 
-inline Node::Node(Graph& graph, NodeId id) : anchor_(graph.anchor_.get()), id_(id) {}
+inline Node::Node(Graph& graph, NodeId id)
+    : anchor_(graph.anchor_.get()), id_(id), epoch_(graph.epoch()) {}
 
 namespace detail {
 /// Raw views of a graph's structure arrays, for the engine's sweeps (internal).

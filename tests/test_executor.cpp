@@ -388,7 +388,7 @@ TEST_CASE("executor: tiles agree with Graph::backward per sample and name the fa
   const auto y = log(x).named("logx");
   const auto z = log(y + 1.0).named("log1p");
   std::vector<double> xs(37, 2.0);
-  xs[35] = 0.5;  // log(log 0.5 + 1) fails in the second node, sample 35
+  xs[35] = 0.5;   // log(log 0.5 + 1) fails in the second node, sample 35
   xs[30] = -1.0;  // log(-1) fails in the first node, sample 30
   for (const std::size_t threads : {1u, 2u, 4u}) {
     gf::ExecutorOptions ho;
