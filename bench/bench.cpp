@@ -801,6 +801,40 @@ int main(int argc, char** argv) {
     for (std::size_t k = 0; k < p.size(); ++k) grads[k] = g.grad(p[k].id());
     return s.value() + grads[0];
   };
+  // The same without the exact reserve (the arrays grow as a user's graph would).
+  const auto record_tanh_plain = [&] {
+    const std::size_t i = at++ % batch;
+    gf::Graph g;
+    const auto p = add_parameters(g, init);
+    const auto s = record_mlp(p, g.input({}, data.x1[i]), g.input({}, data.x2[i]), Act::tanh)[0];
+    g.backward(s);
+    for (std::size_t k = 0; k < p.size(); ++k) grads[k] = g.grad(p[k].id());
+    return s.value() + grads[0];
+  };
+  // micrograd's loop with the parameters kept: one graph, rewound to the mark after them.
+  gf::Graph kept;
+  const auto kept_p = add_parameters(kept, init);
+  const gf::Mark kept_mark = kept.mark();
+  const auto record_tanh_rewind = [&] {
+    const std::size_t i = at++ % batch;
+    kept.rewind(kept_mark);
+    const auto s =
+        record_mlp(kept_p, kept.input({}, data.x1[i]), kept.input({}, data.x2[i]), Act::tanh)[0];
+    kept.backward(s);
+    for (std::size_t k = 0; k < kept_p.size(); ++k) grads[k] = kept.grad(kept_p[k].id());
+    return s.value() + grads[0];
+  };
+  for (const auto& variant :
+       {std::function<double()>(record_tanh_plain), std::function<double()>(record_tanh_rewind)}) {
+    variant();
+    HandMlp h(init);
+    h.zero();
+    const std::size_t i = (at - 1) % batch;
+    h.sample(Act::tanh, data.x1[i], data.x2[i], [](double) { return 1.0; });
+    checks.push_back(
+        fmt::format("record-and-reverse, tanh, variant: gradients max relative error {:.1e}",
+                    max_rel_error(grads, h.grads())));
+  }
   {
     record_tanh();
     HandMlp h(init);
@@ -840,13 +874,21 @@ int main(int argc, char** argv) {
                                hand.zero();
                                return hand.sample(Act::tanh, data.x1[i], data.x2[i],
                                                   [](double) { return 1.0; });
-                             }}},
+                             }},
+                            {"record-and-reverse (tanh), no reserve", record_tanh_plain},
+                            {"record-and-reverse (tanh), mark/rewind", record_tanh_rewind}},
                            opt);
     rows.push_back(
         {"2a", fmt::format("record-and-reverse, tanh MLP, 1 sample ({} nodes)", tanh_nodes),
          t[1].seconds * 1e6, t[0].seconds * 1e6, t[1].ratio, 5.0, "plain double evaluation"});
     rows.push_back({"2a'", "hand-written forward+backward, tanh MLP, 1 sample", t[2].seconds * 1e6,
                     t[0].seconds * 1e6, t[2].ratio, 0.0, "plain double evaluation"});
+    rows.push_back({"2an", "record-and-reverse, tanh MLP, without the exact reserve",
+                    t[3].seconds * 1e6, t[0].seconds * 1e6, t[3].ratio, 0.0,
+                    "plain double evaluation"});
+    rows.push_back({"2ar", "record-and-reverse, tanh MLP, parameters kept (mark/rewind)",
+                    t[4].seconds * 1e6, t[0].seconds * 1e6, t[4].ratio, 7.0,
+                    "plain double evaluation"});
   }
   {
     const auto t = compare({{"hand-written step", [&] { return hand.step(data); }},

@@ -182,19 +182,15 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
   return handle(id);
 }
 
-// Appends a node of up to two operands (`count`) whose value is already computed.
-[[gnu::flatten]] NodeId Graph::push(Op op, double attr, double value, NodeId a, NodeId b,
-                                    int count) {
-  const auto id = static_cast<NodeId>(op_.size());
-  op_.push_back(op);
-  attr_.push_back(attr);
-  if (count > 0) args_.push_back(a);
-  if (count > 1) args_.push_back(b);
-  first_.push_back(static_cast<std::uint32_t>(args_.size()));
-  ws_.value.push_back(value);
-  if (!origin_.empty()) [[unlikely]]
-    origin_.push_back(no_node);  // apply() refuses operands that depend on a failure
-  return id;
+void Graph::grow() {
+  const std::size_t nodes = std::max<std::size_t>(64, 2 * op_.room());
+  const std::size_t edges =
+      std::max<std::size_t>(args_.n + 2, std::max<std::size_t>(128, 2 * args_.room()));
+  op_.reserve(nodes);
+  attr_.reserve(op_.room());
+  first_.reserve(op_.room() + 1);
+  args_.reserve(edges);
+  ws_.value.reserve(op_.room());
 }
 
 Node Graph::leaf(Op op, std::string_view name, double value) {
@@ -229,16 +225,27 @@ struct Recorder {
   }
 
   // The graph comes from the first operand: an empty one is named with the op being built.
+  [[noreturn, gnu::cold, gnu::noinline]] static void empty_operand(std::string_view op) {
+    throw UsageError(
+        fmt::format("gradflow: {}: an operand is an empty handle (default-constructed)", op));
+  }
   static void need(Node a, std::string_view op) {
     if (!a.valid()) [[unlikely]]
-      throw UsageError(
-          fmt::format("gradflow: {}: an operand is an empty handle (default-constructed)", op));
+      empty_operand(op);
+  }
+  // The first operand's graph (checked by need()); with GRADFLOW_CHECK_HANDLES, also alive.
+  static Graph& graph_of(Node a) {
+#ifdef GRADFLOW_CHECK_HANDLES
+    return a.graph();
+#else
+    return *a.anchor_->graph;
+#endif
   }
 
   template <class R>
   static Node binary(Node a, Node b) {
     need(a, R::info.name);
-    Graph& g = a.graph();
+    Graph& g = graph_of(a);
     if (!fast(g) || !ok(g, a) || !ok(g, b)) [[unlikely]]
       return g.apply(R::info.op, {a, b});
     const double* v = g.ws_.value.data();
@@ -252,7 +259,7 @@ struct Recorder {
   template <class R>
   static Node unary(Node a, double attr) {
     need(a, R::info.name);
-    Graph& g = a.graph();
+    Graph& g = graph_of(a);
     if (!fast(g) || !ok(g, a)) [[unlikely]]
       return g.apply(R::info.op, {a}, attr);
     const double* v = g.ws_.value.data();
@@ -267,7 +274,7 @@ struct Recorder {
   template <class R>
   static Node binary_lifted(Node a, double b, bool b_first) {
     need(a, R::info.name);
-    Graph& g = a.graph();
+    Graph& g = graph_of(a);
     const std::size_t before = g.size();
     const Node c = g.constant(b);
     try {
@@ -280,7 +287,7 @@ struct Recorder {
 
   static Node sum(std::span<const Node> terms) {
     need(terms.front(), "sum");
-    Graph& g = terms.front().graph();
+    Graph& g = graph_of(terms.front());
     bool good = fast(g);
     for (const Node& t : terms) good = good && ok(g, t);
     if (!good) [[unlikely]]
@@ -384,10 +391,10 @@ void Graph::rewind(const Mark& m) {
 
 void Graph::reserve(std::size_t nodes, std::size_t operands) {
   op_.reserve(nodes);
-  attr_.reserve(nodes);
-  first_.reserve(nodes + 1);
-  args_.reserve(operands);
-  ws_.value.reserve(nodes);
+  attr_.reserve(op_.room());
+  first_.reserve(op_.room() + 1);
+  args_.reserve(operands + 2);  // push() stores two operands unconditionally
+  ws_.value.reserve(op_.room());
 }
 
 std::size_t Graph::begin_group(std::string name, std::string kind) {

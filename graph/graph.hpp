@@ -6,6 +6,7 @@
 // to five arrays (about 30 bytes for a binary op) and evaluates it at once, micrograd-style.
 #pragma once
 
+#include <algorithm>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -140,14 +141,49 @@ class Node {
 };
 
 namespace detail {
+/// A growable array whose size is kept apart from its storage (internal): the recording checks
+/// the room of all of a graph's arrays once per node, then writes without further checks.
+template <class T>
+struct Column {
+  std::vector<T> buf;  ///< storage; buf.size() is the capacity
+  std::size_t n = 0;   ///< elements in use
+  std::size_t size() const { return n; }
+  std::size_t room() const { return buf.size(); }
+  T* data() { return buf.data(); }
+  const T* data() const { return buf.data(); }
+  T& operator[](std::size_t i) { return buf[i]; }
+  const T& operator[](std::size_t i) const { return buf[i]; }
+  const T& back() const { return buf[n - 1]; }
+  /// Appends without a check: room() > size() is the caller's promise.
+  void put(T v) { buf[n++] = v; }
+  void reserve(std::size_t cap) {
+    if (cap > buf.size()) buf.resize(std::max(cap, 2 * buf.size()));
+  }
+  void push_back(T v) {
+    reserve(n + 1);
+    put(v);
+  }
+  void pop_back() { --n; }
+  void resize(std::size_t m) {
+    reserve(m);
+    for (std::size_t i = n; i < m; ++i) buf[i] = T{};
+    n = m;
+  }
+  void assign(std::size_t m, T v) {
+    n = 0;
+    resize(m);
+    for (std::size_t i = 0; i < m; ++i) buf[i] = v;
+  }
+};
+
 /// Everything a graph holds but its anchor: one place, so that moving and cloning a graph
 /// cannot forget a member (internal; Graph's base).
 struct GraphState {
   // structure
-  std::vector<Op> op_;
-  std::vector<std::uint32_t> first_;  // size()+1 offsets into args_
-  std::vector<NodeId> args_;
-  std::vector<double> attr_;
+  Column<Op> op_;
+  Column<std::uint32_t> first_;  // size()+1 offsets into args_
+  Column<NodeId> args_;
+  Column<double> attr_;
   std::unordered_map<NodeId, std::string> names_;
   mutable std::vector<Group> groups_;  // mutable: open groups grow as groups() is read
   std::vector<std::size_t> open_groups_;
@@ -326,9 +362,27 @@ class Graph : private detail::GraphState {
   friend struct detail::Recorder;
   friend class Node;
   Node append(Op op, std::span<const Node> operands, double attr);
-  // Appends a node whose value is already computed (no checks): the recording fast path.
-  // Operands beyond the first `count` of (a, b) must already be in args_.
-  NodeId push(Op op, double attr, double value, NodeId a, NodeId b, int count);
+  // Appends a node whose value is already computed (no checks): the recording fast path, one
+  // room check for every array. Operands beyond the first `count` of (a, b) must already be in
+  // args_.
+  [[gnu::always_inline]] NodeId push(Op op, double attr, double value, NodeId a, NodeId b,
+                                     std::size_t count) {
+    const auto id = static_cast<NodeId>(op_.n);
+    if (op_.n == op_.room() || args_.n + 2 > args_.room()) [[unlikely]]
+      grow();
+    op_.put(op);
+    attr_.put(attr);
+    args_.buf[args_.n] = a;  // stored unconditionally, kept if count says so: no branch
+    args_.buf[args_.n + 1] = b;
+    args_.n += count;
+    first_.put(static_cast<std::uint32_t>(args_.n));
+    ws_.value.push_back(value);
+    if (!origin_.empty()) [[unlikely]]
+      origin_.push_back(no_node);  // apply() refuses operands that depend on a failure
+    return id;
+  }
+  // Doubles the room of the node arrays and the operand array (at least 64 and 2 more).
+  void grow();
   Node leaf(Op op, std::string_view name, double value);
   // Removes the last node (a leaf just recorded for an op that then failed).
   void pop_last();
