@@ -513,11 +513,6 @@ double Graph::value(NodeId id) const {
   return ws_.value[id];
 }
 
-double Graph::grad(NodeId id) const {
-  check_id(id, "gradient");
-  return id < ws_.grad.size() ? ws_.grad[id] : 0.0;
-}
-
 bool Graph::reached(NodeId id) const { return id < ws_.reached.size() && ws_.reached[id] != 0; }
 
 void Graph::set_value(NodeId id, double value) {

@@ -321,7 +321,11 @@ class Graph : private detail::GraphState {
   /// Current value; re-evaluates first if an input or parameter changed since.
   double value(NodeId id) const;
   /// d(root)/d(node) of the last backward pass; 0 before any.
-  double grad(NodeId id) const;
+  double grad(NodeId id) const {
+    if (id >= size()) [[unlikely]]
+      check_id(id, "gradient");  // throws
+    return id < ws_.grad.size() ? ws_.grad[id] : 0.0;
+  }
   /// Whether the last backward pass reached node `id`.
   bool reached(NodeId id) const;
   /// Whether a backward pass has run since construction or zero_grad().
