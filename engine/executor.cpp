@@ -36,7 +36,7 @@ void Executor::choose_tiles(std::size_t varying_nodes) {
   if (tile == 0) {
     // Values and gradients of the varying nodes (counted unfused, so that fused and unfused runs
     // tile alike): about 256 KiB per tile stays in any L2 cache.
-    constexpr std::size_t budget = 256 * 1024;
+    constexpr std::size_t budget = std::size_t{256} * 1024;
     const std::size_t per_sample = 16 * std::max<std::size_t>(varying_nodes, 1);
     const std::size_t most = std::max<std::size_t>(8, budget / per_sample / 8 * 8);
     std::size_t n = (batch_ + most - 1) / most;
