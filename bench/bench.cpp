@@ -63,6 +63,14 @@ volatile double sink = 0.0;  // results land here so that no work is optimised a
 
 double seconds_since(Clock::time_point t0) { return Clock::now() - t0; }
 
+// Wall-clock time, for candidates that run on several threads (the thread's CPU time would
+// count only the calling thread's share).
+double wall_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const std::size_t n = v.size();
@@ -85,12 +93,30 @@ struct Candidate {
 
 struct Timed {
   std::string name;
-  double seconds = 0.0;  // median time of one iteration
-  double ratio = 1.0;    // median over repetitions of (this / the first candidate)
+  double seconds = 0.0;      // median time of one iteration
+  double ratio = 1.0;        // median over repetitions of (this / the first candidate)
+  std::vector<double> reps;  // time of one iteration in each repetition
 };
 
-// Times every candidate, interleaved: repetition r runs each candidate in turn.
-std::vector<Timed> compare(const std::vector<Candidate>& cs, const Options& opt) {
+// The fastest repetition's time (1 when untimed, as under --profile).
+double fastest(const Timed& a) {
+  return a.reps.empty() ? 1.0 : *std::min_element(a.reps.begin(), a.reps.end());
+}
+
+// Median over repetitions of a's time / b's time in the same repetition.
+double ratio_of(const Timed& a, const Timed& b) {
+  std::vector<double> r;
+  for (std::size_t i = 0; i < a.reps.size() && i < b.reps.size(); ++i)
+    r.push_back(a.reps[i] / b.reps[i]);
+  return r.empty() ? 1.0 : median(r);
+}
+
+// Times every candidate, interleaved: repetition r runs each candidate in turn, starting with
+// candidate r mod n (the order rotates, so that no candidate always follows the same one).
+// `wall`: wall-clock time instead of the thread's CPU time (for multi-threaded candidates).
+std::vector<Timed> compare(const std::vector<Candidate>& cs, const Options& opt,
+                           bool wall = false) {
+  const auto now_s = [wall] { return wall ? wall_now() : Clock::now(); };
   if (!opt.profile.empty()) {  // no timing: run the named candidate for a profiler
     for (const auto& c : cs)
       if (c.name == opt.profile)
@@ -101,9 +127,9 @@ std::vector<Timed> compare(const std::vector<Candidate>& cs, const Options& opt)
   for (std::size_t c = 0; c < cs.size(); ++c) {  // calibrate (and warm up)
     int n = 1;
     for (;;) {
-      const auto t0 = Clock::now();
+      const auto t0 = now_s();
       for (int i = 0; i < n; ++i) sink = sink + cs[c].run();
-      if (seconds_since(t0) >= opt.sample_s || n >= (1 << 24)) break;
+      if (now_s() - t0 >= opt.sample_s || n >= (1 << 24)) break;
       n *= 2;
     }
     iters[c] = n;
@@ -111,17 +137,18 @@ std::vector<Timed> compare(const std::vector<Candidate>& cs, const Options& opt)
   std::vector<std::vector<double>> t(cs.size()), ratio(cs.size());
   for (int r = 0; r < opt.reps; ++r) {
     std::vector<double> now(cs.size());
-    for (std::size_t c = 0; c < cs.size(); ++c) {
-      const auto t0 = Clock::now();
+    for (std::size_t k = 0; k < cs.size(); ++k) {
+      const std::size_t c = (k + static_cast<std::size_t>(r)) % cs.size();
+      const auto t0 = now_s();
       for (int i = 0; i < iters[c]; ++i) sink = sink + cs[c].run();
-      now[c] = seconds_since(t0) / iters[c];
+      now[c] = (now_s() - t0) / iters[c];
       t[c].push_back(now[c]);
     }
     for (std::size_t c = 0; c < cs.size(); ++c) ratio[c].push_back(now[c] / now[0]);
   }
   std::vector<Timed> out;
   for (std::size_t c = 0; c < cs.size(); ++c)
-    out.push_back({cs[c].name, median(t[c]), median(ratio[c])});
+    out.push_back({cs[c].name, median(t[c]), median(ratio[c]), t[c]});
   return out;
 }
 
@@ -292,6 +319,127 @@ struct HandMlp {
       l2(w3[j], gw3[j]);
     }
     l2(b3, gb3);
+    return data * inv + alpha * reg;
+  }
+};
+
+// The same step written by hand batched and layer-major, as a C++ developer would write it for
+// speed: samples in chunks of 256, each layer a loop over the chunk's samples (contiguous
+// per neuron, so the inner loops vectorise), weights read once per chunk.
+struct HandBatched {
+  static constexpr int H = hidden;
+  static constexpr std::size_t chunk = 256;
+  HandMlp& m;  // parameters and their gradients
+  std::vector<double> z1, h1, z2, h2, dz2, dh1, score, ds;
+  explicit HandBatched(HandMlp& mlp)
+      : m(mlp),
+        z1(H * chunk),
+        h1(H * chunk),
+        z2(H * chunk),
+        h2(H * chunk),
+        dz2(H * chunk),
+        dh1(H * chunk),
+        score(chunk),
+        ds(chunk) {}
+
+  double step(const Moons& d) {
+    m.zero();
+    const std::size_t total = d.y.size();
+    const double inv = 1.0 / static_cast<double>(total);
+    double data = 0.0;
+    for (std::size_t c0 = 0; c0 < total; c0 += chunk) {
+      const std::size_t n = std::min(chunk, total - c0);
+      const double *x1 = d.x1.data() + c0, *x2 = d.x2.data() + c0, *y = d.y.data() + c0;
+      for (int j = 0; j < H; ++j) {
+        double *z = &z1[j * chunk], *h = &h1[j * chunk];
+        const double a = m.w1[j][0], b = m.w1[j][1], c = m.b1[j];
+        for (std::size_t s = 0; s < n; ++s) {
+          z[s] = a * x1[s] + b * x2[s] + c;
+          h[s] = z[s] > 0.0 ? z[s] : 0.0;
+        }
+      }
+      for (int j = 0; j < H; ++j) {
+        double *z = &z2[j * chunk], *h = &h2[j * chunk];
+        std::fill_n(z, n, m.b2[j]);
+        for (int k = 0; k < H; ++k) {
+          const double w = m.w2[j][k];
+          const double* x = &h1[k * chunk];
+          for (std::size_t s = 0; s < n; ++s) z[s] += w * x[s];
+        }
+        for (std::size_t s = 0; s < n; ++s) h[s] = z[s] > 0.0 ? z[s] : 0.0;
+      }
+      std::fill_n(score.data(), n, m.b3);
+      for (int k = 0; k < H; ++k) {
+        const double w = m.w3[k];
+        const double* x = &h2[k * chunk];
+        for (std::size_t s = 0; s < n; ++s) score[s] += w * x[s];
+      }
+      for (std::size_t s = 0; s < n; ++s) {
+        const double margin = 1.0 - y[s] * score[s];
+        data += margin > 0.0 ? margin : 0.0;
+        ds[s] = margin > 0.0 ? -y[s] * inv : 0.0;
+      }
+      // backward, layer by layer
+      for (std::size_t s = 0; s < n; ++s) m.gb3 += ds[s];
+      for (int k = 0; k < H; ++k) {
+        const double* h = &h2[k * chunk];
+        const double* z = &z2[k * chunk];
+        double* dz = &dz2[k * chunk];
+        const double w = m.w3[k];
+        double gw = 0.0;
+        for (std::size_t s = 0; s < n; ++s) {
+          gw += ds[s] * h[s];
+          dz[s] = z[s] > 0.0 ? ds[s] * w : 0.0;
+        }
+        m.gw3[k] += gw;
+      }
+      std::fill(dh1.begin(), dh1.end(), 0.0);
+      for (int j = 0; j < H; ++j) {
+        const double* dz = &dz2[j * chunk];
+        double gb = 0.0;
+        for (std::size_t s = 0; s < n; ++s) gb += dz[s];
+        m.gb2[j] += gb;
+        for (int k = 0; k < H; ++k) {
+          const double* h = &h1[k * chunk];
+          double* dh = &dh1[k * chunk];
+          const double w = m.w2[j][k];
+          double gw = 0.0;
+          for (std::size_t s = 0; s < n; ++s) {
+            gw += dz[s] * h[s];
+            dh[s] += dz[s] * w;
+          }
+          m.gw2[j][k] += gw;
+        }
+      }
+      for (int j = 0; j < H; ++j) {
+        const double* z = &z1[j * chunk];
+        const double* dh = &dh1[j * chunk];
+        double gb = 0.0, g0 = 0.0, g1 = 0.0;
+        for (std::size_t s = 0; s < n; ++s) {
+          const double dz = z[s] > 0.0 ? dh[s] : 0.0;
+          gb += dz;
+          g0 += dz * x1[s];
+          g1 += dz * x2[s];
+        }
+        m.gb1[j] += gb;
+        m.gw1[j][0] += g0;
+        m.gw1[j][1] += g1;
+      }
+    }
+    double reg = 0.0;
+    const auto l2 = [&](double& p, double& g) {
+      reg += p * p;
+      g += 2.0 * alpha * p;
+    };
+    for (int j = 0; j < H; ++j) {
+      l2(m.w1[j][0], m.gw1[j][0]);
+      l2(m.w1[j][1], m.gw1[j][1]);
+      l2(m.b1[j], m.gb1[j]);
+      for (int k = 0; k < H; ++k) l2(m.w2[j][k], m.gw2[j][k]);
+      l2(m.b2[j], m.gb2[j]);
+      l2(m.w3[j], m.gw3[j]);
+    }
+    l2(m.b3, m.gb3);
     return data * inv + alpha * reg;
   }
 };
@@ -580,7 +728,11 @@ int main(int argc, char** argv) {
   const auto in1 = one.input("x1", 0.0), in2 = one.input("x2", 0.0), lab = one.input("y", 1.0);
   const auto score1 = record_mlp(p1, in1, in2, Act::relu)[0];
   const auto loss1 = relu(1.0 - lab * score1) + penalty(p1);
-  gf::Executor fused(one, loss1, batch), plain(one, loss1, batch, {gf::Reduction::mean, false});
+  // One thread: workload 1 is timed in the thread's CPU time; threads are workload 5's.
+  gf::Executor fused(one, loss1, batch, {gf::Reduction::mean, true, 1}),
+      plain(one, loss1, batch, {gf::Reduction::mean, false, 1});
+  HandMlp hand_b(init);
+  HandBatched batched(hand_b);
   for (auto* ex : {&fused, &plain}) {
     ex->set_input(in1, data.x1);
     ex->set_input(in2, data.x2);
@@ -598,6 +750,10 @@ int main(int argc, char** argv) {
           "max relative error {:.1e}",
           ex->fused_sums() ? "fused" : "unfused", ex->loss(), want, max_rel_error(eg, hg)));
     }
+    const double got = batched.step(data);
+    checks.push_back(fmt::format(
+        "hand-written batched step: loss {:.12g} vs {:.12g}, gradients max relative error {:.1e}",
+        got, want, max_rel_error(hand_b.grads(), hg)));
   }
   {
     const auto t = compare({{"hand-written step", [&] { return hand.step(data); }},
@@ -610,12 +766,17 @@ int main(int argc, char** argv) {
                              [&] {
                                plain.run();
                                return plain.loss();
-                             }}},
+                             }},
+                            {"hand-written batched step", [&] { return batched.step(data); }}},
                            opt);
     rows.push_back({"1", "moons step, batched executor (fused)", t[1].seconds * 1e6,
                     t[0].seconds * 1e6, t[1].ratio, 2.0, "hand-written step"});
     rows.push_back({"1u", "moons step, batched executor (unfused)", t[2].seconds * 1e6,
                     t[0].seconds * 1e6, t[2].ratio, 2.0, "hand-written step"});
+    rows.push_back({"1h", "hand-written batched, layer-major step", t[3].seconds * 1e6,
+                    t[0].seconds * 1e6, t[3].ratio, 0.0, "hand-written step"});
+    rows.push_back({"1b", "moons step, batched executor (fused), 1 thread", t[1].seconds * 1e6,
+                    t[3].seconds * 1e6, ratio_of(t[1], t[3]), 1.0, "hand-written batched step"});
   }
 
   // ---- 2. record-and-reverse --------------------------------------------------------------------
@@ -645,6 +806,40 @@ int main(int argc, char** argv) {
     for (std::size_t k = 0; k < p.size(); ++k) grads[k] = g.grad(p[k].id());
     return s.value() + grads[0];
   };
+  // The same without the exact reserve (the arrays grow as a user's graph would).
+  const auto record_tanh_plain = [&] {
+    const std::size_t i = at++ % batch;
+    gf::Graph g;
+    const auto p = add_parameters(g, init);
+    const auto s = record_mlp(p, g.input({}, data.x1[i]), g.input({}, data.x2[i]), Act::tanh)[0];
+    g.backward(s);
+    for (std::size_t k = 0; k < p.size(); ++k) grads[k] = g.grad(p[k].id());
+    return s.value() + grads[0];
+  };
+  // micrograd's loop with the parameters kept: one graph, rewound to the mark after them.
+  gf::Graph kept;
+  const auto kept_p = add_parameters(kept, init);
+  const gf::Mark kept_mark = kept.mark();
+  const auto record_tanh_rewind = [&] {
+    const std::size_t i = at++ % batch;
+    kept.rewind(kept_mark);
+    const auto s =
+        record_mlp(kept_p, kept.input({}, data.x1[i]), kept.input({}, data.x2[i]), Act::tanh)[0];
+    kept.backward(s);
+    for (std::size_t k = 0; k < kept_p.size(); ++k) grads[k] = kept.grad(kept_p[k].id());
+    return s.value() + grads[0];
+  };
+  for (const auto& variant :
+       {std::function<double()>(record_tanh_plain), std::function<double()>(record_tanh_rewind)}) {
+    variant();
+    HandMlp h(init);
+    h.zero();
+    const std::size_t i = (at - 1) % batch;
+    h.sample(Act::tanh, data.x1[i], data.x2[i], [](double) { return 1.0; });
+    checks.push_back(
+        fmt::format("record-and-reverse, tanh, variant: gradients max relative error {:.1e}",
+                    max_rel_error(grads, h.grads())));
+  }
   {
     record_tanh();
     HandMlp h(init);
@@ -684,13 +879,21 @@ int main(int argc, char** argv) {
                                hand.zero();
                                return hand.sample(Act::tanh, data.x1[i], data.x2[i],
                                                   [](double) { return 1.0; });
-                             }}},
+                             }},
+                            {"record-and-reverse (tanh), no reserve", record_tanh_plain},
+                            {"record-and-reverse (tanh), mark/rewind", record_tanh_rewind}},
                            opt);
     rows.push_back(
         {"2a", fmt::format("record-and-reverse, tanh MLP, 1 sample ({} nodes)", tanh_nodes),
          t[1].seconds * 1e6, t[0].seconds * 1e6, t[1].ratio, 5.0, "plain double evaluation"});
     rows.push_back({"2a'", "hand-written forward+backward, tanh MLP, 1 sample", t[2].seconds * 1e6,
                     t[0].seconds * 1e6, t[2].ratio, 0.0, "plain double evaluation"});
+    rows.push_back({"2an", "record-and-reverse, tanh MLP, without the exact reserve",
+                    t[3].seconds * 1e6, t[0].seconds * 1e6, t[3].ratio, 0.0,
+                    "plain double evaluation"});
+    rows.push_back({"2ar", "record-and-reverse, tanh MLP, parameters kept (mark/rewind)",
+                    t[4].seconds * 1e6, t[0].seconds * 1e6, t[4].ratio, 7.0,
+                    "plain double evaluation"});
   }
   {
     const auto t = compare({{"hand-written step", [&] { return hand.step(data); }},
@@ -746,6 +949,84 @@ int main(int argc, char** argv) {
                     t[0].seconds * 1e6, t[2].ratio, 3.0, "hand-written step"});
     rows.push_back({"3x", "re-evaluation of the same graph by the executor (batch 1, fused)",
                     t[3].seconds * 1e6, t[0].seconds * 1e6, t[3].ratio, 3.0, "hand-written step"});
+  }
+
+  // ---- 5. the executor over batch sizes, on one thread and on every core --------------------
+  log("5. executor over batch sizes and threads ...");
+  struct ScaleRow {
+    std::size_t batch;
+    double hand, batched, one, all;  // seconds per step (wall clock)
+    double one_vs_batched, speedup;  // median per-repetition ratios
+    std::size_t threads, tiles;
+    double best_speedup;  // fastest 1-thread time / fastest all-core time (least disturbed)
+    double cpu_speedup;   // 1-thread CPU time / the busiest thread's CPU time with every core
+  };
+  std::vector<ScaleRow> scale_rows;
+  for (const std::size_t nb : {1u, 10u, 100u, 1000u, 10000u}) {
+    const Moons d = make_moons(nb, 7);
+    gf::Executor ex1(one, loss1, nb, {gf::Reduction::mean, true, 1});
+    gf::Executor exn(one, loss1, nb, {gf::Reduction::mean, true, 0});
+    for (auto* ex : {&ex1, &exn}) {
+      ex->set_input(in1, d.x1);
+      ex->set_input(in2, d.x2);
+      ex->set_input(lab, d.y);
+    }
+    HandMlp h(init), hb(init);
+    HandBatched bh(hb);
+    {
+      const double want = h.step(d);
+      bh.step(d);
+      for (auto* ex : {&ex1, &exn}) ex->run();
+      std::vector<double> g1(p1.size()), gn(p1.size());
+      ex1.gradients(p1, g1);
+      exn.gradients(p1, gn);
+      checks.push_back(fmt::format(
+          "batch {}: executor loss {:.12g} vs hand-written {:.12g}; gradients max relative error "
+          "{:.1e}; {} threads == 1 thread bit for bit: {}; batched hand-written {:.1e}",
+          nb, ex1.loss(), want, max_rel_error(g1, h.grads()), exn.threads(),
+          g1 == gn && ex1.loss() == exn.loss() ? "yes" : "NO",
+          max_rel_error(hb.grads(), h.grads())));
+    }
+    const auto t = compare({{"hand-written step", [&] { return h.step(d); }},
+                            {"hand-written batched step", [&] { return bh.step(d); }},
+                            {"executor, 1 thread",
+                             [&] {
+                               ex1.run();
+                               return ex1.loss();
+                             }},
+                            {"executor, every core",
+                             [&] {
+                               exn.run();
+                               return exn.loss();
+                             }}},
+                           opt, true);
+    // The wall clock needs both cores free at once, which a loaded machine rarely grants. The CPU
+    // time each thread spends shows how the work divides: the run on every core would take as
+    // long as its busiest thread (the calling thread, or the workers: the process's CPU time
+    // minus the calling thread's, which counts their waiting for work as well).
+    std::vector<double> cpu_ratio;
+    if (opt.profile.empty()) {
+      const auto proc = [] {
+        timespec ts{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+      };
+      const int n = std::max(1, static_cast<int>(opt.sample_s / std::max(t[2].seconds, 1e-9)));
+      for (int r = 0; r < opt.reps; ++r) {
+        double c0 = Clock::now();
+        for (int i = 0; i < n; ++i) ex1.run();
+        const double one_cpu = Clock::now() - c0;
+        c0 = Clock::now();
+        const double p0 = proc();
+        for (int i = 0; i < n; ++i) exn.run();
+        const double mine = Clock::now() - c0, others = proc() - p0 - mine;
+        cpu_ratio.push_back(one_cpu / std::max(mine, others));
+      }
+    }
+    scale_rows.push_back({nb, t[0].seconds, t[1].seconds, t[2].seconds, t[3].seconds,
+                          ratio_of(t[2], t[1]), ratio_of(t[2], t[3]), exn.threads(), exn.tiles(),
+                          fastest(t[2]) / fastest(t[3]),
+                          cpu_ratio.empty() ? 0.0 : median(cpu_ratio)});
   }
 
   // ---- 4. big graphs ----------------------------------------------------------------------------
@@ -811,6 +1092,18 @@ int main(int argc, char** argv) {
           r.kind, big, n / r.big.build, n / r.big.forward, n / r.big.backward, r.big.bytes_per_node,
           r.linearity, i + 1 < big_rows.size() ? "," : "");
     }
+    out += "  ],\n  \"executor_scaling\": [\n";
+    for (std::size_t i = 0; i < scale_rows.size(); ++i) {
+      const auto& r = scale_rows[i];
+      out += fmt::format(
+          "    {{\"batch\": {}, \"hand_us\": {:.3f}, \"hand_batched_us\": {:.3f}, "
+          "\"executor_1_thread_us\": {:.3f}, \"executor_all_us\": {:.3f}, \"threads\": {}, "
+          "\"tiles\": {}, \"one_thread_vs_batched\": {:.3f}, \"speedup\": {:.3f}, "
+          "\"speedup_of_fastest\": {:.3f}, \"speedup_cpu_time\": {:.3f}}}{}\n",
+          r.batch, r.hand * 1e6, r.batched * 1e6, r.one * 1e6, r.all * 1e6, r.threads, r.tiles,
+          r.one_vs_batched, r.speedup, r.best_speedup, r.cpu_speedup,
+          i + 1 < scale_rows.size() ? "," : "");
+    }
     out += "  ],\n  \"checks\": [\n";
     for (std::size_t i = 0; i < checks.size(); ++i)
       out += fmt::format("    \"{}\"{}\n", checks[i], i + 1 < checks.size() ? "," : "");
@@ -839,6 +1132,19 @@ int main(int argc, char** argv) {
                   r.big.bytes_per_node <= 64 ? "(<= 64 met)" : "(<= 64 MISSED)", r.linearity,
                   r.linearity <= 11 ? "(<= 11x met)" : "(<= 11x MISSED)");
     }
+    std::printf(
+        "\nexecutor over batch sizes (wall clock): moons step, hand-written per sample and "
+        "batched, executor (fused) on 1 thread and on every core\n\n");
+    std::printf(
+        "| batch | hand-written | hand-written batched | executor, 1 thread | executor, all "
+        "cores (threads, tiles) | 1 thread / batched | speed-up (median) | speed-up "
+        "(fastest runs) | speed-up (busiest thread's CPU time) |\n");
+    std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (const auto& r : scale_rows)
+      std::printf("| %zu | %s | %s | %s | %s (%zu, %zu) | %.2fx | %.2fx | %.2fx | %.2fx |\n",
+                  r.batch, fmt_us(r.hand * 1e6).c_str(), fmt_us(r.batched * 1e6).c_str(),
+                  fmt_us(r.one * 1e6).c_str(), fmt_us(r.all * 1e6).c_str(), r.threads, r.tiles,
+                  r.one_vs_batched, r.speedup, r.best_speedup, r.cpu_speedup);
     std::printf("\nchecks:\n");
     for (const auto& c : checks) std::printf("  %s\n", c.c_str());
   }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <tbb/info.h>
 
 #include <gradflow/graph/evaluate.hpp>
 #include <gradflow/ops/errors.hpp>
@@ -25,6 +26,30 @@ Executor::Executor(const Graph& g, Node root, std::size_t batch, ExecutorOptions
   if (batch == 0) throw UsageError("gradflow: Executor: the batch needs at least one sample");
   plan_ = make_plan(g, root);
   compile();
+}
+
+// The tiling depends on the graph and the batch only (never on the thread count), so that the
+// order of every reduction, and with it every bit of the results, is the same for any thread
+// count.
+void Executor::choose_tiles(std::size_t varying_nodes) {
+  std::size_t tile = options_.tile;
+  if (tile == 0) {
+    // Values and gradients of the varying nodes (counted unfused, so that fused and unfused runs
+    // tile alike): about 256 KiB per tile stays in any L2 cache.
+    constexpr std::size_t budget = std::size_t{256} * 1024;
+    const std::size_t per_sample = 16 * std::max<std::size_t>(varying_nodes, 1);
+    const std::size_t most = std::max<std::size_t>(8, budget / per_sample / 8 * 8);
+    std::size_t n = (batch_ + most - 1) / most;
+    if (n > 1) n = (n + 3) / 4 * 4;  // a multiple of 4 tiles: 1, 2 and 4 threads share evenly
+    tile = (batch_ + n - 1) / n;
+    tile = tile > 8 ? (tile + 7) / 8 * 8 : tile;
+  }
+  tile_ = std::min(tile, batch_);
+  ntiles_ = (batch_ + tile_ - 1) / tile_;
+  const std::size_t cores = static_cast<std::size_t>(std::max(1, tbb::info::default_concurrency()));
+  // oneTBB starts at most one thread per core (more would only wait for each other).
+  threads_ = options_.threads == 0 ? cores : std::min(options_.threads, cores);
+  if (threads_ > 1 && ntiles_ > 1) pool_ = make_pool(std::min(threads_, ntiles_));
 }
 
 void Executor::compile() {
@@ -51,26 +76,33 @@ void Executor::compile() {
     return (varying[ab[0]] != 0) != (varying[ab[1]] != 0);
   };
   std::vector<std::uint8_t> dot(n, 0);
-  if (options_.fuse) {
-    for (const NodeId i : plan_.order) {
-      if (g.op(i) != Op::sum || varying[i] == 0) continue;
-      const auto terms = g.operands(i);
-      if (!std::all_of(terms.begin(), terms.end(), is_term)) continue;
-      dot[i] = 1;
-      ++fused_sums_;
-      for (const NodeId m : terms) loc_[m] = Loc{i, Storage::elided};
-    }
+  std::size_t terms = 0;  // muls a fused run does not store
+  for (const NodeId i : plan_.order) {
+    if (g.op(i) != Op::sum || varying[i] == 0) continue;
+    const auto ts = g.operands(i);
+    if (!std::all_of(ts.begin(), ts.end(), is_term)) continue;
+    terms += ts.size();
+    if (!options_.fuse) continue;
+    dot[i] = 1;
+    ++fused_sums_;
+    for (const NodeId m : ts) loc_[m] = Loc{i, Storage::elided};
   }
+  // Tiles sized by what a fused run stores, for fused and unfused runs alike (the same tiling,
+  // so the same bits).
+  choose_tiles(static_cast<std::size_t>(std::count(varying.begin(), varying.end(), 1)) - terms);
 
   std::uint32_t nv = 0, nu = 0;
   for (const NodeId i : plan_.order) {
     if (loc_[i].storage == Storage::elided) continue;
     loc_[i] = varying[i] != 0 ? Loc{nv++, Storage::varying} : Loc{nu++, Storage::uniform};
   }
-  vval_.assign(std::size_t{nv} * batch_, 0.0);
-  vgrad_.assign(std::size_t{nv} * batch_, 0.0);
+  nv_ = nv;
+  block_ = std::size_t{nv} * tile_;
+  vval_.assign(block_ * ntiles_, 0.0);
+  vgrad_.assign(block_ * ntiles_, 0.0);
   uval_.assign(nu, 0.0);
   ugrad_.assign(nu, 0.0);
+  tile_ug_.assign((ntiles_ - 1) * nu, 0.0);
 
   const auto slot = [&](NodeId k) { return loc_[k].index; };
   const auto uni = [&](NodeId k) { return loc_[k].storage == Storage::uniform; };
@@ -82,7 +114,8 @@ void Executor::compile() {
     const bool vary = l.storage == Storage::varying;
     if (ops.empty()) {
       if (vary) {  // an input: every sample starts with the graph's value
-        std::fill_n(row(l.index), batch_, g.value(i));
+        inputs_.push_back({l.index, static_cast<std::uint32_t>(inputs_.size())});
+        in_rows_.resize(in_rows_.size() + batch_, g.value(i));
         continue;
       }
       st.kind = Kind::leaf_uniform;
@@ -113,6 +146,7 @@ void Executor::compile() {
       }
     }
     steps_.push_back(st);
+    (st.kind == Kind::leaf_uniform || st.kind == Kind::scalar ? usteps_ : vsteps_).push_back(st);
   }
 }
 
@@ -138,7 +172,9 @@ std::span<double> Executor::input(Node n) {
     throw UsageError(
         fmt::format("gradflow: Executor: node {} is not an input", g_->describe(n.id())));
   cached_sample_ = no_sample;
-  return {row(l.index), batch_};
+  for (const InputRow& r : inputs_)
+    if (r.slot == l.index) return {in_rows_.data() + std::size_t{r.row} * batch_, batch_};
+  return {};
 }
 
 void Executor::set_input(Node n, std::span<const double> values) {
@@ -158,9 +194,8 @@ double Executor::loss() const {
   const bool mean = options_.reduction == Reduction::mean;
   if (r.storage == Storage::uniform)
     return mean ? uval_[r.index] : uval_[r.index] * static_cast<double>(batch_);
-  const double* y = row(r.index);
   double s = 0.0;
-  for (std::size_t i = 0; i < batch_; ++i) s += y[i];
+  for (std::size_t i = 0; i < batch_; ++i) s += vval_[at(r.index, i)];
   return mean ? s / static_cast<double>(batch_) : s;
 }
 
@@ -175,16 +210,16 @@ double Executor::value_at(NodeId id, std::size_t s) const {
   const Loc& l = loc_[id];
   switch (l.storage) {
     case Storage::varying:
-      return row(l.index)[s];
+      return vval_[at(l.index, s)];
     case Storage::uniform:
       return uval_[l.index];
     case Storage::elided: {  // w × x, recomputed exactly as an unfused run would store it
       const auto ab = g_->operands(id);
-      const auto at = [&](NodeId k) {
+      const auto x = [&](NodeId k) {
         const Loc& m = loc_[k];
-        return m.storage == Storage::uniform ? uval_[m.index] : row(m.index)[s];
+        return m.storage == Storage::uniform ? uval_[m.index] : vval_[at(m.index, s)];
       };
-      return rules::Mul::forward(at(ab[0]), at(ab[1]));
+      return rules::Mul::forward(x(ab[0]), x(ab[1]));
     }
     case Storage::none:
       break;
@@ -199,9 +234,9 @@ double Executor::grad(Node n, std::size_t s) const {
   if (!differentiated_) return 0.0;
   switch (l.storage) {
     case Storage::varying:
-      return grow(l.index)[s];
+      return vgrad_[at(l.index, s)];
     case Storage::elided:  // a term of a sum: d(sum)/d(term) = 1
-      return grow(loc_[l.index].index)[s];
+      return vgrad_[at(loc_[l.index].index, s)];
     case Storage::uniform:
       return sample_cache(s).grad[n.id()];
     case Storage::none:
@@ -214,8 +249,8 @@ double Executor::grad(Node n) const {
   const Loc& l = loc(n, "grad");
   if (!differentiated_) return 0.0;
   if (l.storage == Storage::uniform) return ugrad_[l.index];
-  const double* gr = grow(l.storage == Storage::elided ? loc_[l.index].index : l.index);
-  const double s = detail::batch_reduce(batch_, [gr](std::size_t i) { return gr[i]; });
+  const std::uint32_t slot = l.storage == Storage::elided ? loc_[l.index].index : l.index;
+  const double s = detail::batch_reduce(batch_, [&](std::size_t i) { return vgrad_[at(slot, i)]; });
   return options_.reduction == Reduction::mean ? s / static_cast<double>(batch_) : s;
 }
 

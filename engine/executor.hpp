@@ -19,6 +19,12 @@
 // kernel. The graph, its dumps and the stepper still show the primitive mul nodes; value(m, s)
 // and grad(m, s) of such a mul are recomputed on demand, bit for bit what an unfused run stores.
 //
+// Threads: the batch is split into tiles of consecutive samples, small enough that a tile's values
+// and gradients stay in cache; the tiles run on a oneTBB task arena (ExecutorOptions::threads, by
+// default every core). The tiling depends on the graph and the batch, never on the thread count,
+// and each tile reduces its samples into its own partial gradients, added tile by tile in tile
+// order: the results are bit-identical for any number of threads.
+//
 // Per-sample readback: value(n, s) and grad(n, s) are what Graph::backward(root) gives for node n
 // when the graph's inputs hold sample s (exactly the same numbers for varying nodes; uniform
 // nodes' per-sample gradients come from a single-sample sweep, done on demand and cached).
@@ -26,6 +32,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -46,6 +53,13 @@ struct ExecutorOptions {
   Reduction reduction = Reduction::mean;
   /// Run a neuron's weighted sum (sum of weight × value muls) as one kernel.
   bool fuse = true;
+  /// Threads that run the batch's tiles: 0 = every core the process may use. Results do not
+  /// depend on it (bit for bit).
+  std::size_t threads = 0;
+  /// Samples per tile: 0 = chosen from the graph so that a tile's numbers stay in cache (a
+  /// multiple of 8). Results depend on the tiling (the order of the batch reductions), never on
+  /// the thread count.
+  std::size_t tile = 0;
 };
 
 /// Evaluates the cone of `root` for `batch` samples at once. Holds a reference to the graph:
@@ -69,6 +83,12 @@ class Executor {
   ExecutorOptions options() const { return options_; }
   /// Number of sum nodes that run as one weighted-sum kernel.
   std::size_t fused_sums() const { return fused_sums_; }
+  /// Number of threads that run the tiles (options().threads, at most one per core).
+  std::size_t threads() const { return threads_; }
+  /// Samples per tile (the last tile may hold fewer).
+  std::size_t tile_size() const { return tile_; }
+  /// Number of tiles the batch is split into.
+  std::size_t tiles() const { return ntiles_; }
   /// Whether node `n` differs from sample to sample (an input, or computed from one).
   bool varies(Node n) const;
 
@@ -85,11 +105,9 @@ class Executor {
   void forward();
   /// Reverse sweep for every sample at once; parameters' gradients are reduced over the batch.
   void backward();
-  /// forward() then backward().
-  void run() {
-    forward();
-    backward();
-  }
+  /// forward() then backward(), tile by tile (each tile's backward runs while its numbers are
+  /// still in cache); the same numbers as forward() then backward().
+  void run();
 
   // ---- results --------------------------------------------------------------------------------
   /// The root reduced over the batch (mean or sum, see Reduction).
@@ -135,31 +153,39 @@ class Executor {
   };
 
   void compile();
+  void sweep(bool fwd, bool bwd);
+  void choose_tiles(std::size_t varying_nodes);
   const Loc& loc(Node n, const char* what) const;
-  const double* row(std::uint32_t slot) const { return vval_.data() + slot * batch_; }
-  double* row(std::uint32_t slot) { return vval_.data() + slot * batch_; }
-  double* grow(std::uint32_t slot) { return vgrad_.data() + slot * batch_; }
-  const double* grow(std::uint32_t slot) const { return vgrad_.data() + slot * batch_; }
-  // The arrays a sweep works on, as locals (kept in registers across steps).
+  // Varying numbers are stored tile-major: tile t holds, node by node, the rows of its samples,
+  // so that a tile's numbers are contiguous.
+  std::size_t at(std::uint32_t slot, std::size_t s) const {
+    return s / tile_ * block_ + slot * tile_ + s % tile_;
+  }
+  // The arrays a tile works on, as locals (kept in registers across steps).
   struct Bufs {
-    double* vv;  // varying values
-    double* vg;  // varying gradients
+    double* vv;  // varying values of the tile's first sample (row stride `stride`)
+    double* vg;  // varying gradients, likewise
     double* uv;  // uniform values
-    double* ug;  // uniform gradients
+    double* ug;  // uniform gradients (the tile's own partial sums in backward)
     const std::uint32_t* terms;
-    std::size_t nb;
+    std::size_t nb;      // samples in the tile
+    std::size_t stride;  // distance between two nodes' rows (the tile size)
+    std::size_t s0;      // the tile's first sample
   };
-  Bufs bufs();
+  Bufs bufs(std::size_t tile);
   // kOne: the batch holds one sample, and every loop over it is known to run once.
   template <bool kOne>
-  void forward_sweep();
+  void forward_tile(std::size_t tile, std::size_t& step, bool check);
   template <bool kOne>
-  void backward_sweep(double scale);
+  void backward_tile(std::size_t tile, double scale);
+  // Runs f(tile) for every tile, on the arena when there are several threads and tiles.
+  template <class F>
+  void for_tiles(F&& f);
   template <bool kOne>
   void forward_step(const Bufs& m, const Step& st, const Conventions& conv) const;
   template <bool kOne>
   void backward_step(const Bufs& m, const Step& st, const Conventions& conv, double scale) const;
-  void check_step(const Step& st, bool gradient) const;
+  void check_step(const Step& st, bool gradient, std::size_t s0, std::size_t s1) const;
   const Workspace& sample_cache(std::size_t s) const;
   double value_at(NodeId id, std::size_t s) const;
 
@@ -169,10 +195,25 @@ class Executor {
   ExecutorOptions options_;
   Plan plan_;
   std::size_t fused_sums_ = 0;
-  std::vector<Loc> loc_;              // by node id
-  std::vector<Step> steps_;           // evaluation order
+  std::vector<Loc> loc_;      // by node id
+  std::vector<Step> steps_;   // evaluation order
+  std::vector<Step> usteps_;  // the uniform ones (run once per batch), in order
+  std::vector<Step> vsteps_;  // the varying ones (run per tile), in order
+  std::uint32_t nv_ = 0;      // varying slots
+  std::size_t tile_ = 0, ntiles_ = 0, threads_ = 1;
+  std::size_t block_ = 0;        // numbers per tile: nv_ * tile_
+  std::vector<double> in_rows_;  // the inputs' values, input by input, sample by sample
+  struct InputRow {
+    std::uint32_t slot;  // the input's varying slot
+    std::uint32_t row;   // its row in in_rows_
+  };
+  std::vector<InputRow> inputs_;
+  std::vector<double> tile_ug_;  // tiles 1..: their partial uniform gradients
+  struct Pool;                   // the task arena (oneTBB, kept out of this header)
+  std::shared_ptr<Pool> pool_;   // null: the tiles run on the calling thread
+  static std::shared_ptr<Pool> make_pool(std::size_t threads);
   std::vector<std::uint32_t> terms_;  // sum: encoded slots (slot << 1 | uniform); dot: pairs
-  std::vector<double> vval_, vgrad_;  // varying nodes: slot * batch + sample
+  std::vector<double> vval_, vgrad_;  // varying nodes: at(slot, sample)
   std::vector<double> uval_, ugrad_;  // uniform nodes: slot
   bool evaluated_ = false;
   bool differentiated_ = false;

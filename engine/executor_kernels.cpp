@@ -7,10 +7,30 @@
 #include <algorithm>
 #include <cmath>
 
+#include <atomic>
+#include <exception>
+#include <thread>
+#include <vector>
+
 #include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+#include <tbb/task_arena.h>
 
 #include <gradflow/graph/evaluate.hpp>
 #include <gradflow/ops/errors.hpp>
+
+#if defined(__SANITIZE_THREAD__)
+#define GRADFLOW_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GRADFLOW_TSAN 1
+#endif
+#endif
+#ifndef GRADFLOW_TSAN
+#define GRADFLOW_TSAN 0
+#endif
 
 namespace gradflow {
 
@@ -33,7 +53,8 @@ template <bool kOne>
 [[gnu::always_inline]] inline void Executor::forward_step(const Bufs& m, const Step& st,
                                                           const Conventions& conv) const {
   const std::size_t nb = kOne ? 1 : m.nb;
-  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * nb; };
+  const std::size_t stride = kOne ? 1 : m.stride;
+  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * stride; };
   const Graph& g = *g_;
   const double attr = st.attr;
   switch (st.kind) {
@@ -66,7 +87,7 @@ template <bool kOne>
             for (std::size_t s = 0; s < nb; ++s) {
               const auto xs = [&](std::size_t) { return x[s]; };
               if (const DomainCheck d = domain<R>(attr, xs); d.reason != nullptr)
-                throw_domain(g, st.node, 0, s, x[s], d.reason);
+                throw_domain(g, st.node, 0, m.s0 + s, x[s], d.reason);
             }
           for (std::size_t s = 0; s < nb; ++s)
             y[s] = compute<R>(attr, conv, 1, [&](std::size_t) { return x[s]; });
@@ -88,7 +109,7 @@ template <bool kOne>
             if constexpr (requires { R::domain(0.0, 0.0); })
               for (std::size_t s = 0; s < nb; ++s)
                 if (const DomainCheck d = domain<R>(attr, at(s)); d.reason != nullptr)
-                  throw_domain(g, st.node, d.slot, s, at(s)(d.slot), d.reason);
+                  throw_domain(g, st.node, d.slot, m.s0 + s, at(s)(d.slot), d.reason);
             for (std::size_t s = 0; s < nb; ++s) y[s] = compute<R>(attr, conv, 2, at(s));
           };
           if (st.kind == Kind::binary_vv) {
@@ -149,61 +170,105 @@ template <bool kOne>
   }
 }
 
-void Executor::check_step(const Step& st, bool gradient) const {
+void Executor::check_step(const Step& st, bool gradient, std::size_t s0, std::size_t s1) const {
   const Loc& l = loc_[st.node];
   const bool uniform = l.storage == Storage::uniform;
-  const double* p = uniform ? (gradient ? &ugrad_[l.index] : &uval_[l.index])
-                            : (gradient ? grow(l.index) : row(l.index));
-  const std::size_t n = uniform ? 1 : batch_;
-  for (std::size_t s = 0; s < n; ++s)
-    if (!std::isfinite(p[s]))
+  if (uniform) s1 = s0 + 1;
+  for (std::size_t s = s0; s < s1; ++s) {
+    const double v = uniform ? (gradient ? ugrad_[l.index] : uval_[l.index])
+                             : (gradient ? vgrad_[at(l.index, s)] : vval_[at(l.index, s)]);
+    if (!std::isfinite(v))
       throw NumericError(
           fmt::format(
               "gradflow: check mode: executor: the {} of node {} is {} {}, the first to "
               "become non-finite in {}",
-              gradient ? "gradient" : "value", g_->describe(st.node), p[s],
+              gradient ? "gradient" : "value", g_->describe(st.node), v,
               uniform ? std::string("(shared by all samples)") : fmt::format("in sample {}", s),
               gradient ? "the backward pass" : "evaluation order"),
-          st.node, gradient, p[s]);
-}
-
-void Executor::forward() {
-  const Conventions& conv = g_->conventions();
-  const bool check = g_->check_finite();
-  evaluated_ = false;
-  differentiated_ = false;
-  cached_sample_ = no_sample;
-  if (check) {
-    const Bufs b = bufs();
-    for (const Step& st : steps_) {
-      forward_step<false>(b, st, conv);
-      check_step(st, false);
-    }
-  } else if (batch_ == 1) {
-    forward_sweep<true>();
-  } else {
-    forward_sweep<false>();
+          st.node, gradient, v);
   }
-  evaluated_ = true;
 }
 
-Executor::Bufs Executor::bufs() {
-  return {vval_.data(), vgrad_.data(), uval_.data(), ugrad_.data(), terms_.data(), batch_};
+Executor::Bufs Executor::bufs(std::size_t tile) {
+  const std::size_t s0 = tile * tile_;
+  double* ug = tile == 0 ? ugrad_.data() : tile_ug_.data() + (tile - 1) * ugrad_.size();
+  return {vval_.data() + tile * block_,
+          vgrad_.data() + tile * block_,
+          uval_.data(),
+          ug,
+          terms_.data(),
+          std::min(tile_, batch_ - s0),
+          tile_,
+          s0};
 }
+
+struct Executor::Pool {
+  tbb::task_arena arena;
+  explicit Pool(int threads) : arena(threads) {}
+};
+
+std::shared_ptr<Executor::Pool> Executor::make_pool(std::size_t threads) {
+  return std::make_shared<Pool>(static_cast<int>(threads));
+}
+
+template <class F>
+void Executor::for_tiles(F&& f) {
+  if (!pool_) {
+    for (std::size_t t = 0; t < ntiles_; ++t) f(t);
+    return;
+  }
+#if GRADFLOW_TSAN
+  // ThreadSanitizer cannot see oneTBB's synchronisation (libtbb is not instrumented) and
+  // reports its task objects as races; under it the same tiles run on plain threads, which it
+  // sees, so that what it checks is this code's sharing of the tiles' numbers.
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> workers;
+  for (std::size_t k = 1; k < std::min(threads_, ntiles_); ++k)
+    workers.emplace_back([&] {
+      for (std::size_t t; (t = next++) < ntiles_;) f(t);
+    });
+  for (std::size_t t; (t = next++) < ntiles_;) f(t);
+  for (auto& w : workers) w.join();
+#else
+  // One task per tile: which thread runs a tile changes nothing in its arithmetic.
+  pool_->arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, ntiles_, 1),
+        [&](const tbb::blocked_range<std::size_t>& r) {
+          for (std::size_t t = r.begin(); t != r.end(); ++t) f(t);
+        },
+        tbb::simple_partitioner());
+  });
+#endif
+}
+
+namespace {
+// The first failure of a parallel loop over tiles, as a sequential loop would have met it: the
+// earliest step, and for the same step the earliest tile.
+struct FirstFailure {
+  std::vector<std::size_t> step;
+  std::vector<std::exception_ptr> error;
+  explicit FirstFailure(std::size_t tiles) : step(tiles, 0), error(tiles) {}
+  void rethrow() const {
+    std::size_t best = error.size();
+    for (std::size_t t = 0; t < error.size(); ++t)
+      if (error[t] && (best == error.size() || step[t] < step[best])) best = t;
+    if (best < error.size()) std::rethrow_exception(error[best]);
+  }
+};
+}  // namespace
 
 template <bool kOne>
-[[gnu::flatten]] void Executor::forward_sweep() {
+[[gnu::flatten]] void Executor::forward_tile(std::size_t tile, std::size_t& step, bool check) {
   const Conventions& conv = g_->conventions();
-  const Bufs b = bufs();
-  for (const Step& st : steps_) forward_step<kOne>(b, st, conv);
-}
-
-template <bool kOne>
-[[gnu::flatten]] void Executor::backward_sweep(double scale) {
-  const Conventions& conv = g_->conventions();
-  const Bufs b = bufs();
-  for (auto it = steps_.rbegin(); it != steps_.rend(); ++it)
-    backward_step<kOne>(b, *it, conv, scale);
+  const Bufs b = bufs(tile);
+  for (const InputRow& r : inputs_)
+    std::copy_n(in_rows_.data() + std::size_t{r.row} * batch_ + b.s0, b.nb,
+                b.vv + std::size_t{r.slot} * b.stride);
+  for (step = 0; step < vsteps_.size(); ++step) {
+    forward_step<kOne>(b, vsteps_[step], conv);
+    if (check) check_step(vsteps_[step], false, b.s0, b.s0 + b.nb);
+  }
 }
 
 // ---- backward -----------------------------------------------------------------------------------
@@ -213,8 +278,9 @@ template <bool kOne>
                                                            const Conventions& conv,
                                                            double scale) const {
   const std::size_t nb = kOne ? 1 : m.nb;
-  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * nb; };
-  const auto vgrad = [&](std::uint32_t slot) { return m.vg + slot * nb; };
+  const std::size_t stride = kOne ? 1 : m.stride;
+  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * stride; };
+  const auto vgrad = [&](std::uint32_t slot) { return m.vg + slot * stride; };
   const double attr = st.attr;
   switch (st.kind) {
     case Kind::leaf_uniform:
@@ -315,41 +381,119 @@ template <bool kOne>
         const double w = m.uv[p[2 * k]];
         const double* x = vrow(p[2 * k + 1]);
         double* gx = vgrad(p[2 * k + 1]);
-        for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s] * w;
-        m.ug[p[2 * k]] +=
-            scale * detail::batch_reduce(nb, [gy, x](std::size_t s) { return gy[s] * x[s]; });
+        if (nb == 1) {
+          gx[0] += gy[0] * w;
+          m.ug[p[2 * k]] += scale * (gy[0] * x[0]);
+          continue;
+        }
+        // One pass for both edges of the term: the value's gradient, and the weight's reduced
+        // in batch_reduce's order (four interleaved partial sums), so the bits are an unfused
+        // mul's.
+        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+        std::size_t s = 0;
+        for (; s + 4 <= nb; s += 4) {
+          gx[s] += gy[s] * w;
+          gx[s + 1] += gy[s + 1] * w;
+          gx[s + 2] += gy[s + 2] * w;
+          gx[s + 3] += gy[s + 3] * w;
+          a0 += gy[s] * x[s];
+          a1 += gy[s + 1] * x[s + 1];
+          a2 += gy[s + 2] * x[s + 2];
+          a3 += gy[s + 3] * x[s + 3];
+        }
+        for (; s < nb; ++s) {
+          gx[s] += gy[s] * w;
+          a0 += gy[s] * x[s];
+        }
+        m.ug[p[2 * k]] += scale * ((a0 + a1) + (a2 + a3));
       }
       return;
     }
   }
 }
 
+template <bool kOne>
+[[gnu::flatten]] void Executor::backward_tile(std::size_t tile, double scale) {
+  const Conventions& conv = g_->conventions();
+  const Bufs b = bufs(tile);
+  for (std::size_t k = 0; k < nv_; ++k) std::fill_n(b.vg + k * b.stride, b.nb, 0.0);
+  if (tile > 0) std::fill_n(b.ug, ugrad_.size(), 0.0);
+  const Loc& r = loc_[plan_.root];
+  if (r.storage == Storage::varying) std::fill_n(b.vg + r.index * b.stride, b.nb, 1.0);
+  for (auto it = vsteps_.rbegin(); it != vsteps_.rend(); ++it)
+    backward_step<kOne>(b, *it, conv, scale);
+}
+
+void Executor::forward() { sweep(true, false); }
+
 void Executor::backward() {
   if (!evaluated_) forward();
+  sweep(false, true);
+}
+
+void Executor::run() { sweep(true, true); }
+
+// Forward and/or backward. With both, each tile runs backward right after its forward, while its
+// numbers are still in cache.
+void Executor::sweep(bool fwd, bool bwd) {
   const Conventions& conv = g_->conventions();
   const bool check = g_->check_finite();
   const bool mean = options_.reduction == Reduction::mean;
   const double scale = mean ? 1.0 / static_cast<double>(batch_) : 1.0;
-  differentiated_ = false;
   cached_sample_ = no_sample;
-  std::fill(vgrad_.begin(), vgrad_.end(), 0.0);
-  std::fill(ugrad_.begin(), ugrad_.end(), 0.0);
-  const Loc& r = loc_[plan_.root];
-  if (r.storage == Storage::varying)
-    std::fill_n(grow(r.index), batch_, 1.0);
-  else  // the root is the same in every sample: its reduction is itself (mean) or B times it
-    ugrad_[r.index] = mean ? 1.0 : static_cast<double>(batch_);
-  if (check) {
-    const Bufs b = bufs();
-    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
-      check_step(*it, true);
-      backward_step<false>(b, *it, conv, scale);
+  differentiated_ = false;
+  const Bufs whole = bufs(0);
+  if (fwd) {
+    evaluated_ = false;
+    // Uniform nodes once (they read only uniform nodes), then the varying ones tile by tile.
+    for (const Step& st : usteps_) {
+      forward_step<false>(whole, st, conv);
+      if (check) check_step(st, false, 0, 1);
     }
-  } else if (batch_ == 1) {
-    backward_sweep<true>(scale);
-  } else {
-    backward_sweep<false>(scale);
   }
+  if (bwd) {
+    std::fill(ugrad_.begin(), ugrad_.end(), 0.0);
+    const Loc& r = loc_[plan_.root];
+    if (r.storage == Storage::uniform)  // the same in every sample: the reduction is itself or B×
+      ugrad_[r.index] = mean ? 1.0 : static_cast<double>(batch_);
+  }
+  if (batch_ == 1 && !check) {
+    std::size_t step = 0;
+    if (fwd) forward_tile<true>(0, step, false);
+    if (bwd) backward_tile<true>(0, scale);
+  } else {
+    // A tile stops at its first failure (a value out of an op's domain, or in check mode a
+    // non-finite value); the one reported is the first in evaluation order, then sample order.
+    FirstFailure failed(ntiles_);
+    for_tiles([&](std::size_t t) {
+      if (fwd) {
+        std::size_t k = 0;
+        try {
+          forward_tile<false>(t, k, check);
+        } catch (...) {
+          failed.error[t] = std::current_exception();
+          failed.step[t] = k;
+          return;
+        }
+      }
+      if (bwd) backward_tile<false>(t, scale);
+    });
+    failed.rethrow();
+  }
+  if (fwd) evaluated_ = true;
+  if (!bwd) return;
+  // Each tile reduced its samples into its own uniform gradients: added in tile order, then the
+  // uniform nodes once (only uniform nodes pass gradient to uniform nodes).
+  const std::size_t nu = ugrad_.size();
+  for (std::size_t t = 1; t < ntiles_; ++t) {
+    const double* part = tile_ug_.data() + (t - 1) * nu;
+    for (std::size_t i = 0; i < nu; ++i) ugrad_[i] += part[i];
+  }
+  for (auto it = usteps_.rbegin(); it != usteps_.rend(); ++it)
+    backward_step<false>(whole, *it, conv, scale);
+  // Check mode: the first node, in reverse order, whose gradient is not finite in some sample.
+  if (check)
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) check_step(*it, true, 0, batch_);
   differentiated_ = true;
 }
 

@@ -43,6 +43,7 @@ Graph& Node::graph() const {
                       "must not outlive its Graph",
                       id_));
   }
+  if (!anchor_->graph->alive(*this)) throw UsageError(anchor_->graph->dropped_message(*this));
 #endif
   return *anchor_->graph;
 }
@@ -141,7 +142,15 @@ void Graph::check(const Node& n, std::string_view what) const {
         "gradflow: {}: node {} belongs to another graph (of {} nodes) than this one (of {} "
         "nodes); nodes of two graphs cannot be combined",
         what, n.graph().describe(n.id()), n.graph().size(), size()));
+  if (!alive(n)) throw UsageError(fmt::format("gradflow: {}: {}", what, dropped_message(n)));
   check_id(n.id(), what);
+}
+
+std::string Graph::dropped_message(const Node& n) const {
+  return fmt::format(
+      "node #{} was dropped by Graph::rewind() (the graph kept its first {} nodes); a handle "
+      "must not outlive the part of the graph it points into",
+      n.id_, rewinds_[n.epoch_]);
 }
 
 void Graph::check_id(NodeId id, std::string_view what) const {
@@ -173,19 +182,15 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
   return handle(id);
 }
 
-// Appends a node of up to two operands (`count`) whose value is already computed.
-[[gnu::flatten]] NodeId Graph::push(Op op, double attr, double value, NodeId a, NodeId b,
-                                    int count) {
-  const auto id = static_cast<NodeId>(op_.size());
-  op_.push_back(op);
-  attr_.push_back(attr);
-  if (count > 0) args_.push_back(a);
-  if (count > 1) args_.push_back(b);
-  first_.push_back(static_cast<std::uint32_t>(args_.size()));
-  ws_.value.push_back(value);
-  if (!origin_.empty()) [[unlikely]]
-    origin_.push_back(no_node);  // apply() refuses operands that depend on a failure
-  return id;
+void Graph::grow() {
+  const std::size_t nodes = std::max<std::size_t>(64, 2 * op_.room());
+  const std::size_t edges =
+      std::max<std::size_t>(args_.n + 2, std::max<std::size_t>(128, 2 * args_.room()));
+  op_.reserve(nodes);
+  attr_.reserve(op_.room());
+  first_.reserve(op_.room() + 1);
+  args_.reserve(edges);
+  ws_.value.reserve(op_.room());
 }
 
 Node Graph::leaf(Op op, std::string_view name, double value) {
@@ -210,6 +215,9 @@ namespace detail {
 // check mode, stale values) takes Graph::apply's general path, which reports it.
 struct Recorder {
   static bool ok(const Graph& g, Node n) {
+#ifdef GRADFLOW_CHECK_HANDLES
+    if (!g.alive(n)) return false;  // Graph::apply reports it
+#endif
     return n.anchor_ == g.anchor_.get() && n.id_ < g.op_.size();
   }
   static bool fast(const Graph& g) {
@@ -217,16 +225,27 @@ struct Recorder {
   }
 
   // The graph comes from the first operand: an empty one is named with the op being built.
+  [[noreturn, gnu::cold, gnu::noinline]] static void empty_operand(std::string_view op) {
+    throw UsageError(
+        fmt::format("gradflow: {}: an operand is an empty handle (default-constructed)", op));
+  }
   static void need(Node a, std::string_view op) {
     if (!a.valid()) [[unlikely]]
-      throw UsageError(
-          fmt::format("gradflow: {}: an operand is an empty handle (default-constructed)", op));
+      empty_operand(op);
+  }
+  // The first operand's graph (checked by need()); with GRADFLOW_CHECK_HANDLES, also alive.
+  static Graph& graph_of(Node a) {
+#ifdef GRADFLOW_CHECK_HANDLES
+    return a.graph();
+#else
+    return *a.anchor_->graph;
+#endif
   }
 
   template <class R>
   static Node binary(Node a, Node b) {
     need(a, R::info.name);
-    Graph& g = a.graph();
+    Graph& g = graph_of(a);
     if (!fast(g) || !ok(g, a) || !ok(g, b)) [[unlikely]]
       return g.apply(R::info.op, {a, b});
     const double* v = g.ws_.value.data();
@@ -240,7 +259,7 @@ struct Recorder {
   template <class R>
   static Node unary(Node a, double attr) {
     need(a, R::info.name);
-    Graph& g = a.graph();
+    Graph& g = graph_of(a);
     if (!fast(g) || !ok(g, a)) [[unlikely]]
       return g.apply(R::info.op, {a}, attr);
     const double* v = g.ws_.value.data();
@@ -255,7 +274,7 @@ struct Recorder {
   template <class R>
   static Node binary_lifted(Node a, double b, bool b_first) {
     need(a, R::info.name);
-    Graph& g = a.graph();
+    Graph& g = graph_of(a);
     const std::size_t before = g.size();
     const Node c = g.constant(b);
     try {
@@ -268,7 +287,7 @@ struct Recorder {
 
   static Node sum(std::span<const Node> terms) {
     need(terms.front(), "sum");
-    Graph& g = terms.front().graph();
+    Graph& g = graph_of(terms.front());
     bool good = fast(g);
     for (const Node& t : terms) good = good && ok(g, t);
     if (!good) [[unlikely]]
@@ -333,12 +352,49 @@ void Graph::pop_last() {
   }
 }
 
+void Graph::rewind(const Mark& m) {
+  if (m.nodes > size() || m.groups > groups_.size())
+    throw UsageError(fmt::format(
+        "gradflow: rewind: the mark ({} nodes, {} groups) lies beyond this graph's recording ({} "
+        "nodes, {} groups): it was taken on another graph or before an earlier rewind",
+        m.nodes, m.groups, size(), groups_.size()));
+  const NodeId n = m.nodes;
+  op_.resize(n);
+  attr_.resize(n);
+  first_.resize(std::size_t{n} + 1);
+  args_.resize(first_.back());
+  ws_.value.resize(n);
+  if (ws_.root != no_node && ws_.root >= n) {  // the gradients were of a dropped root
+    ws_.grad.clear();
+    ws_.reached.clear();
+    ws_.root = no_node;
+  } else if (ws_.grad.size() > n) {
+    ws_.grad.resize(n);
+    ws_.reached.resize(n);
+  }
+  if (names_end_ > n) {
+    std::erase_if(names_, [n](const auto& kv) { return kv.first >= n; });
+    names_end_ = n;
+  }
+  groups_.resize(m.groups);
+  std::erase_if(open_groups_, [&](std::size_t k) { return k >= m.groups; });
+  for (Group& gr : groups_) gr.end = std::min(gr.end, n);
+  if (!origin_.empty()) {
+    origin_.resize(n);
+    std::erase_if(failures_, [n](const auto& kv) { return kv.first >= n; });
+    if (failures_.empty()) origin_.clear();
+  }
+  // Handles made since an earlier rewind keep only what every later rewind kept.
+  rewinds_.push_back(n);
+  for (std::size_t e = rewinds_.size() - 1; e-- > 0 && rewinds_[e] > n;) rewinds_[e] = n;
+}
+
 void Graph::reserve(std::size_t nodes, std::size_t operands) {
   op_.reserve(nodes);
-  attr_.reserve(nodes);
-  first_.reserve(nodes + 1);
-  args_.reserve(operands);
-  ws_.value.reserve(nodes);
+  attr_.reserve(op_.room());
+  first_.reserve(op_.room() + 1);
+  args_.reserve(operands + 2);  // push() stores two operands unconditionally
+  ws_.value.reserve(op_.room());
 }
 
 std::size_t Graph::begin_group(std::string name, std::string kind) {
@@ -369,10 +425,12 @@ std::string Graph::label(NodeId id) const {
 
 void Graph::set_name(NodeId id, std::string_view name) {
   check_id(id, "naming a node");
-  if (name.empty())
+  if (name.empty()) {
     names_.erase(id);  // back to "#id"
-  else
+  } else {
     names_[id] = std::string(name);
+    names_end_ = std::max(names_end_, id + 1);
+  }
 }
 
 Node Graph::find(std::string_view name) const {
@@ -453,11 +511,6 @@ double Graph::value(NodeId id) const {
   if (stale_ && kind(id) == NodeKind::op) refresh();
   throw_if_failed(id);
   return ws_.value[id];
-}
-
-double Graph::grad(NodeId id) const {
-  check_id(id, "gradient");
-  return id < ws_.grad.size() ? ws_.grad[id] : 0.0;
 }
 
 bool Graph::reached(NodeId id) const { return id < ws_.reached.size() && ws_.reached[id] != 0; }

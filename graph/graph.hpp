@@ -6,6 +6,7 @@
 // to five arrays (about 30 bytes for a binary op) and evaluates it at once, micrograd-style.
 #pragma once
 
+#include <algorithm>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +62,12 @@ struct Workspace {
   NodeId root = no_node;               ///< root of the last backward pass, or no_node
 };
 
+/// A point in a graph's recording (Graph::mark()): what Graph::rewind() keeps.
+struct Mark {
+  NodeId nodes = 0;        ///< nodes recorded before the mark
+  std::size_t groups = 0;  ///< groups begun before the mark
+};
+
 /// A named range of consecutive nodes (a neuron, a layer) recorded by Graph::begin_group.
 struct Group {
   std::string name;  ///< e.g. "layer 1 neuron 3"
@@ -114,7 +121,9 @@ class Node {
   double contribution(std::size_t slot) const;
 
   /// Same graph, same node.
-  friend bool operator==(const Node& a, const Node& b) = default;
+  friend bool operator==(const Node& a, const Node& b) {
+    return a.anchor_ == b.anchor_ && a.id_ == b.id_;
+  }
   /// Ordered by graph, then id (so that nodes can be keys of ordered containers).
   friend std::strong_ordering operator<=>(const Node& a, const Node& b) {
     // std::less is a total order on pointers (emscripten's libc++ has no compare_three_way).
@@ -127,9 +136,11 @@ class Node {
  private:
   friend struct detail::Recorder;
   friend class Graph;
-  Node(detail::Anchor* anchor, NodeId id) : anchor_(anchor), id_(id) {}
+  Node(detail::Anchor* anchor, NodeId id, std::uint32_t epoch)
+      : anchor_(anchor), id_(id), epoch_(epoch) {}
   detail::Anchor* anchor_ = nullptr;
   NodeId id_ = no_node;
+  std::uint32_t epoch_ = 0;  // the graph's rewinds before this handle was made
 };
 
 /// A run of consecutive nodes that gradients() recorded while differentiating one node.
@@ -142,14 +153,49 @@ struct BackwardSpan {
 
 namespace detail {
 struct Differentiator;
+/// A growable array whose size is kept apart from its storage (internal): the recording checks
+/// the room of all of a graph's arrays once per node, then writes without further checks.
+template <class T>
+struct Column {
+  std::vector<T> buf;  ///< storage; buf.size() is the capacity
+  std::size_t n = 0;   ///< elements in use
+  std::size_t size() const { return n; }
+  std::size_t room() const { return buf.size(); }
+  T* data() { return buf.data(); }
+  const T* data() const { return buf.data(); }
+  T& operator[](std::size_t i) { return buf[i]; }
+  const T& operator[](std::size_t i) const { return buf[i]; }
+  const T& back() const { return buf[n - 1]; }
+  /// Appends without a check: room() > size() is the caller's promise.
+  void put(T v) { buf[n++] = v; }
+  void reserve(std::size_t cap) {
+    if (cap > buf.size()) buf.resize(std::max(cap, 2 * buf.size()));
+  }
+  void push_back(T v) {
+    reserve(n + 1);
+    put(v);
+  }
+  void pop_back() { --n; }
+  void resize(std::size_t m) {
+    reserve(m);
+    for (std::size_t i = n; i < m; ++i) buf[i] = T{};
+    n = m;
+  }
+  void assign(std::size_t m, T v) {
+    n = 0;
+    resize(m);
+    for (std::size_t i = 0; i < m; ++i) buf[i] = v;
+  }
+};
+
 /// Everything a graph holds but its anchor: one place, so that moving and cloning a graph
 /// cannot forget a member (internal; Graph's base).
 struct GraphState {
   // structure
-  std::vector<Op> op_;
-  std::vector<std::uint32_t> first_;  // size()+1 offsets into args_
-  std::vector<NodeId> args_;
-  std::vector<double> attr_;
+  Column<Op> op_;
+  Column<std::uint32_t> first_;  // size()+1 offsets into args_
+  Column<NodeId> args_;
+  Column<double> attr_;
   std::unordered_map<NodeId, std::string> names_;
   mutable std::vector<Group> groups_;  // mutable: open groups grow as groups() is read
   std::vector<std::size_t> open_groups_;
@@ -164,6 +210,11 @@ struct GraphState {
   // then, per node, the failed node its value depends on (or no_node), and each failure.
   mutable std::vector<NodeId> origin_;
   mutable std::unordered_map<NodeId, std::exception_ptr> failures_;
+
+  // rewind(): rewinds_[e] is the fewest nodes any rewind since the e-th kept (a handle made after
+  // e rewinds is alive if its id is below it); its size is the number of rewinds.
+  std::vector<NodeId> rewinds_;
+  NodeId names_end_ = 0;  // every named node's id is below it
 };
 }  // namespace detail
 
@@ -209,6 +260,17 @@ class Graph : private detail::GraphState {
   }
   /// Reserves room for `nodes` nodes with `operands` operands in all.
   void reserve(std::size_t nodes, std::size_t operands);
+  /// The point of the recording reached so far, to come back to with rewind(): typically taken
+  /// after creating the parameters, before recording one step's computation.
+  Mark mark() const { return {static_cast<NodeId>(size()), groups_.size()}; }
+  /// Drops every node recorded after `m` with its name, value and gradient, and the groups begun
+  /// after it (groups begun before it end at the mark at the latest); the nodes before the mark
+  /// (the parameters) keep their values and gradients, so that a "rebuild the graph every step"
+  /// loop records only the step. Gradients are forgotten if the last backward pass's root was
+  /// dropped. Handles to dropped nodes are invalid: Graph::check() rejects them, and with
+  /// GRADFLOW_CHECK_HANDLES every use does. Executors compiled on dropped nodes must not be used.
+  /// Throws UsageError if the graph has fewer nodes or groups than the mark.
+  void rewind(const Mark& m);
 
   /// Nodes created until the matching end_group() belong to a group (nestable).
   std::size_t begin_group(std::string name, std::string kind);
@@ -272,7 +334,11 @@ class Graph : private detail::GraphState {
   /// Current value; re-evaluates first if an input or parameter changed since.
   double value(NodeId id) const;
   /// d(root)/d(node) of the last backward pass; 0 before any.
-  double grad(NodeId id) const;
+  double grad(NodeId id) const {
+    if (id >= size()) [[unlikely]]
+      check_id(id, "gradient");  // throws
+    return id < ws_.grad.size() ? ws_.grad[id] : 0.0;
+  }
   /// Whether the last backward pass reached node `id`.
   bool reached(NodeId id) const;
   /// Whether a backward pass has run since construction or zero_grad().
@@ -320,24 +386,49 @@ class Graph : private detail::GraphState {
   friend struct detail::Differentiator;
   friend class Node;
   Node append(Op op, std::span<const Node> operands, double attr);
-  // Appends a node whose value is already computed (no checks): the recording fast path.
-  // Operands beyond the first `count` of (a, b) must already be in args_.
-  NodeId push(Op op, double attr, double value, NodeId a, NodeId b, int count);
+  // Appends a node whose value is already computed (no checks): the recording fast path, one
+  // room check for every array. Operands beyond the first `count` of (a, b) must already be in
+  // args_.
+  [[gnu::always_inline]] NodeId push(Op op, double attr, double value, NodeId a, NodeId b,
+                                     std::size_t count) {
+    const auto id = static_cast<NodeId>(op_.n);
+    if (op_.n == op_.room() || args_.n + 2 > args_.room()) [[unlikely]]
+      grow();
+    op_.put(op);
+    attr_.put(attr);
+    args_.buf[args_.n] = a;  // stored unconditionally, kept if count says so: no branch
+    args_.buf[args_.n + 1] = b;
+    args_.n += count;
+    first_.put(static_cast<std::uint32_t>(args_.n));
+    ws_.value.push_back(value);
+    if (!origin_.empty()) [[unlikely]]
+      origin_.push_back(no_node);  // apply() refuses operands that depend on a failure
+    return id;
+  }
+  // Doubles the room of the node arrays and the operand array (at least 64 and 2 more).
+  void grow();
   Node leaf(Op op, std::string_view name, double value);
   // Removes the last node (a leaf just recorded for an op that then failed).
   void pop_last();
   void refresh() const;
 
   void throw_if_failed(NodeId id) const;
+  std::string dropped_message(const Node& n) const;
 
   std::unique_ptr<detail::Anchor> anchor_;
   void take(Graph& other) noexcept;
   // A handle on node `id` (unchecked). Handles are how a graph is used, so even a const graph
   // hands them out: what they may change is the graph's values, as through any handle.
-  Node handle(NodeId id) const { return {anchor_.get(), id}; }
+  Node handle(NodeId id) const { return {anchor_.get(), id, epoch()}; }
+  std::uint32_t epoch() const { return static_cast<std::uint32_t>(rewinds_.size()); }
+  // Whether handle `n` (of this graph) survived every rewind since it was made.
+  bool alive(const Node& n) const {
+    return n.epoch_ == epoch() || (n.epoch_ < rewinds_.size() && n.id_ < rewinds_[n.epoch_]);
+  }
 };
 
-inline Node::Node(Graph& graph, NodeId id) : anchor_(graph.anchor_.get()), id_(id) {}
+inline Node::Node(Graph& graph, NodeId id)
+    : anchor_(graph.anchor_.get()), id_(id), epoch_(graph.epoch()) {}
 
 namespace detail {
 /// Raw views of a graph's structure arrays, for the engine's sweeps (internal).

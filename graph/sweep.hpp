@@ -59,18 +59,20 @@ struct SweepObserver {
 namespace detail {
 [[noreturn]] void throw_non_finite(const Graph& g, NodeId i, double v, bool in_gradient);
 
-// The sweep's loop, once over a plan's nodes and once over ids with reached flags: each
-// instantiation has one call site of `visit`, so that GCC inlines the node's rule into the loop.
-template <bool kPlan, class Obs>
+// The sweep's loop, once over a plan's nodes and once over ids with reached flags, each with and
+// without check mode: each instantiation has one call site of `visit`, so that GCC inlines the
+// node's rule into the loop.
+template <bool kPlan, bool kCheck, class Obs>
 void sweep_loop(const Graph& g, const GraphArrays& a, const double* v, double* grad,
-                std::uint8_t* reached, NodeId root, const Plan* plan, bool check, Obs& obs) {
+                std::uint8_t* reached, NodeId root, const Plan* plan, Obs& obs) {
   const auto visit = [&](NodeId i) __attribute__((always_inline)) {
     double gi = grad[i];
     if constexpr (Obs::rewrites || Obs::records) {
       gi = obs.arrive(i, gi);
       grad[i] = gi;
     }
-    if (check && !std::isfinite(gi)) detail::throw_non_finite(g, i, gi, true);
+    if constexpr (kCheck)
+      if (!std::isfinite(gi)) detail::throw_non_finite(g, i, gi, true);
     const NodeId* p = a.args(i);
     // Operand ids and every local derivative are read before the first store: stores through
     // the byte array `reached` may alias anything, and would force reloads in between.
@@ -131,10 +133,18 @@ void reverse_sweep(const Graph& g, const double* v, double* grad, std::uint8_t* 
   reached[root] = 1;
   using Obs = std::remove_reference_t<Observer>;
   Obs& o = obs;
-  if (plan != nullptr)
-    detail::sweep_loop<true>(g, a, v, grad, reached, root, plan, check, o);
-  else
-    detail::sweep_loop<false>(g, a, v, grad, reached, root, plan, check, o);
+  // Check mode is a loop of its own: the loop body has no test that does not depend on the node.
+  if (plan != nullptr) {
+    if (check)
+      detail::sweep_loop<true, true>(g, a, v, grad, reached, root, plan, o);
+    else
+      detail::sweep_loop<true, false>(g, a, v, grad, reached, root, plan, o);
+  } else {
+    if (check)
+      detail::sweep_loop<false, true>(g, a, v, grad, reached, root, plan, o);
+    else
+      detail::sweep_loop<false, false>(g, a, v, grad, reached, root, plan, o);
+  }
 }
 
 }  // namespace gradflow
