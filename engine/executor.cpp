@@ -6,7 +6,9 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#ifndef GRADFLOW_NO_THREADS  // defined for the WebAssembly lab, which runs on one thread
 #include <tbb/info.h>
+#endif
 
 #include <gradflow/graph/evaluate.hpp>
 #include <gradflow/ops/errors.hpp>
@@ -46,7 +48,11 @@ void Executor::choose_tiles(std::size_t varying_nodes) {
   }
   tile_ = std::min(tile, batch_);
   ntiles_ = (batch_ + tile_ - 1) / tile_;
+#ifdef GRADFLOW_NO_THREADS
+  const std::size_t cores = 1;
+#else
   const std::size_t cores = static_cast<std::size_t>(std::max(1, tbb::info::default_concurrency()));
+#endif
   // oneTBB starts at most one thread per core (more would only wait for each other).
   threads_ = options_.threads == 0 ? cores : std::min(options_.threads, cores);
   if (threads_ > 1 && ntiles_ > 1) pool_ = make_pool(std::min(threads_, ntiles_));

@@ -13,10 +13,12 @@
 #include <vector>
 
 #include <fmt/format.h>
+#ifndef GRADFLOW_NO_THREADS  // defined for the WebAssembly lab, which runs on one thread
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
 #include <tbb/task_arena.h>
+#endif
 
 #include <gradflow/graph/evaluate.hpp>
 #include <gradflow/ops/errors.hpp>
@@ -202,10 +204,16 @@ Executor::Bufs Executor::bufs(std::size_t tile) {
           s0};
 }
 
+#ifdef GRADFLOW_NO_THREADS
+struct Executor::Pool {  // never made: one core
+  explicit Pool(int) {}
+};
+#else
 struct Executor::Pool {
   tbb::task_arena arena;
   explicit Pool(int threads) : arena(threads) {}
 };
+#endif
 
 std::shared_ptr<Executor::Pool> Executor::make_pool(std::size_t threads) {
   return std::make_shared<Pool>(static_cast<int>(threads));
@@ -229,6 +237,8 @@ void Executor::for_tiles(F&& f) {
     });
   for (std::size_t t; (t = next++) < ntiles_;) f(t);
   for (auto& w : workers) w.join();
+#elif defined(GRADFLOW_NO_THREADS)
+  for (std::size_t t = 0; t < ntiles_; ++t) f(t);
 #else
   // One task per tile: which thread runs a tile changes nothing in its arithmetic.
   pool_->arena.execute([&] {

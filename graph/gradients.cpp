@@ -6,8 +6,8 @@
 #include <gradflow/graph/gradients.hpp>
 
 #include <algorithm>
-#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -51,7 +51,8 @@ struct Differentiator {
   }
   // A recorded constant node (one per value and call).
   E constant(double v) {
-    const auto bits = std::bit_cast<std::uint64_t>(v);
+    std::uint64_t bits;  // the double's bits (memcpy: emscripten's libc++ has no bit_cast)
+    std::memcpy(&bits, &v, sizeof bits);
     for (const auto& [b, id] : constants)
       if (b == bits) return g.handle(id);
     const Node n = g.constant(v);
