@@ -133,6 +133,7 @@ TEST_CASE("examples: stepper --layers builds an MLP and walks its backward pass"
   const auto bad = run("stepper", "--layers 2,4,3 --all");
   CHECK(bad.status == 1);
   CHECK(has(bad.out, "the last layer must have one output (the root y), not 3"));
+}
 
 TEST_CASE("examples: newton finds ln 2 with f' and f'' recorded as nodes") {
   const gradflow::testing::Run r = run("newton", "--simple");
