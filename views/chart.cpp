@@ -84,9 +84,13 @@ struct Axis {
       hi = std::pow(10.0, std::ceil(std::log10(r.hi)));
       if (hi <= lo) hi = lo * 10.0;
       ticks = log_ticks(lo, hi);
+      // Pad by 4% of the decades so that no line lies on the frame; the ticks stay.
+      const double pad = std::pow(10.0, 0.04 * std::log10(hi / lo));
+      lo /= pad;
+      hi *= pad;
       if (zero_row) {
-        zero_pixel = p0 + (p0 < p1 ? -2.0 : 2.0);
-        p0 += p0 < p1 ? 26.0 : -26.0;
+        zero_pixel = p0 + (p0 < p1 ? 8.0 : -8.0);
+        p0 += p0 < p1 ? 34.0 : -34.0;
       }
     } else {
       if (r.hi == r.lo) {
@@ -132,8 +136,8 @@ struct Frame {
 };
 
 // Background, title, bands, grid, guides, ticks, tick labels and axis labels.
-void draw_axes(std::string& svg, const ChartOptions& o, const Frame& f, const Axis& x,
-               const Axis& y) {
+void draw_axes(std::string& svg, std::string& labels, const ChartOptions& o, const Frame& f,
+               const Axis& x, const Axis& y) {
   svg += fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
       "viewBox=\"0 0 {0} {1}\" font-family=\"{2}\" font-size=\"12\">\n"
@@ -169,6 +173,9 @@ void draw_axes(std::string& svg, const ChartOptions& o, const Frame& f, const Ax
     svg += fmt::format("<line x1=\"{1:.2f}\" y1=\"{0:.2f}\" x2=\"{2:.2f}\" y2=\"{0:.2f}\"/>\n",
                        y(t), f.left, f.right);
   svg += "</g>\n";
+  // Guide labels carry a white halo so that they stay readable over lines; the labels of
+  // vertical guides are stacked one line apart so that neighbours do not overlap.
+  int vertical_labels = 0;
   for (const Guide& g : o.guides) {
     const bool v = g.vertical;
     const double at = v ? x(g.at) : y(g.at);
@@ -185,23 +192,23 @@ void draw_axes(std::string& svg, const ChartOptions& o, const Frame& f, const Ax
                    "y2=\"{0:.2f}\" stroke=\"#555\" stroke-width=\"1.2\" "
                    "stroke-dasharray=\"4 3\"/>\n",
                    at, f.left, f.right);
-    if (!g.label.empty()) {
-      const double size = fit(g.label, 11, (f.right - f.left) * 0.45);
-      if (v) {
-        const bool right_half = at > (f.left + f.right) / 2;
-        svg += fmt::format(
-            "<text class=\"guide\" x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"{}\" fill=\"#444\" "
-            "font-size=\"{:g}\">{}</text>\n",
-            right_half ? at - 4 : at + 4, f.top + 13, right_half ? "end" : "start", size,
-            xml_escape(g.label));
-      } else {
-        const bool low = at > (f.top + f.bottom) / 2;
-        svg += fmt::format(
-            "<text class=\"guide\" x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"end\" fill=\"#444\" "
-            "font-size=\"{:g}\">{}</text>\n",
-            f.right - 4, low ? at - 5 : at + 14, size, xml_escape(g.label));
-      }
+    if (g.label.empty()) continue;
+    const double size = fit(g.label, 11, (f.right - f.left) * 0.45);
+    const double w = text_width(g.label, size);
+    double tx = 0, ty = 0;  // the label's left end and baseline
+    if (v) {
+      const bool right_half = at > (f.left + f.right) / 2;
+      tx = right_half ? at - 4 - w : at + 4;
+      ty = f.top + 14 + 14 * vertical_labels++;
+    } else {
+      tx = f.right - 4 - w;
+      ty = at > (f.top + f.bottom) / 2 ? at - 5 : at + 14;
     }
+    labels += fmt::format(
+        "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"white\" "
+        "fill-opacity=\"0.85\"/><text class=\"guide\" x=\"{:.2f}\" y=\"{:.2f}\" fill=\"#333\" "
+        "font-size=\"{:g}\">{}</text>\n",
+        tx - 2, ty - size, w + 4, size + 4, tx, ty, size, xml_escape(g.label));
   }
   svg += fmt::format(
       "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"none\" "
@@ -224,7 +231,7 @@ void draw_axes(std::string& svg, const ChartOptions& o, const Frame& f, const Ax
         "<text class=\"ytick\" x=\"{3:.2f}\" y=\"{4:.2f}\" text-anchor=\"end\">0</text>\n"
         "<line class=\"axis-break\" x1=\"{1:.2f}\" y1=\"{5:.2f}\" x2=\"{6:.2f}\" y2=\"{5:.2f}\" "
         "stroke=\"#999\" stroke-dasharray=\"3 3\"/>\n",
-        y.zero_pixel, f.left - 5, f.left, f.left - 8, y.zero_pixel + 4, y.zero_pixel - 12, f.right);
+        y.zero_pixel, f.left - 5, f.left, f.left - 8, y.zero_pixel + 4, y.zero_pixel - 13, f.right);
   }
   if (!o.x_label.empty())
     svg += fmt::format(
@@ -373,8 +380,8 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& o)
   if (std::isfinite(o.y_max)) ry.hi = o.y_max;
   const Axis x(rx, false, f.left, f.right, o.integer_x);
   const Axis y(ry, o.log_y, f.bottom, f.top, false, o.log_y && o.zero_row);
-  std::string svg;
-  draw_axes(svg, o, f, x, y);
+  std::string svg, labels;
+  draw_axes(svg, labels, o, f, x, y);
   // Solid lines first, then dashed and dotted ones over them: a line that coincides with
   // another stays visible.
   std::vector<std::size_t> order(series.size());
@@ -422,6 +429,7 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& o)
       svg += fmt::format("<g class=\"markers\" fill=\"{}\" stroke=\"none\">{}</g>\n", c, dots);
     svg += "</g>\n";
   }
+  svg += labels;  // over the lines
   draw_legend(svg, series, f, false, o.width - f.right);
   svg += "</svg>\n";
   return svg;
@@ -452,8 +460,8 @@ std::string scatter_chart(const std::vector<Series>& series, const ChartOptions&
   }
   const Axis x(rx, false, f.left, f.right);
   const Axis y(ry, o.log_y, f.bottom, f.top);
-  std::string svg;
-  draw_axes(svg, o, f, x, y);
+  std::string svg, labels;
+  draw_axes(svg, labels, o, f, x, y);
 
   if (field != nullptr) {
     const auto& fd = *field;
@@ -522,6 +530,7 @@ std::string scatter_chart(const std::vector<Series>& series, const ChartOptions&
             fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"3.5\"/>\n", x(s.x[i]), y(s.y[i]));
     svg += "</g>\n";
   }
+  svg += labels;
   draw_legend(svg, series, f, true, o.width - f.right);
   svg += "</svg>\n";
   return svg;
