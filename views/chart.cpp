@@ -158,12 +158,16 @@ void draw_axes(std::string& svg, std::string& labels, const ChartOptions& o, con
         "<rect class=\"band\" x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" "
         "fill=\"{}\"/>\n",
         f.left, y0, f.right - f.left, y1 - y0, pale(b.colour));
-    if (!b.label.empty())
-      svg += fmt::format(
-          "<text class=\"band\" x=\"{:.2f}\" y=\"{:.2f}\" fill=\"{}\" font-size=\"{:g}\" "
-          "font-weight=\"bold\">{}</text>\n",
-          f.left + 6, y0 + 15, b.colour, fit(b.label, 12, f.right - f.left - 12, true),
-          xml_escape(b.label));
+    if (b.label.empty()) continue;
+    // The caption in the middle of the strip's left end, on white, under the data.
+    const double size = fit(b.label, 12, f.right - f.left - 16, true);
+    const double w = text_width(b.label, size, true), ty = (y0 + y1) / 2 + size / 2 - 1;
+    labels += fmt::format(
+        "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"white\" "
+        "fill-opacity=\"0.85\"/><text class=\"band\" x=\"{:.2f}\" y=\"{:.2f}\" fill=\"{}\" "
+        "font-size=\"{:g}\" font-weight=\"bold\">{}</text>\n",
+        f.left + 6, ty - size - 1, w + 8, size + 6, f.left + 10, ty, b.colour, size,
+        xml_escape(b.label));
   }
   svg += "<g stroke=\"#e4e4e4\" stroke-width=\"1\">\n";
   for (double t : x.ticks)
@@ -258,7 +262,7 @@ void draw_legend(std::string& svg, const std::vector<Series>& series, const Fram
   for (std::size_t i = 0; i < series.size(); ++i) {
     if (series[i].label.empty()) continue;
     const std::string c = series_colour(series, i);
-    if (dots)
+    if (dots || (series[i].markers && series[i].width <= 0))
       svg += fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"4\" fill=\"{}\"/>", x + 9, y, c);
     else
       svg += fmt::format(
@@ -382,6 +386,7 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& o)
   const Axis y(ry, o.log_y, f.bottom, f.top, false, o.log_y && o.zero_row);
   std::string svg, labels;
   draw_axes(svg, labels, o, f, x, y);
+  svg += labels;  // under the data: a label never hides a line
   // Solid lines first, then dashed and dotted ones over them: a line that coincides with
   // another stays visible.
   std::vector<std::size_t> order(series.size());
@@ -429,7 +434,6 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& o)
       svg += fmt::format("<g class=\"markers\" fill=\"{}\" stroke=\"none\">{}</g>\n", c, dots);
     svg += "</g>\n";
   }
-  svg += labels;  // over the lines
   draw_legend(svg, series, f, false, o.width - f.right);
   svg += "</svg>\n";
   return svg;
@@ -462,6 +466,7 @@ std::string scatter_chart(const std::vector<Series>& series, const ChartOptions&
   const Axis y(ry, o.log_y, f.bottom, f.top);
   std::string svg, labels;
   draw_axes(svg, labels, o, f, x, y);
+  svg += labels;  // under the data: a label never hides a line
 
   if (field != nullptr) {
     const auto& fd = *field;
@@ -530,7 +535,6 @@ std::string scatter_chart(const std::vector<Series>& series, const ChartOptions&
             fmt::format("<circle cx=\"{:.2f}\" cy=\"{:.2f}\" r=\"3.5\"/>\n", x(s.x[i]), y(s.y[i]));
     svg += "</g>\n";
   }
-  svg += labels;
   draw_legend(svg, series, f, true, o.width - f.right);
   svg += "</svg>\n";
   return svg;
