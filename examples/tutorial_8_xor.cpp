@@ -193,10 +193,11 @@ int main(int argc, char** argv) try {
   for (auto u : fit.units) n.push_back(static_cast<double>(u));
   plot::ChartOptions eo{t.error_title, t.units_axis, t.error_axis, true};
   eo.integer_x = true;
-  eo.guides = {{fit.best_line_mse, t.best_line}};
-  write_chart(
-      args, "tutorial_8_fit_error.svg",
-      plot::line_chart({{t.tanh_units, n, fit.mse, tanh_c, plot::Stroke::solid, true}}, eo));
+  write_chart(args, "tutorial_8_fit_error.svg",
+              plot::line_chart({{t.tanh_units, n, fit.mse, tanh_c, plot::Stroke::solid, true},
+                                {t.best_line, n, std::vector<double>(n.size(), fit.linear_mse),
+                                 lin_c, plot::Stroke::dashed}},
+                               eo));
   return 0;
 } catch (const std::exception& e) {
   fmt::print(stderr, "{}\n", e.what());
