@@ -71,7 +71,7 @@ inline std::string colour(nn::Activation f) { return look::activation_look(nn::o
 inline void write_chart(const Args& a, std::string_view file, const std::string& svg) {
   const std::string path = fmt::format("{}/{}", a.out, file);
   plot::write_text_file(path, svg);
-  fmt::print("wrote {}\n", path);
+  fmt::print("{} {}\n", a.lang == Lang::zh ? "已写入" : "wrote", path);
 }
 
 }  // namespace gradflow::tutorial
