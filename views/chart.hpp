@@ -16,9 +16,9 @@ namespace gradflow::plot {
 
 /// How a series' line is drawn.
 enum class Stroke : std::uint8_t {
-  solid,
+  solid,   ///< a plain line
   dashed,  ///< long dashes: a line drawn over another stays visible
-  dotted,
+  dotted,  ///< short dots
 };
 
 /// One curve (line chart) or one class of points (scatter chart): x[i] pairs with y[i].
@@ -45,9 +45,13 @@ struct Guide {
 
 /// A shaded horizontal strip of the plot between two y values, with a caption inside it.
 struct Band {
-  double y0 = 0, y1 = 0;  ///< the strip's edges (clipped to the plot)
-  std::string colour;     ///< "#rrggbb", drawn pale
-  std::string label;      ///< written inside the strip, at its left
+  /// \var y0
+  /// One edge of the strip (clipped to the plot).
+  /// \var y1
+  /// The other edge.
+  double y0 = 0, y1 = 0;
+  std::string colour;  ///< "#rrggbb", drawn pale
+  std::string label;   ///< written inside the strip, at its left
 };
 
 /// Titles, axis scale and size of a chart.
