@@ -106,8 +106,8 @@ int main(int argc, char** argv) try {
   }
   plot::ChartOptions o{t.switch_title, t.step_axis, t.switch_axis};
   o.integer_x = true;
-  o.guides = {{-3.0, fmt::format(fmt::runtime(t.edge), -3.0)},
-              {2.0, fmt::format(fmt::runtime(t.edge), 2.0)}};
+  o.guides = {{-3.0, fmt::format(fmt::runtime(t.edge), -3.0), false, true},
+              {2.0, fmt::format(fmt::runtime(t.edge), 2.0), false, true}};
   write_chart(args, "tutorial_6_switching_points.svg",
               plot::line_chart({{fmt::format(fmt::runtime(t.unit), 1), r.iteration, s1,
                                  unit_colour[0], plot::Stroke::solid, false, 2.5},

@@ -243,4 +243,10 @@ TEST_CASE("plot: a log chart with a zero row draws zeros on a row marked 0") {
   CHECK(svg.find("class=\"ytick\" x=\"62.00\"") != std::string::npos);
   CHECK(svg.find(">0</text>") != std::string::npos);
   CHECK(count(svg, "class=\"axis-break\"") == 1);
+  // The x axis covers the zeros too (x = 0 .. 3), not only the positive values.
+  CHECK(svg.find(">3</text>") != std::string::npos);
+  // A single positive value sits at the top of its decade: 1 on an axis from 0.1 to 1.
+  const auto one = plot::line_chart({{"g", {0, 1}, {1, 0}}}, o);
+  CHECK(one.find(">0.1</text>") != std::string::npos);
+  CHECK(one.find(">10</text>") == std::string::npos);
 }

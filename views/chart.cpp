@@ -82,7 +82,7 @@ struct Axis {
     if (log) {
       lo = std::pow(10.0, std::floor(std::log10(r.lo)));
       hi = std::pow(10.0, std::ceil(std::log10(r.hi)));
-      if (hi <= lo) hi = lo * 10.0;
+      if (hi <= lo) lo = hi / 10.0;  // one value: the decade below it
       ticks = log_ticks(lo, hi);
       // Pad by 4% of the decades so that no line lies on the frame; the ticks stay.
       const double pad = std::pow(10.0, 0.04 * std::log10(hi / lo));
@@ -205,7 +205,7 @@ void draw_axes(std::string& svg, std::string& labels, const ChartOptions& o, con
       tx = right_half ? at - 4 - w : at + 4;
       ty = f.top + 14 + 14 * vertical_labels++;
     } else {
-      tx = f.right - 4 - w;
+      tx = g.label_left ? f.left + 4 : f.right - 4 - w;
       ty = at > (f.top + f.bottom) / 2 ? at - 5 : at + 14;
     }
     labels += fmt::format(
@@ -376,7 +376,11 @@ std::string line_chart(const std::vector<Series>& series, const ChartOptions& o)
   Range rx, ry;
   for (const auto& s : series)
     for (std::size_t i = 0; i < s.x.size(); ++i) {
-      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i]) || (o.log_y && s.y[i] <= 0)) continue;
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      if (o.log_y && s.y[i] <= 0) {
+        if (o.zero_row && s.y[i] == 0) rx.add(s.x[i], false);  // drawn on the zero row
+        continue;
+      }
       rx.add(s.x[i], false);
       ry.add(s.y[i], o.log_y);
     }

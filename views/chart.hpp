@@ -41,6 +41,8 @@ struct Guide {
   double at = 0;          ///< y (or x) of the line
   std::string label;      ///< written at the line's end; empty: none
   bool vertical = false;  ///< a vertical line at x = at
+  /// A horizontal guide's label at the left end of the line instead of the right.
+  bool label_left = false;
 };
 
 /// A shaded horizontal strip of the plot between two y values, with a caption inside it.
