@@ -94,7 +94,7 @@ int run(const std::filesystem::path& dir) {
       {"neuron_tanh", "tanh", -0.4, "tanh neuron: 1 - y\u00b2, close to 1 near 0"},
       {"neuron_relu", "relu", -0.4, "relu neuron: the gradient passes unchanged"},
       {"neuron_sigmoid_saturated", "sigmoid", 8.0, "saturated sigmoid (b = 8): it vanishes"},
-      {"neuron_relu_dead", "relu", -1.0, "dead relu (b = -1): z + b < 0 blocks it"},
+      {"neuron_relu_dead", "relu", -1.0, "relu off at this input (b = -1): z + b < 0 blocks it"},
   };
   for (const auto& v : variants) {
     gf::Graph g;

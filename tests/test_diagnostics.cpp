@@ -304,6 +304,8 @@ TEST_CASE("diagnostics: gradient flow per depth and per group as a table and an 
   CHECK(svg.rfind("<svg", 0) == 0);
   CHECK(svg.find("Gradient flow from &#39;y&#39; per depth") != std::string::npos);
   CHECK(svg.find("mean |grad|") != std::string::npos);
+  CHECK(svg.find("0 = blocked") != std::string::npos);
+  CHECK(svg.find("class=\"axis-break\"") != std::string::npos);
   const auto path = std::filesystem::temp_directory_path() / "gradflow_test_flow.svg";
   gf::write_flow_chart(path.string(), r);
   std::ifstream in(path);

@@ -3,7 +3,9 @@
 // CMakeLists.txt, and --help the usage. Every program's command line is <common/cli.hpp>.
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -175,4 +177,48 @@ TEST_CASE("examples: spiral learns three classes with softmax cross-entropy") {
   CHECK(std::stod(r.out.substr(at + 15)) > 80.0);
   CHECK(has(r.out, "step 0 loss "));
   CHECK(run("spiral", "--points 1").status == 2);
+}
+
+TEST_CASE("examples: every tutorial program writes its charts in English and with --lang zh") {
+  namespace fs = std::filesystem;
+  const char* programs[] = {"tutorial_1_threshold_to_bias",
+                            "tutorial_2_activation_threshold",
+                            "tutorial_3_step_failures",
+                            "tutorial_4_activations",
+                            "tutorial_5_vanishing_gradients",
+                            "tutorial_6_bias_moves",
+                            "tutorial_7_voting",
+                            "tutorial_8_xor",
+                            "tutorial_9_moons"};
+  const fs::path root = fs::path(GRADFLOW_BINARY_DIR) / "tests" / "tutorial_charts";
+  for (const char* program : programs)
+    for (const char* lang : {"en", "zh"}) {
+      CAPTURE(program);
+      CAPTURE(lang);
+      const fs::path dir = root / lang / program;
+      fs::remove_all(dir);
+      const gradflow::testing::Run r =
+          run(program, "--out " + dir.string() + " --lang " + std::string(lang));
+      INFO(r.out);
+      REQUIRE(r.status == 0);
+      const bool zh = std::string(lang) == "zh";
+      // The text is in the chosen language: Chinese has the word for "experiment", English
+      // does not (and says "Experiment").
+      CHECK(has(r.out, "实验") == zh);
+      CHECK(has(r.out, "Experiment") == !zh);
+      int charts = 0;
+      for (const auto& e : fs::directory_iterator(dir)) {
+        if (e.path().extension() != ".svg") continue;
+        ++charts;
+        std::ifstream in(e.path());
+        std::stringstream svg;
+        svg << in.rdbuf();
+        CAPTURE(e.path().string());
+        CHECK(svg.str().rfind("<svg", 0) == 0);
+        CHECK(svg.str().find("</svg>") != std::string::npos);
+        CHECK(has(r.out, (zh ? "已写入 " : "wrote ") + e.path().string()));
+      }
+      CHECK(charts >= 1);
+    }
+  CHECK(run("tutorial_4_activations", "--lang fr").status == 2);
 }

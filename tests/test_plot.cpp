@@ -123,11 +123,12 @@ TEST_CASE("plot: a line chart is well-formed SVG with every series and legend an
   CHECK(svg.find("a &lt; b &amp; c") != std::string::npos);
   CHECK(svg.find("Title &lt;1&gt;") != std::string::npos);
   CHECK(svg.find(">sum z</text>") != std::string::npos);
-  // Two series, two different colours (the first two of the palette).
+  // Two series, two different colours (the first two of the shared palette, look::series).
   CHECK(svg.find("stroke=\"#1f77b4\"") != std::string::npos);
-  CHECK(svg.find("stroke=\"#ff7f0e\"") != std::string::npos);
-  // x ticks for [-2, 2]: 4/6 = 0.67 -> step 0.5, 9 ticks from -2 to 2.
-  CHECK(count(svg, "class=\"xtick\"") == 9);
+  CHECK(svg.find("stroke=\"#ea580c\"") != std::string::npos);
+  // x ticks for [-2, 2], padded by 4% to [-2.16, 2.16]: 4.32/6 = 0.72 -> step 1, the 5 ticks
+  // -2 .. 2 inside the padded range.
+  CHECK(count(svg, "class=\"xtick\"") == 5);
 }
 
 TEST_CASE("plot: a log chart skips non-positive values and labels decades") {
@@ -182,4 +183,70 @@ TEST_CASE("plot: write_text_file creates folders and reports failures") {
   // A path below a regular file cannot be created.
   CHECK_THROWS_AS(plot::write_text_file((dir / "c.svg" / "d.svg").string(), "x"), gradflow::Error);
   fs::remove_all(dir.parent_path().parent_path());
+}
+
+TEST_CASE("plot: text widths are DejaVu-sized and CJK characters a full em") {
+  // Digits are 0.64 em in this estimate (DejaVu Sans: 0.636); CJK characters 1 em each.
+  CHECK(plot::text_width("0123", 10) == doctest::Approx(4 * 6.4));
+  CHECK(plot::text_width("中文", 12) == doctest::Approx(24));
+  CHECK(plot::text_width("a中", 10, true) == doctest::Approx((6.4 + 10) * 1.1));
+  // A title wider than the chart is set smaller so that it fits.
+  plot::ChartOptions o;
+  o.title = std::string(70, 'W');
+  const auto svg = plot::line_chart({{"s", {0, 1}, {0, 1}}}, o);
+  const auto at = svg.find("class=\"title\"");
+  REQUIRE(at != std::string::npos);
+  const auto size_at = svg.find("font-size=\"", at) + 11;
+  const double size = std::stod(svg.substr(size_at, 8));
+  CHECK(size < 15);
+  CHECK(plot::text_width(o.title, size, true) <= o.width - 20 + 1e-9);
+}
+
+TEST_CASE("plot: own colours, dashes, markers, guides, bands and integer ticks") {
+  std::vector<plot::Series> series{
+      {"a", {1, 2, 3}, {0, 0, 0}, "#123456", plot::Stroke::solid, false, 4.0},
+      {"b", {1, 2, 3}, {0, 0, 0}, "", plot::Stroke::dashed, true},
+  };
+  plot::ChartOptions o;
+  o.integer_x = true;
+  o.guides = {{0.5, "half"}, {2, "two", true}};
+  o.bands = {{0, 1, "#2563eb", "up"}};
+  const auto svg = plot::line_chart(series, o);
+  std::string why;
+  CHECK_MESSAGE(well_formed(svg, why), why);
+  CHECK(svg.find("stroke=\"#123456\" stroke-width=\"4\"") != std::string::npos);
+  // The series without a colour takes the first of the shared palette.
+  CHECK(svg.find("stroke=\"#1f77b4\" stroke-width=\"2\" stroke-dasharray") != std::string::npos);
+  // The dashed line is drawn after (over) the solid one it coincides with.
+  CHECK(svg.find("#123456") < svg.find("stroke-dasharray=\"7 5\""));
+  CHECK(count(svg, "class=\"markers\"") == 1);
+  CHECK(count(svg, "<line class=\"guide\"") == 2);
+  CHECK(svg.find(">half</text>") != std::string::npos);
+  CHECK(count(svg, "<rect class=\"band\"") == 1);
+  // x from 1 to 3 (padded to 0.92..3.08): integer ticks 1, 2, 3 rather than 1, 1.5, ....
+  CHECK(count(svg, "class=\"xtick\"") == 3);
+  CHECK(svg.find(">1.5</text>") == std::string::npos);
+}
+
+TEST_CASE("plot: a log chart with a zero row draws zeros on a row marked 0") {
+  plot::ChartOptions o;
+  o.log_y = true;
+  o.zero_row = true;
+  const auto svg = plot::line_chart({{"g", {0, 1, 2, 3}, {1, 0.1, 0, 0}}}, o);
+  std::string why;
+  CHECK_MESSAGE(well_formed(svg, why), why);
+  // One unbroken line through all four points, and the extra tick "0" with a break mark.
+  CHECK(count(svg, "<polyline") == 1);
+  const auto p = svg.find("points=\"");
+  const std::string points = svg.substr(p, svg.find('"', p + 8) - p);
+  CHECK(count(points, ",") == 4);
+  CHECK(svg.find("class=\"ytick\" x=\"62.00\"") != std::string::npos);
+  CHECK(svg.find(">0</text>") != std::string::npos);
+  CHECK(count(svg, "class=\"axis-break\"") == 1);
+  // The x axis covers the zeros too (x = 0 .. 3), not only the positive values.
+  CHECK(svg.find(">3</text>") != std::string::npos);
+  // A single positive value sits at the top of its decade: 1 on an axis from 0.1 to 1.
+  const auto one = plot::line_chart({{"g", {0, 1}, {1, 0}}}, o);
+  CHECK(one.find(">0.1</text>") != std::string::npos);
+  CHECK(one.find(">10</text>") == std::string::npos);
 }

@@ -1,23 +1,59 @@
 // SVG charts written by gradflow itself: line charts (linear or log y), and scatter plots over a
 // decision field for classifiers. Every function returns self-contained SVG text that a browser
-// opens as is; no fonts, scripts or external files are referenced.
+// opens as is; no scripts or external files are referenced. Text is laid out for DejaVu Sans (the
+// widest common sans-serif; Noto Sans CJK for Chinese), so it fits in any viewer's fonts.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gradflow/views/escape.hpp>
 
 namespace gradflow::plot {
 
+/// How a series' line is drawn.
+enum class Stroke : std::uint8_t {
+  solid,   ///< a plain line
+  dashed,  ///< long dashes: a line drawn over another stays visible
+  dotted,  ///< short dots
+};
+
 /// One curve (line chart) or one class of points (scatter chart): x[i] pairs with y[i].
 struct Series {
-  std::string label;  ///< legend entry (and SVG tooltip)
+  std::string label;  ///< legend entry (and SVG tooltip); empty: not in the legend
   /// \var x
   /// x coordinates.
   /// \var y
   /// y coordinates, as many as x.
   std::vector<double> x, y;
+  /// "#rrggbb"; empty: the next colour of look::series (activations use look::activations).
+  std::string colour = {};
+  Stroke stroke = Stroke::solid;  ///< line style (line charts)
+  bool markers = false;           ///< also draw a dot at every point (line charts)
+  double width = 2.0;             ///< line width in pixels
+};
+
+/// A horizontal (or vertical) reference line across the plot, e.g. the level 0.5.
+struct Guide {
+  double at = 0;          ///< y (or x) of the line
+  std::string label;      ///< written at the line's end; empty: none
+  bool vertical = false;  ///< a vertical line at x = at
+  /// A horizontal guide's label at the left end of the line instead of the right.
+  bool label_left = false;
+};
+
+/// A shaded horizontal strip of the plot between two y values, with a caption inside it.
+struct Band {
+  /// \var y0
+  /// One edge of the strip (clipped to the plot).
+  /// \var y1
+  /// The other edge.
+  double y0 = 0, y1 = 0;
+  std::string colour;  ///< "#rrggbb", drawn pale
+  std::string label;   ///< written inside the strip, at its left
 };
 
 /// Titles, axis scale and size of a chart.
@@ -37,6 +73,18 @@ struct ChartOptions {
   /// \var height
   /// SVG height in pixels.
   int width = 720, height = 420;
+  bool integer_x = false;          ///< x ticks at integers only (depths, steps, counts)
+  std::vector<Guide> guides = {};  ///< reference lines, drawn under the series
+  std::vector<Band> bands = {};    ///< shaded strips, drawn under everything
+  /// On a log axis: draw values of exactly 0 on a row marked "0" under the lowest decade
+  /// instead of leaving them out (a gradient blocked to 0 stays visible).
+  bool zero_row = false;
+  /// \var y_min
+  /// Lowest y shown (NaN: from the data).
+  /// \var y_max
+  /// Highest y shown (NaN: from the data).
+  double y_min = std::numeric_limits<double>::quiet_NaN(),
+         y_max = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// A line chart: one polyline per series, axes with ticks, a grid, a legend and distinct colours.
@@ -84,5 +132,8 @@ std::vector<double> linear_ticks(double lo, double hi, int target = 6);
 std::vector<double> log_ticks(double lo, double hi, int max_ticks = 9);
 /// Label of a tick: "0.5", "100", "1e-06"-style for powers of ten far from 1 ("1e-6").
 std::string tick_label(double value, bool log_axis);
+/// Width in pixels of `text` at font size `size` in DejaVu Sans (CJK characters a full em): an
+/// upper estimate the charts lay out with, so text fits whatever font the viewer substitutes.
+double text_width(std::string_view text, double size, bool bold = false);
 
 }  // namespace gradflow::plot

@@ -14,7 +14,7 @@ enum class FlowAxis : std::uint8_t {
   group,  ///< the graph's groups in creation order (layers, neurons)
 };
 /// The gradient-flow chart: mean and max |gradient| per depth or per group, log scale, as SVG
-/// text (zeros cannot be drawn on a log axis and are left out; the table shows them).
+/// text; gradients of exactly 0 (blocked) are drawn on a row marked 0 under the lowest decade.
 std::string flow_chart(const DiagnosticReport& report, FlowAxis axis = FlowAxis::depth);
 /// Writes flow_chart() to `path`; throws gradflow::Error on failure.
 void write_flow_chart(const std::string& path, const DiagnosticReport& report,

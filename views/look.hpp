@@ -13,7 +13,9 @@
 namespace gradflow::look {
 
 // ---- text and node kinds ----------------------------------------------------------------------
-inline constexpr const char* font = "Helvetica,Arial,sans-serif";
+/// DejaVu Sans first: Graphviz lays text out with the first font it finds, and DejaVu is the widest
+/// common sans-serif, so the text fits in whatever font a viewer substitutes.
+inline constexpr const char* font = "DejaVu Sans,Noto Sans CJK SC,Helvetica,Arial,sans-serif";
 inline constexpr const char* ink = "#1f2937";    ///< text
 inline constexpr const char* muted = "#6b7280";  ///< captions
 inline constexpr const char* input_fill = "#dbeafe";
@@ -71,6 +73,11 @@ static_assert([] {
   }
   return true;
 }());
+
+/// Colours of chart lines that are not an activation (a bound, a loss, a data set), chosen away
+/// from the activations' hues so that a colour always means the same thing.
+inline constexpr std::array<const char*, 6> series{"#1f77b4", "#ea580c", "#b91c1c",
+                                                   "#8c564b", "#6b7280", "#a16207"};
 
 // ---- the |gradient| heat scale ----------------------------------------------------------------
 /// One decade of |gradient|: the colour and pen width of node borders (the gradient reaching the

@@ -45,6 +45,8 @@ struct ThresholdToBias {
   /// At x = (1, 2, 3): d y / d b, and d y / d (z + b) that flows into the bias node.
   double grad_b = 0;
   double grad_pre_activation = 0;
+  double y = 0;                      ///< the output at x = (1, 2, 3): sigmoid(0.2)
+  double grad_b_constant_input = 0;  ///< d y / d b with the bias a weight on a constant 1
 };
 
 inline ThresholdToBias threshold_to_bias() {
@@ -56,10 +58,15 @@ inline ThresholdToBias threshold_to_bias() {
   const Node with_threshold = step(z - kThreshold), with_bias = step(bias(z, b));
   const Node sig_threshold = sigmoid(z - kThreshold), sig_bias = sigmoid(bias(z, b));
 
-  // The same sigmoid neuron twice, its bias as a node and as a weight on a constant input 1.
+  // The same sigmoid neuron twice, its bias as a node and as a weight on a constant input 1,
+  // both with the named weights w = (0.5, -0.25, 0.2) and b = -h.
   nn::Rng rng_a(7), rng_b(7);
   const nn::Neuron a(g, 3, nn::Activation::sigmoid, rng_a, {}, nn::BiasForm::node, "A");
   const nn::Neuron c(g, 3, nn::Activation::sigmoid, rng_b, {}, nn::BiasForm::constant_input, "C");
+  for (std::size_t i = 0; i < 3; ++i) {
+    a.weights()[i].set(kWeights[i]);
+    c.weights()[i].set(kWeights[i]);
+  }
   a.bias().set(-kThreshold);
   c.bias().set(-kThreshold);
   const Node ya = a(x), yc = c(x);
@@ -91,7 +98,51 @@ inline ThresholdToBias threshold_to_bias() {
   g.backward(ya);
   r.grad_b = a.bias().grad();
   r.grad_pre_activation = a.last_pre_activation().grad();
+  r.y = ya.value();
+  g.backward(yc);
+  r.grad_b_constant_input = c.bias().grad();
   return r;
+}
+
+/// The three equivalent forms of the tutorial's sigmoid neuron at x = (1, 2, 3), each in its own
+/// graph after backward: sigmoid(z - h) with a constant threshold, sigmoid(z + b) with a bias
+/// node, and sigmoid(z + b * 1) with the bias a weight on a constant input 1.
+struct ThreeForms {
+  Graph threshold, bias_node, constant_input;
+};
+
+inline void three_forms(ThreeForms& f) {
+  const auto products = [](Graph& g, std::vector<Node>& out) {
+    for (std::size_t i = 0; i < 3; ++i) {
+      const Node x = g.input(fmt::format("x{}", i + 1), static_cast<double>(i + 1));
+      const Node w = g.parameter(fmt::format("w{}", i + 1), kWeights[i]);
+      out.push_back((w * x).named(fmt::format("w{0}*x{0}", i + 1)));
+    }
+  };
+  {
+    Graph& g = f.threshold;
+    std::vector<Node> p;
+    products(g, p);
+    const Node z = sum(p).named("z");
+    const Node y = sigmoid((z - g.constant(kThreshold, "h")).named("z-h")).named("y");
+    g.backward(y);
+  }
+  {
+    Graph& g = f.bias_node;
+    std::vector<Node> p;
+    products(g, p);
+    const Node z = sum(p).named("z");
+    const Node y = sigmoid(bias(z, g.parameter("b", -kThreshold)).named("z+b")).named("y");
+    g.backward(y);
+  }
+  {
+    Graph& g = f.constant_input;
+    std::vector<Node> p;
+    products(g, p);
+    p.push_back((g.parameter("b", -kThreshold) * g.constant(1.0, "1")).named("b*1"));
+    const Node y = sigmoid(sum(p).named("z+b*1")).named("y");
+    g.backward(y);
+  }
 }
 
 // ---- 2. How hard a neuron is to activate --------------------------------------------------------
@@ -222,10 +273,46 @@ inline TrainedNeuron train_and_neuron(nn::Activation f,
 
 struct StepFailures {
   /// Two very different sums, the same step output; sigmoid tells them apart.
-  double z_small = 0.01, z_large = 100;
+  double z_small = 0.2, z_large = 3;
   double step_small = 0, step_large = 0, sigmoid_small = 0, sigmoid_large = 0;
   TrainedNeuron step, sigmoid, straight_through;
+  struct Landscape {
+    std::vector<double> w1;                       ///< -3 to 3 in steps of 0.01
+    std::vector<double> step_loss, sigmoid_loss;  ///< AND's MSE, w2 = -0.6 and b = 0.1 fixed
+    std::vector<double> step_grad, sigmoid_grad;  ///< d loss / d w1 from backward
+  } landscape;
 };
+
+/// The AND neuron's MSE against its first weight (w2 = -0.6, b = 0.1 held), for the step and
+/// the sigmoid, with d loss / d w1 from backward: the step's loss is flat between jumps, so the
+/// gradient is 0 wherever it is defined.
+inline StepFailures::Landscape loss_landscape() {
+  StepFailures::Landscape r;
+  Graph g;
+  const Node w1 = g.parameter("w1", 0), w2 = g.parameter("w2", -0.6), b = g.parameter("b", 0.1);
+  const auto data = and_gate();
+  std::vector<Node> se_step, se_sig;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const Node pre = bias(w1 * data.row(i)[0] + w2 * data.row(i)[1], b);
+    const Node e_step = step(pre) - data.y[i], e_sig = sigmoid(pre) - data.y[i];
+    se_step.push_back(e_step * e_step);
+    se_sig.push_back(e_sig * e_sig);
+  }
+  const double n = static_cast<double>(data.size());
+  const Node l_step = sum(se_step) * (1.0 / n), l_sig = sum(se_sig) * (1.0 / n);
+  for (int k = 0; k <= 600; ++k) {
+    const double v = (k - 300) / 100.0;
+    w1.set(v);
+    r.w1.push_back(v);
+    g.backward(l_step);
+    r.step_loss.push_back(l_step.value());
+    r.step_grad.push_back(w1.grad());
+    g.backward(l_sig);
+    r.sigmoid_loss.push_back(l_sig.value());
+    r.sigmoid_grad.push_back(w1.grad());
+  }
+  return r;
+}
 
 inline StepFailures step_failures(bool record = false) {
   StepFailures r;
@@ -238,6 +325,7 @@ inline StepFailures step_failures(bool record = false) {
   z.set(r.z_large);
   r.step_large = ys.value();
   r.sigmoid_large = yg.value();
+  r.landscape = loss_landscape();
   r.step = train_and_neuron(nn::Activation::step, StepGradient::exact, record);
   r.sigmoid = train_and_neuron(nn::Activation::sigmoid, StepGradient::exact, record);
   r.straight_through = train_and_neuron(nn::Activation::step, StepGradient::straight_through);
@@ -257,6 +345,11 @@ struct ActivationCurves {
   std::vector<ActivationCurve> curves;
   double sigmoid_max_grad = 0, sigmoid_argmax = 0;
   double tanh_max_grad = 0, tanh_argmax = 0;
+  /// sigmoid(k x) on the x grid for each k: the steeper, the closer to the step.
+  std::vector<double> steepness{1, 2, 5, 20};
+  std::vector<std::vector<double>> steep;
+  /// For each k, the largest |sigmoid(k x) - step(x)| over |x| >= 0.5 (= 1 - sigmoid(k / 2)).
+  std::vector<double> steep_gap;
   const ActivationCurve& curve(nn::Activation f) const {
     return *std::find_if(curves.begin(), curves.end(),
                          [f](const ActivationCurve& c) { return c.f == f; });
@@ -290,6 +383,23 @@ inline ActivationCurves activation_curves() {
   };
   argmax(nn::Activation::sigmoid, r.sigmoid_max_grad, r.sigmoid_argmax);
   argmax(nn::Activation::tanh, r.tanh_max_grad, r.tanh_argmax);
+  // sigmoid(k x) for growing k, through a graph: mul by k, then the sigmoid node.
+  Graph g;
+  const Node x = g.input("x", 0), k = g.parameter("k", 1);
+  const Node y = sigmoid(k * x);
+  for (double kv : r.steepness) {
+    k.set(kv);
+    std::vector<double> ys;
+    double gap = 0;
+    for (double v : r.x) {
+      x.set(v);
+      ys.push_back(y.value());
+      if (std::abs(v) >= 0.5 - 1e-12)
+        gap = std::max(gap, std::abs(y.value() - (v > 0 ? 1.0 : 0.0)));
+    }
+    r.steep.push_back(std::move(ys));
+    r.steep_gap.push_back(gap);
+  }
   return r;
 }
 
@@ -299,24 +409,27 @@ struct Vanishing {
   std::vector<double> depth;  ///< 1 .. max_depth
   /// Chains a_d = f(a_{d-1}), a_0 = x = 1: d a_d / d x.
   std::vector<double> chain_sigmoid, chain_tanh, chain_relu;
+  /// The tanh chain with weight 3, a_d = tanh(3 a_{d-1}): every a_d near 1, saturated.
+  std::vector<double> chain_tanh_w3;
   /// MLPs of `width` neurons per hidden layer and `depth` hidden layers (2 inputs, 1 linear
   /// output): mean |d y / d w| over the first layer's weights, averaged over 4 inputs.
   std::vector<double> mlp_sigmoid, mlp_tanh, mlp_relu;
   std::size_t width = 16;
 };
 
-inline double chain_gradient(nn::Activation f, int depth) {
+inline double chain_gradient(nn::Activation f, int depth, double weight = 1.0) {
   Graph g;
   const Node x = g.input("x", 1.0);
   Node a = x;
-  for (int d = 0; d < depth; ++d) a = nn::activate(f, a);
+  for (int d = 0; d < depth; ++d) a = nn::activate(f, weight == 1.0 ? a : weight * a);
   g.backward(a);
   return x.grad();
 }
 
-/// Mean |d y / d w| over the first layer's weights of an MLP with `depth` hidden layers.
-/// Weights start uniform on [-r, r), r = sqrt(6 / fan_in) (He's uniform initialisation, which
-/// keeps a ReLU network's signal from shrinking), biases 0, seed 1.
+/// Mean |d y / d w| over the first layer's weights of an MLP with `depth` hidden layers, biases
+/// 0, seed 1. ReLU networks start with He's uniform initialisation, r = sqrt(6 / fan_in), which
+/// keeps a ReLU network's signal from shrinking; sigmoid and tanh networks with Glorot's
+/// (Xavier's), r = sqrt(6 / (fan_in + fan_out)), made for squashing activations.
 inline double first_layer_gradient(nn::Activation f, int depth, std::size_t width) {
   Graph g;
   std::vector<std::size_t> sizes{2};
@@ -324,9 +437,16 @@ inline double first_layer_gradient(nn::Activation f, int depth, std::size_t widt
   sizes.push_back(1);
   nn::MLPOptions o;
   o.hidden = f;
-  o.init.weight_range = std::sqrt(6.0);
-  o.init.scale_by_fan_in = true;
+  const bool he = f == nn::Activation::relu;
+  o.init.weight_range = he ? std::sqrt(6.0) : 1.0;
+  o.init.scale_by_fan_in = he;
   const nn::MLP net(g, sizes, o);
+  if (!he)  // uniform on [-1, 1) scaled to [-r, r): Glorot's uniform initialisation
+    for (std::size_t l = 0; l < net.layers().size(); ++l) {
+      const double r = std::sqrt(6.0 / static_cast<double>(sizes[l] + sizes[l + 1]));
+      for (const auto& n : net.layers()[l].neurons())
+        for (const Node& w : n.weights()) w.set(w.value() * r);
+    }
   const auto x = g.input("x1", 0), y = g.input("x2", 0);
   const std::array<Node, 2> in{x, y};
   const Node out = net(in).front();
@@ -356,6 +476,7 @@ inline Vanishing vanishing_gradients(int max_depth = 30) {
     r.chain_sigmoid.push_back(chain_gradient(nn::Activation::sigmoid, d));
     r.chain_tanh.push_back(chain_gradient(nn::Activation::tanh, d));
     r.chain_relu.push_back(chain_gradient(nn::Activation::relu, d));
+    r.chain_tanh_w3.push_back(chain_gradient(nn::Activation::tanh, d, 3.0));
     r.mlp_sigmoid.push_back(first_layer_gradient(nn::Activation::sigmoid, d, r.width));
     r.mlp_tanh.push_back(first_layer_gradient(nn::Activation::tanh, d, r.width));
     r.mlp_relu.push_back(first_layer_gradient(nn::Activation::relu, d, r.width));
@@ -365,12 +486,12 @@ inline Vanishing vanishing_gradients(int max_depth = 30) {
 
 // ---- 6. The bias moves the activation -----------------------------------------------------------
 
-/// A bump: target 1 for 2 < x < 6, else 0, at x = 0, 0.2, ..., 8.
+/// A bump: target 1 for -3 < x < 2, else 0, at x = -6, -5.75, ..., 6.
 inline train::Dataset bump_data() {
   train::Dataset d;
-  for (int k = 0; k <= 40; ++k) {
-    const double x[1] = {0.2 * k};
-    d.add(x, x[0] > 2.0 && x[0] < 6.0 ? 1.0 : 0.0);
+  for (int k = 0; k <= 48; ++k) {
+    const double x[1] = {-6.0 + 0.25 * k};
+    d.add(x, x[0] > -3.0 && x[0] < 2.0 ? 1.0 : 0.0);
   }
   return d;
 }
@@ -379,17 +500,21 @@ struct BiasTrajectory {
   std::vector<double> iteration;
   /// The two hidden neurons' biases and the output neuron's bias, after each iteration.
   std::vector<std::array<double, 3>> biases;
+  /// The two hidden neurons' switching points -b/w (where w x + b = 0, sigmoid = 0.5).
+  std::vector<std::array<double, 2>> switching;
   /// Hidden neurons' weights and biases before and after training.
   std::array<double, 2> w_start{}, b_start{}, w_end{}, b_end{};
   double final_loss = 0, final_accuracy = 0;
   std::optional<TrainingRecord> record;  ///< the run for the training page, when asked for
+  /// The network's output sigmoid(score) on x = -6, -5.95, ..., 6 before and after training.
+  std::vector<double> x, output_start, output_end;
 };
 
 /// MLP(1, [2, 1]): two sigmoid hidden neurons, a linear output, BCE from logits, full batch,
-/// SGD lr 0.5 with momentum 0.9 for 1500 iterations. To draw the bump the hidden neurons must
-/// switch at x = 2 and x = 6, far from where they start (bias 0 switches at x = 0): their biases
-/// move.
-inline BiasTrajectory bias_trajectory(int iterations = 1500, bool record = false) {
+/// SGD lr 0.5 with momentum 0.9 for 1500 iterations, seed 3. To draw the bump the hidden
+/// neurons must switch at x = -3 and x = 2, on both sides of where they start (bias 0 switches
+/// at x = 0): their biases move, one switching point to the left, the other to the right.
+inline BiasTrajectory bias_trajectory(int iterations = 1500, bool with_record = false) {
   Graph g;
   nn::MLPOptions mo;
   mo.hidden = nn::Activation::sigmoid;
@@ -406,18 +531,30 @@ inline BiasTrajectory bias_trajectory(int iterations = 1500, bool record = false
   const auto& hidden = net.layers()[0].neurons();
   const auto& out = net.layers()[1].neurons()[0];
   BiasTrajectory r;
+  const auto record = [&](double k) {
+    r.iteration.push_back(k);
+    r.biases.push_back({hidden[0].bias().value(), hidden[1].bias().value(), out.bias().value()});
+    r.switching.push_back({-hidden[0].bias().value() / hidden[0].weights()[0].value(),
+                           -hidden[1].bias().value() / hidden[1].weights()[0].value()});
+  };
+  const auto sample = [&](std::vector<double>& ys) {
+    for (double v : r.x) {
+      const double p[1] = {v};
+      ys.push_back(1.0 / (1.0 + std::exp(-t.predict(p))));
+    }
+  };
+  for (int k = 0; k <= 240; ++k) r.x.push_back(-6.0 + 0.05 * k);
+  sample(r.output_start);
   for (std::size_t i = 0; i < 2; ++i) {
     r.w_start[i] = hidden[i].weights()[0].value();
     r.b_start[i] = hidden[i].bias().value();
   }
-  r.iteration.push_back(0);
-  r.biases.push_back({hidden[0].bias().value(), hidden[1].bias().value(), out.bias().value()});
+  record(0);
   const auto after = [&](const train::IterationRecord& s) {
-    r.iteration.push_back(s.iteration + 1);
-    r.biases.push_back({hidden[0].bias().value(), hidden[1].bias().value(), out.bias().value()});
+    record(s.iteration + 1);
     r.final_loss = s.loss;
   };
-  if (record) {  // every 15th iteration (and the last), the pass of x = 0 and x = 4 every 150
+  if (with_record) {  // every 15th iteration (and the last), the passes of x = -6 and 0 every 150
     train::RecordOptions ro;
     ro.every = 15;
     ro.detail_every = 150;
@@ -434,6 +571,7 @@ inline BiasTrajectory bias_trajectory(int iterations = 1500, bool record = false
     r.b_end[i] = hidden[i].bias().value();
   }
   r.final_accuracy = t.accuracy(data);
+  sample(r.output_end);
   return r;
 }
 
@@ -454,6 +592,32 @@ inline std::vector<VoteRow> voting_table() {
     rows.push_back({v, s.value(), t.value(), r.value()});
   }
   return rows;
+}
+
+/// What the next layer receives from one unit, v * a(z), for a weight v of either sign: the
+/// sign of v, not the activation, decides whether the unit's vote counts for or against.
+struct VoteCurves {
+  std::vector<double> z;  ///< -3 to 3 in steps of 0.02
+  std::vector<double> sigmoid, tanh, relu;
+  std::vector<double> relu_times_minus, sigmoid_times_minus;  ///< v = -1
+};
+
+inline VoteCurves vote_curves() {
+  VoteCurves r;
+  Graph g;
+  const Node z = g.input("z", 0), v = g.parameter("v", -1);
+  const Node s = sigmoid(z), t = tanh(z), u = relu(z);
+  const Node us = v * u, ss = v * s;
+  for (int k = 0; k <= 300; ++k) {
+    z.set((k - 150) / 50.0);
+    r.z.push_back(z.value());
+    r.sigmoid.push_back(s.value());
+    r.tanh.push_back(t.value());
+    r.relu.push_back(u.value());
+    r.relu_times_minus.push_back(us.value());
+    r.sigmoid_times_minus.push_back(ss.value());
+  }
+  return r;
 }
 
 /// How the tutorial reads an output as a vote.
@@ -577,6 +741,91 @@ inline int xor_successes(nn::Activation hidden, std::uint32_t n = 8) {
   int ok = 0;
   for (std::uint32_t seed = 1; seed <= n; ++seed) ok += xor_run(hidden, seed).final_accuracy == 1.0;
   return ok;
+}
+
+/// sin x at x = -3, -2.9, ..., 3: a curve no straight line follows.
+inline train::Dataset sine_data() {
+  train::Dataset d;
+  for (int k = 0; k <= 60; ++k) {
+    const double x[1] = {-3.0 + 0.1 * k};
+    d.add(x, std::sin(x[0]));
+  }
+  return d;
+}
+
+struct FunctionFit {
+  std::vector<std::size_t> units{1, 2, 4, 8, 16};  ///< hidden tanh units N
+  std::vector<double> mse;                         ///< final mean squared error per N
+  std::vector<double> x;                           ///< -3.5 to 3.5 in steps of 0.05
+  std::vector<std::vector<double>> fits;           ///< each network's output on x
+  /// Three stacked linear layers MLP(1, [8, 8, 1]) trained the same way: its error and output.
+  double linear_mse = 0;
+  std::vector<double> linear_fit;
+  /// The best straight line by least squares, y = slope x + intercept, and its error.
+  double best_slope = 0, best_intercept = 0, best_line_mse = 0;
+};
+
+/// Fits sin x on [-3, 3] with MLP(1, [N, 1]) (tanh hidden layer, linear output) for each N, and
+/// with a stack of linear layers: MSE, full batch, SGD lr 0.05 with momentum 0.9, 4000
+/// iterations, seed 1, weights uniform on [-2, 2) (the linear stack: on [-1, 1) / sqrt(fan-in)).
+inline FunctionFit function_fit(int iterations = 4000) {
+  FunctionFit r;
+  const auto data = sine_data();
+  for (int k = 0; k <= 140; ++k) r.x.push_back(-3.5 + 0.05 * k);
+  const auto run = [&](std::vector<std::size_t> sizes, nn::Activation f, double& mse,
+                       std::vector<double>& fit) {
+    Graph g;
+    nn::MLPOptions mo;
+    mo.hidden = f;
+    mo.init.weight_range = f == nn::Activation::identity ? 1.0 : 2.0;
+    mo.init.scale_by_fan_in =
+        f == nn::Activation::identity;  // a product of layers must not explode
+    const nn::MLP net(g, std::move(sizes), mo);
+    train::TrainOptions o;
+    o.loss = train::Loss::mse;
+    o.iterations = iterations;
+    o.lr = {0.05, 0.0};
+    o.momentum = 0.9;
+    train::Trainer t(g, net, data.size(), o);
+    t.fit(data);
+    mse = 0;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      const double e = t.predict(data.row(i)) - data.y[i];
+      mse += e * e;
+    }
+    mse /= static_cast<double>(data.size());
+    for (double v : r.x) {
+      const double p[1] = {v};
+      fit.push_back(t.predict(p));
+    }
+  };
+  for (std::size_t n : r.units) {
+    r.mse.emplace_back();
+    r.fits.emplace_back();
+    run({1, n, 1}, nn::Activation::tanh, r.mse.back(), r.fits.back());
+  }
+  run({1, 8, 8, 1}, nn::Activation::identity, r.linear_mse, r.linear_fit);
+  // Least squares: slope = cov(x, y) / var(x), intercept = mean y - slope mean x.
+  double mx = 0, my = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    mx += data.row(i)[0];
+    my += data.y[i];
+  }
+  mx /= static_cast<double>(data.size());
+  my /= static_cast<double>(data.size());
+  double sxy = 0, sxx = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    sxy += (data.row(i)[0] - mx) * (data.y[i] - my);
+    sxx += (data.row(i)[0] - mx) * (data.row(i)[0] - mx);
+  }
+  r.best_slope = sxy / sxx;
+  r.best_intercept = my - r.best_slope * mx;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const double e = r.best_slope * data.row(i)[0] + r.best_intercept - data.y[i];
+    r.best_line_mse += e * e;
+  }
+  r.best_line_mse /= static_cast<double>(data.size());
+  return r;
 }
 
 // ---- 9. micrograd's moons demo ------------------------------------------------------------------
