@@ -44,7 +44,8 @@ TEST_CASE("datasets: circles lie on radius 1 (label -1) and `inner` (label +1)")
   }
 }
 
-TEST_CASE("datasets: the curve is sin(pi x) on an even grid of [-1, 1], and its noise has its std") {
+TEST_CASE(
+    "datasets: the curve is sin(pi x) on an even grid of [-1, 1], and its noise has its std") {
   const auto d = train::make_curve(21, 0.0, 1);
   REQUIRE(d.features == 1);
   REQUIRE(d.size() == 21);
