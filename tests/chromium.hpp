@@ -34,7 +34,7 @@ struct TempDir {
   TempDir& operator=(const TempDir&) = delete;
 };
 
-inline std::string read_text(const std::filesystem::path& p) {
+inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream s;
   s << in.rdbuf();
@@ -62,11 +62,11 @@ struct Chromium {
   struct Page {
     std::string dom, log;
   };
-  /// The DOM of `url` after its scripts ran.
-  Page dump_dom(const std::string& url) {
+  /// The DOM of `url` after its scripts ran, in a window of `size` ("width,height").
+  Page dump_dom(const std::string& url, const std::string& size = "1440,900") {
     const std::filesystem::path log = profile.path / "dump.log";
-    const Run r = run_command(command("--dump-dom", url, log));
-    Page p{r.out, read_text(log)};
+    const Run r = run_command(command("--dump-dom", url, log, size));
+    Page p{r.out, read_file(log)};
     INFO("chromium log:\n" << p.log);
     REQUIRE(r.status == 0);
     return p;
@@ -76,7 +76,7 @@ struct Chromium {
                          const std::string& size) {
     const std::filesystem::path log = profile.path / "shot.log";
     const Run r = run_command(command("--screenshot='" + png.string() + "'", url, log, size));
-    const std::string text = read_text(log);
+    const std::string text = read_file(log);
     INFO("chromium log:\n" << text);
     REQUIRE(r.status == 0);
     REQUIRE(std::filesystem::exists(png));
@@ -104,12 +104,22 @@ struct Browser {
     const Run r = run_command(fmt::format(
         "python3 '{}/tests/cdp.py' '{}' --size {} --log '{}' {} 2>&1", GRADFLOW_SOURCE_DIR, url,
         size, log.string(), png.empty() ? std::string() : fmt::format("--screenshot '{}'", png)));
-    Page p{r.out, read_text(log), r.status == 0};
+    Page p{r.out, read_file(log), r.status == 0};
     INFO("browser log:\n" << p.log);
     REQUIRE(r.status <= 1);  // 0 ready, 1 not ready in time; anything else: cdp.py failed
     return p;
   }
 };
+
+/// The text of a page's data element (<script type="application/json" id="gf-data">).
+inline std::string data_text(const std::string& page) {
+  const std::string open = "<script type=\"application/json\" id=\"gf-data\">";
+  const auto start = page.find(open);
+  REQUIRE(start != std::string::npos);
+  const auto end = page.find("</script>", start);
+  REQUIRE(end != std::string::npos);
+  return page.substr(start + open.size(), end - start - open.size());
+}
 
 /// The value of attribute `name` of the first `tag` element that has it, or "<missing>".
 inline std::string attribute(const std::string& dom, const std::string& tag,

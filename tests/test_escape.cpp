@@ -1,11 +1,13 @@
 // The views' escapers (views/escape.hpp) on hostile input: quotes, markup, control bytes,
 // malformed UTF-8 and "</script>". Expected strings are written out by hand.
+#include <map>
 #include <string>
 #include <string_view>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <gradflow/ops/errors.hpp>
 #include <gradflow/views/chart.hpp>
 #include <gradflow/views/escape.hpp>
 
@@ -107,4 +109,12 @@ TEST_CASE("escape: a JSON document made safe inside <script>") {
   CHECK(js(R"(["<!-- & -->"])") == R"(["\u003c!-- \u0026 --\u003e"])");
   CHECK(js("[\"\xe2\x80\xa8\xe2\x80\xa9\"]") == R"(["\u2028\u2029"])");
   CHECK(js("[\"\xcf\x83 \xf0\x9f\x98\x80\"]") == "[\"\xcf\x83 \xf0\x9f\x98\x80\"]");  // UTF-8 kept
+}
+
+TEST_CASE("escape: fill_template fills each placeholder once and never rescans what it put in") {
+  const std::map<std::string, std::string, std::less<>> parts{{"a", "{{b}}"}, {"b", "B"}};
+  CHECK(gradflow::fill_template("<{{a}}|{{b}}>", parts, "t.html") == "<{{b}}|B>");
+  CHECK(gradflow::fill_template("no marks", parts, "t.html") == "no marks");
+  CHECK_THROWS_WITH_AS(gradflow::fill_template("x {{c}}", parts, "t.html"),
+                       "gradflow: t.html: unknown placeholder 'c'", gradflow::Error);
 }

@@ -23,6 +23,7 @@
 #include <gradflow/views/html_view.hpp>
 #include <tutorial/neuron.hpp>
 
+#include "chromium.hpp"
 #include "run_command.hpp"
 
 namespace gf = gradflow;
@@ -30,82 +31,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using gradflow::testing::attribute;
+using gradflow::testing::Chromium;
+using gradflow::testing::data_text;
+using gradflow::testing::element_text;
+using gradflow::testing::read_file;
+using gradflow::testing::TempDir;
+
 using gf::testing::Run;
 using gf::testing::run_command;
 using gf::tutorial::neuron;
 
 // A fresh directory, removed with the object.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / fmt::format("gradflow-html-test-{:08x}", rd());
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Headless Chromium as root in a container: the flags the project's CI needs, a fresh profile.
-struct Chromium {
-  TempDir profile;
-  Chromium() {
-    REQUIRE_MESSAGE(run_command("command -v chromium >/dev/null 2>&1").status == 0,
-                    "these tests need Debian's chromium package (apt-get install chromium)");
-  }
-  // stdout: the DOM after scripts ran; the log file: the browser's log with console messages.
-  std::string command(const std::string& mode, const std::string& url, const fs::path& log) {
-    return fmt::format(
-        "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic "
-        "--no-first-run --disable-background-networking --disable-component-update "
-        "--disable-sync --user-data-dir='{}' --enable-logging=stderr --v=0 "
-        "--virtual-time-budget=3000 --window-size=1440,900 --hide-scrollbars {} '{}' 2>'{}'",
-        profile.path.string(), mode, url, log.string());
-  }
-  struct Page {
-    std::string dom, log;
-  };
-  Page dump_dom(const std::string& url) {
-    const fs::path log = profile.path / "dump.log";
-    const Run r = run_command(command("--dump-dom", url, log));
-    Page p{r.out, read_file(log)};
-    INFO("chromium log:\n" << p.log);
-    REQUIRE(r.status == 0);
-    return p;
-  }
-};
-
-std::string attribute(const std::string& dom, const std::string& tag, const std::string& name) {
-  const std::regex re("<" + tag + "[^>]*\\s" + name + "=\"([^\"]*)\"");
-  std::smatch m;
-  return std::regex_search(dom, m, re) ? m[1].str() : std::string("<missing>");
-}
-
-std::string element_text(const std::string& dom, const std::string& id) {
-  const std::regex re("id=\"" + id + "\"[^>]*>([^<]*)<");
-  std::smatch m;
-  return std::regex_search(dom, m, re) ? m[1].str() : std::string("<missing>");
-}
-
-// The text of the page's data element, as html_view() wrote it.
-std::string data_text(const std::string& page) {
-  const std::string open = "<script type=\"application/json\" id=\"gf-data\">";
-  const auto start = page.find(open);
-  REQUIRE(start != std::string::npos);
-  const auto end = page.find("</script>", start);
-  REQUIRE(end != std::string::npos);
-  return page.substr(start + open.size(), end - start - open.size());
-}
-
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;

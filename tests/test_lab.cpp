@@ -225,7 +225,7 @@ std::map<int, std::pair<double, double>> drawn_nodes(const std::string& dom) {
 }  // namespace
 
 TEST_CASE("lab page: the file is self-contained and at most 3 MB") {
-  const std::string page = gradflow::testing::read_text(GRADFLOW_LAB_HTML);
+  const std::string page = gradflow::testing::read_file(GRADFLOW_LAB_HTML);
   CHECK(page.size() < 3'000'000);
   CHECK(page.find("<script src") == std::string::npos);
   CHECK(page.find("<link") == std::string::npos);

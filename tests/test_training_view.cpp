@@ -23,6 +23,7 @@
 #include <gradflow/ops/errors.hpp>
 #include <gradflow/views/training_view.hpp>
 
+#include "chromium.hpp"
 #include "run_command.hpp"
 
 namespace gf = gradflow;
@@ -32,68 +33,20 @@ namespace train = gradflow::train;
 
 namespace {
 
+using gf::testing::attribute;
+using gf::testing::data_text;
+using gf::testing::element_text;
+using gf::testing::read_file;
 using gf::testing::Run;
 using gf::testing::run_command;
+using gf::testing::TempDir;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / fmt::format("gradflow-training-test-{:08x}", rd());
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string data_text(const std::string& page) {
-  const std::string open = "<script type=\"application/json\" id=\"gf-data\">";
-  const auto start = page.find(open);
-  REQUIRE(start != std::string::npos);
-  const auto end = page.find("</script>", start);
-  REQUIRE(end != std::string::npos);
-  return page.substr(start + open.size(), end - start - open.size());
-}
-
-std::string attribute(const std::string& dom, const std::string& tag, const std::string& name) {
-  const std::regex re("<" + tag + "[^>]*\\s" + name + "=\"([^\"]*)\"");
-  std::smatch m;
-  return std::regex_search(dom, m, re) ? m[1].str() : std::string("<missing>");
-}
-
-std::string element_text(const std::string& dom, const std::string& id) {
-  const std::regex re("id=\"" + id + "\"[^>]*>([^<]*)<");
-  std::smatch m;
-  return std::regex_search(dom, m, re) ? m[1].str() : std::string("<missing>");
-}
-
-// Headless Chromium: the DOM after the scripts ran, and the browser's log.
-struct Page {
-  std::string dom, log;
-};
-Page dump_dom(const fs::path& profile, const std::string& url, int width = 1024, int height = 700) {
-  REQUIRE_MESSAGE(run_command("command -v chromium >/dev/null 2>&1").status == 0,
-                  "these tests need Debian's chromium package (apt-get install chromium)");
-  const fs::path log = profile / "dump.log";
-  const Run r = run_command(fmt::format(
-      "timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-      "--disable-background-networking --disable-component-update --disable-sync "
-      "--user-data-dir='{}' --enable-logging=stderr --v=0 --virtual-time-budget=3000 "
-      "--window-size={},{} --hide-scrollbars --dump-dom '{}' 2>'{}'",
-      profile.string(), width, height, url, log.string()));
-  Page p{r.out, read_file(log)};
-  INFO("chromium log:\n" << p.log);
-  REQUIRE(r.status == 0);
-  return p;
+// Headless Chromium: the DOM after the scripts ran, and the browser's log (tests/chromium.hpp),
+// by default at 1024x700.
+using Page = gf::testing::Chromium::Page;
+Page dump_dom(gf::testing::Chromium& chrome, const std::string& url, int width = 1024,
+              int height = 700) {
+  return chrome.dump_dom(url, fmt::format("{},{}", width, height));
 }
 
 void check_clean(const Page& p) {
@@ -199,9 +152,8 @@ TEST_CASE("training page: the data is the record's, the page self-contained and 
   TempDir dir;
   const fs::path file = dir.path / "hostile.html";
   gf::write_training_html(file.string(), r, hostile);
-  const fs::path profile = dir.path / "profile";
-  fs::create_directories(profile);
-  const Page p = dump_dom(profile, "file://" + file.string() + "#train=5");
+  gf::testing::Chromium chrome;
+  const Page p = dump_dom(chrome, "file://" + file.string() + "#train=5");
   check_clean(p);
   CHECK(attribute(p.dom, "body", "data-train") == "5");
   CHECK(p.dom.find(
@@ -217,15 +169,14 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
   // A 100-step 2-16-16-1 run on 100 points stays under 5 MB.
   CHECK(run.page.size() < 5'000'000);
   const std::string url = "file://" + html.string();
-  const fs::path profile = dir.path / "profile";
-  fs::create_directories(profile);
+  gf::testing::Chromium chrome;
 
   SUBCASE("#train=0 and #train=last show the losses the program printed") {
-    const Page first = dump_dom(profile, url + "#train=0");
+    const Page first = dump_dom(chrome, url + "#train=0");
     check_clean(first);
     CHECK(attribute(first.dom, "body", "data-train") == "0");
     CHECK(element_text(first.dom, "loss-text") == run.printed_losses.front());
-    const Page last = dump_dom(profile, url + "#train=last");
+    const Page last = dump_dom(chrome, url + "#train=last");
     check_clean(last);
     CHECK(attribute(last.dom, "body", "data-train") == "99");
     CHECK(element_text(last.dom, "loss-text") == run.printed_losses.back());
@@ -237,12 +188,12 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
     REQUIRE(dead > 0);  // the moons run has dead ReLUs in its first layer (shown in the README)
     CHECK(last.dom.find(fmt::format("<li class=\"dead\">L1 (relu): {} of 16 dead (", dead)) !=
           std::string::npos);
-    const Page mid = dump_dom(profile, url + "#train=37");
+    const Page mid = dump_dom(chrome, url + "#train=37");
     CHECK(element_text(mid.dom, "loss-text") == run.printed_losses[37]);
     CHECK(element_text(mid.dom, "progress").find("step 37 loss " + run.printed_losses[37]) == 0);
   }
   SUBCASE("a click on a unit lists its nodes; keys step by node, unit, layer and iteration") {
-    const Page p = dump_dom(profile, url + "#train=last&selftest");
+    const Page p = dump_dom(chrome, url + "#train=last&selftest");
     check_clean(p);
     const std::string l99 = run.printed_losses[99], l98 = run.printed_losses[98];
     // The backward pass of sample 0 through the units' nodes: the output unit's 19 (y, z+b, z,
@@ -274,13 +225,13 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
     CHECK(element_text(p.dom, "selftest") == expected);
   }
   SUBCASE("a deep link opens a unit at a node; at 1400x1000 nothing is smaller either") {
-    const Page p = dump_dom(profile, url + "#train=10&unit=L2.n3&node=2&mode=gradient", 1400, 1000);
+    const Page p = dump_dom(chrome, url + "#train=10&unit=L2.n3&node=2&mode=gradient", 1400, 1000);
     check_clean(p);
     CHECK(attribute(p.dom, "body", "data-unit") == "L2.n3");
     CHECK(attribute(p.dom, "body", "data-node") == "L2.n3.z");
     CHECK(attribute(p.dom, "body", "data-mode") == "gradient");
     CHECK(element_text(p.dom, "loss-text") == run.printed_losses[10]);
-    const Page q = dump_dom(profile, url + "#train=last&step=20&by=layer");
+    const Page q = dump_dom(chrome, url + "#train=last&step=20&by=layer");
     check_clean(q);
     CHECK(attribute(q.dom, "body", "data-unit") == "L2.n16");
     CHECK(attribute(q.dom, "body", "data-node") == "L2.n16.y");
@@ -288,7 +239,7 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
     CHECK(attribute(q.dom, "body", "data-step") == "20");
     // The other recorded sample (row 50, the second moon's first point), at the first step: the
     // output unit's activation, the trainer's node "score".
-    const Page r = dump_dom(profile, url + "#train=last&sample=50&step=1");
+    const Page r = dump_dom(chrome, url + "#train=last&sample=50&step=1");
     check_clean(r);
     CHECK(attribute(r.dom, "body", "data-sample") == "50");
     CHECK(attribute(r.dom, "body", "data-unit") == "L3.n1");
@@ -300,8 +251,7 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
 
 TEST_CASE("training page: the step, XOR and bias-moves experiments write theirs (1-D, 2-D)") {
   TempDir dir;
-  const fs::path profile = dir.path / "profile";
-  fs::create_directories(profile);
+  gf::testing::Chromium chrome;
   struct Case {
     const char* program;
     const char* last;     // the last recorded iteration
@@ -318,7 +268,7 @@ TEST_CASE("training page: the step, XOR and bias-moves experiments write theirs 
         run_command(fmt::format("{}/examples/{} --out '{}' --html '{}'", GRADFLOW_BINARY_DIR,
                                 c.program, dir.path.string(), html.string()));
     REQUIRE(r.status == 0);
-    const Page p = dump_dom(profile, "file://" + html.string() + "#train=last&step=1");
+    const Page p = dump_dom(chrome, "file://" + html.string() + "#train=last&step=1");
     check_clean(p);
     CHECK(attribute(p.dom, "body", "data-train") == c.last);
     CHECK(attribute(p.dom, "body", "data-step") == "1");
@@ -329,7 +279,7 @@ TEST_CASE("training page: the step, XOR and bias-moves experiments write theirs 
   // whole batch at every iteration, and its loss never moves from 0.75 (3 of 4 wrong, MSE).
   const fs::path step_page = dir.path / "tutorial_3_step_failures_step.html";
   REQUIRE(fs::exists(step_page));
-  const Page p = dump_dom(profile, "file://" + step_page.string() + "#train=30");
+  const Page p = dump_dom(chrome, "file://" + step_page.string() + "#train=30");
   check_clean(p);
   CHECK(element_text(p.dom, "loss-text") == "0.750000000000");
   CHECK(p.dom.find("<li class=\"dead\">L1 (step): 1 of 1 dead (n1).</li>") != std::string::npos);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <gradflow/ops/errors.hpp>
+
 namespace gradflow {
 namespace {
 
@@ -231,6 +233,28 @@ std::string script_safe_json(std::string_view json_text) {
       out += c;
     }
   }
+  return out;
+}
+
+std::string fill_template(std::string_view page,
+                          const std::map<std::string, std::string, std::less<>>& parts,
+                          std::string_view source) {
+  std::string out;
+  std::size_t at = 0;
+  while (true) {
+    const std::size_t open = page.find("{{", at);
+    if (open == std::string_view::npos) break;
+    const std::size_t close = page.find("}}", open + 2);
+    if (close == std::string_view::npos) break;
+    const std::string_view name = page.substr(open + 2, close - open - 2);
+    const auto it = parts.find(name);
+    if (it == parts.end())
+      throw Error(fmt::format("gradflow: {}: unknown placeholder '{}'", source, name));
+    out.append(page.substr(at, open - at));
+    out += it->second;
+    at = close + 2;
+  }
+  out.append(page.substr(at));
   return out;
 }
 

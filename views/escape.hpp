@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -60,5 +62,12 @@ std::string css_token(std::string_view s);
 /// U+2029 (line terminators to older JavaScript) written as \uXXXX escapes, which mean the same
 /// inside JSON strings, the only place they can occur.
 std::string script_safe_json(std::string_view json_text);
+
+/// A page template with every {{name}} replaced by parts[name]: the template is scanned once,
+/// left to right, so nothing inserted is scanned again. Throws Error naming `source` (the
+/// template's file) for a placeholder with no part.
+std::string fill_template(std::string_view page,
+                          const std::map<std::string, std::string, std::less<>>& parts,
+                          std::string_view source);
 
 }  // namespace gradflow

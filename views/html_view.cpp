@@ -103,29 +103,6 @@ std::string script_json(const json& data) {
 
 // ---- the page -----------------------------------------------------------------------------------
 
-// web/stepper/page.html with every {{name}} replaced by parts.at(name); each must be known.
-// The template is scanned once, left to right, so nothing inserted is scanned again.
-std::string fill(std::string_view page,
-                 const std::map<std::string, std::string, std::less<>>& parts) {
-  std::string out;
-  std::size_t at = 0;
-  while (true) {
-    const std::size_t open = page.find("{{", at);
-    if (open == std::string_view::npos) break;
-    const std::size_t close = page.find("}}", open + 2);
-    if (close == std::string_view::npos) break;
-    const std::string_view name = page.substr(open + 2, close - open - 2);
-    const auto it = parts.find(name);
-    if (it == parts.end())
-      throw Error(fmt::format("gradflow: web/stepper/page.html: unknown placeholder '{}'", name));
-    out.append(page.substr(at, open - at));
-    out += it->second;
-    at = close + 2;
-  }
-  out.append(page.substr(at));
-  return out;
-}
-
 }  // namespace
 
 std::string html_view(const Stepper& pass, const HtmlOptions& options) {
@@ -147,7 +124,7 @@ std::string html_view(const Stepper& pass, const HtmlOptions& options) {
       {"style_css", std::string(web::stepper_style_css)},
       {"app_js", std::string(web::stepper_app_js)},
   };
-  return fill(web::stepper_page_html, parts);
+  return fill_template(web::stepper_page_html, parts, "web/stepper/page.html");
 }
 
 void write_html_view(const std::string& path, const Stepper& pass, const HtmlOptions& options) {

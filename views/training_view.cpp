@@ -167,28 +167,6 @@ json page_data(const TrainingRecord& r) {
   return data;
 }
 
-// web/training/page.html with every {{name}} replaced by parts.at(name); each must be known.
-std::string fill(std::string_view page,
-                 const std::map<std::string, std::string, std::less<>>& parts) {
-  std::string out;
-  std::size_t at = 0;
-  while (true) {
-    const std::size_t open = page.find("{{", at);
-    if (open == std::string_view::npos) break;
-    const std::size_t close = page.find("}}", open + 2);
-    if (close == std::string_view::npos) break;
-    const std::string_view name = page.substr(open + 2, close - open - 2);
-    const auto it = parts.find(name);
-    if (it == parts.end())
-      throw Error(fmt::format("gradflow: web/training/page.html: unknown placeholder '{}'", name));
-    out.append(page.substr(at, open - at));
-    out += it->second;
-    at = close + 2;
-  }
-  out.append(page.substr(at));
-  return out;
-}
-
 std::string sizes_text(const std::vector<std::size_t>& sizes) {
   std::string out;
   for (const std::size_t s : sizes) out += fmt::format("{}{}", out.empty() ? "" : "-", s);
@@ -216,7 +194,7 @@ std::string training_html(const TrainingRecord& record, const TrainingHtmlOption
       {"d3_js", std::string(web::d3_bundle_js)},
       {"app_js", std::string(web::training_app_js)},
   };
-  return fill(web::training_page_html, parts);
+  return fill_template(web::training_page_html, parts, "web/training/page.html");
 }
 
 void write_training_html(const std::string& path, const TrainingRecord& record,
