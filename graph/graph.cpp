@@ -166,10 +166,13 @@ std::string Graph::describe(NodeId id) const {
 Node Graph::append(Op op, std::span<const Node> operands, double attr) {
   const NodeId id = static_cast<NodeId>(size());
   if (id == no_node) throw UsageError("gradflow: graph is full (2^32 - 1 nodes)");
-  op_.push_back(op);
-  attr_.push_back(attr);
-  for (const Node& n : operands) args_.push_back(n.id());
-  first_.push_back(static_cast<std::uint32_t>(args_.size()));
+  // The same room check as push(): the node arrays grow together, or push()'s single check
+  // would miss an array that a push_back here had left smaller than the others.
+  if (op_.n == op_.room() || args_.n + operands.size() + 2 > args_.room()) grow(operands.size());
+  op_.put(op);
+  attr_.put(attr);
+  for (const Node& n : operands) args_.buf[args_.n++] = n.id();
+  first_.put(static_cast<std::uint32_t>(args_.n));
   ws_.value.push_back(0.0);
   if (info(op).kind == NodeKind::op) {
     try {
@@ -182,10 +185,10 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
   return handle(id);
 }
 
-void Graph::grow() {
+void Graph::grow(std::size_t operands) {
   const std::size_t nodes = std::max<std::size_t>(64, 2 * op_.room());
   const std::size_t edges =
-      std::max<std::size_t>(args_.n + 2, std::max<std::size_t>(128, 2 * args_.room()));
+      std::max<std::size_t>(args_.n + operands + 2, std::max<std::size_t>(128, 2 * args_.room()));
   op_.reserve(nodes);
   attr_.reserve(op_.room());
   first_.reserve(op_.room() + 1);

@@ -405,8 +405,9 @@ class Graph : private detail::GraphState {
       origin_.push_back(no_node);  // apply() refuses operands that depend on a failure
     return id;
   }
-  // Doubles the room of the node arrays and the operand array (at least 64 and 2 more).
-  void grow();
+  // Doubles the room of the node arrays and the operand array (at least 64, and room for
+  // `operands` more operands plus the 2 push() stores unconditionally).
+  void grow(std::size_t operands = 0);
   Node leaf(Op op, std::string_view name, double value);
   // Removes the last node (a leaf just recorded for an op that then failed).
   void pop_last();

@@ -303,3 +303,25 @@ TEST_CASE("groups record ranges of nodes, nested") {
   CHECK(g.groups()[1].end == 4);
   CHECK(g.groups()[0].end == 4);
 }
+
+TEST_CASE("graph: check mode's recording path and the fast path grow the node arrays together") {
+  // In check mode apply() records through append(); leaves record through push(). Alternating
+  // them once made append() grow the op array alone, and push() then wrote past the operand
+  // offsets (found by fuzz_graph; ASan sees the overflow). Values and gradients must be right.
+  gradflow::Graph g;
+  g.set_check_finite(true);
+  gradflow::Node x = g.input("x", 0.5);
+  double expected = 0.5;
+  std::vector<gradflow::Node> params;
+  for (int i = 0; i < 700; ++i) {
+    params.push_back(g.parameter(0.25 * i));
+    x = g.apply(gradflow::Op::add, {x, params.back()});
+    expected += 0.25 * i;
+  }
+  CHECK(g.size() == 1401);
+  CHECK(x.value() == expected);  // every partial sum is exact in binary
+  g.backward(x);
+  for (const auto& p : params) CHECK(p.grad() == 1.0);
+  CHECK(x.operand(1) == params.back());
+  CHECK(x.operand(0).operand(1) == params[698]);
+}
