@@ -42,7 +42,7 @@ using gf::testing::Run;
 using gf::testing::run_command;
 using gf::tutorial::neuron;
 
-// A fresh directory, removed with the object.
+// How many times `what` occurs in `text`.
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
