@@ -10,16 +10,9 @@
 // work never starts.
 #pragma once
 
-#include <cstdlib>
-#include <filesystem>
-#include <sstream>
 #include <string>
-#include <utility>
 
-#include <fmt/format.h>
 #include <CLI/CLI.hpp>
-
-#include <gradflow/version.hpp>
 
 namespace gradflow::cli {
 
@@ -35,40 +28,22 @@ struct ParseOnlyStop {
 };
 
 /// Parse-only mode, for the fuzzer: off unless a harness turns it on.
-inline bool& parse_only_mode() {
-  static bool on = false;
-  return on;
-}
+bool& parse_only_mode();
 
-/// A CLI11 command line with --version and gradflow's messages and exit codes.
+/// A CLI11 command line with --version and gradflow's messages and exit codes. Its constructor,
+/// destructor and parse_or_exit() are compiled once, in cli.cpp: CLI11 is header-only, and the
+/// parser and help formatter they pull in cost each program several seconds to compile again
+/// (minutes under the sanitizers). A program's own add_option() calls stay templates here.
 class App : public CLI::App {
  public:
-  explicit App(std::string description) : CLI::App(std::move(description)) {
-    set_version_flag("--version", fmt::format("gradflow {}", version_string),
-                     "Print the version and exit");
-    failure_message([](const CLI::App* app, const CLI::Error& e) {
-      return fmt::format("{0}: {1}\nRun '{0} --help' for the options.\n", app->get_name(),
-                         e.what());
-    });
-  }
+  explicit App(std::string description);
+  ~App() override;
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
 
   /// Parses the command line; exits on --help, --version (status 0) or a mistake (status 2).
   /// The program's name in messages is argv[0] without its folder.
-  void parse_or_exit(int argc, char** argv) {
-    if (get_name().empty())
-      name(argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "gradflow");
-    try {
-      parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-      if (parse_only_mode()) {
-        std::ostringstream out;
-        const int status = exit(e, out, out) == 0 ? 0 : usage_error;
-        throw ParseOnlyStop{status, std::move(out).str()};
-      }
-      std::exit(exit(e) == 0 ? 0 : usage_error);
-    }
-    if (parse_only_mode()) throw ParseOnlyStop{0, {}, true};
-  }
+  void parse_or_exit(int argc, char** argv);
 };
 
 }  // namespace gradflow::cli
