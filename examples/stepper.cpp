@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,7 @@
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/nn/nn.hpp>
 #include <gradflow/ops/errors.hpp>
+#include <gradflow/views/findings.hpp>
 #include <gradflow/views/flow_chart.hpp>
 #include <gradflow/views/html_view.hpp>
 #include <tutorial/neuron.hpp>
@@ -48,6 +50,7 @@ struct Args {
   std::string html;
   std::string flow;
   std::vector<std::size_t> layers;  // empty: the tutorial's neuron
+  gf::Language lang = gf::Language::en;
 };
 
 // The command line; exits on --help, --version or a mistake (<common/cli.hpp>).
@@ -74,6 +77,11 @@ Args parse(int argc, char** argv) {
       ->expected(2, 64)
       ->type_name("N,N,...");
   app.add_flag("--all", a.all, "Print every step without asking");
+  app.add_option("--lang", a.lang,
+                 "Language of the browser view's words: en (English) or zh (中文)")
+      ->option_text("en|zh")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, gf::Language>{{"en", gf::Language::en}, {"zh", gf::Language::zh}}));
   app.add_option("--html", a.html, "Also write the browser view of the walk")->type_name("FILE");
   app.add_option("--flow", a.flow, "Print the gradient-flow table and write its chart (SVG)")
       ->type_name("FILE");
@@ -127,7 +135,8 @@ void print_diagnostics(const gf::Stepper& s, const std::string& flow) {
     gf::write_flow_chart(flow, report);
     fmt::print("chart written to {}\n", flow);
   }
-  fmt::print("\nDiagnostics:\n{}", gf::to_text(gf::explain(report)));
+  // Per layer when the network has them: a 2-16-16-1 net with zero inputs gave ~300 lines.
+  fmt::print("\nDiagnostics:\n{}", gf::to_text(gf::group_findings(s.graph(), gf::explain(report))));
 }
 
 void interactive(gf::Stepper& s, const std::string& flow) {
@@ -221,6 +230,7 @@ int main(int argc, char** argv) {
                s.size());
     if (!args.html.empty()) {
       gf::HtmlOptions o;
+      o.lang = args.lang;
       o.subtitle =
           args.layers.empty()
               ? fmt::format("y = {}(w1 x1 + w2 x2 + w3 x3 + b){}", args.activation,
