@@ -77,8 +77,9 @@ Args parse(int argc, char** argv) {
       ->expected(2, 64)
       ->type_name("N,N,...");
   app.add_flag("--all", a.all, "Print every step without asking");
-  app.add_option("--lang", a.lang,
-                 "Language of the browser view's words: en (English) or zh (中文)")
+  app.add_option(
+         "--lang", a.lang,
+         "Language of the browser view's and the flow chart's words:\nen (English) or zh (中文)")
       ->option_text("en|zh")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, gf::Language>{{"en", gf::Language::en}, {"zh", gf::Language::zh}}));
@@ -128,18 +129,18 @@ void print_step(const gf::Stepper& s) {
   fmt::print("\n");
 }
 
-void print_diagnostics(const gf::Stepper& s, const std::string& flow) {
+void print_diagnostics(const gf::Stepper& s, const std::string& flow, gf::Language lang) {
   const gf::DiagnosticReport report = gf::diagnose(s);
   if (!flow.empty()) {
     fmt::print("\nGradient flow (|gradient| by depth, edges from y):\n{}", gf::flow_table(report));
-    gf::write_flow_chart(flow, report);
+    gf::write_flow_chart(flow, report, gf::FlowAxis::depth, lang);
     fmt::print("chart written to {}\n", flow);
   }
   // Per layer when the network has them: a 2-16-16-1 net with zero inputs gave ~300 lines.
   fmt::print("\nDiagnostics:\n{}", gf::to_text(gf::group_findings(s.graph(), gf::explain(report))));
 }
 
-void interactive(gf::Stepper& s, const std::string& flow) {
+void interactive(gf::Stepper& s, const std::string& flow, gf::Language lang) {
   print_step(s);
   std::string line;
   while (true) {
@@ -178,7 +179,7 @@ void interactive(gf::Stepper& s, const std::string& flow) {
     }
     print_step(s);
   }
-  print_diagnostics(s, flow);
+  print_diagnostics(s, flow, lang);
 }
 
 }  // namespace
@@ -242,9 +243,9 @@ int main(int argc, char** argv) {
     if (args.all) {
       print_step(s);
       while (s.next()) print_step(s);
-      print_diagnostics(s, args.flow);
+      print_diagnostics(s, args.flow, args.lang);
     } else {
-      interactive(s, args.flow);
+      interactive(s, args.flow, args.lang);
     }
   } catch (const gf::Error& e) {
     fmt::print(stderr, "stepper: {}\n", e.what());

@@ -893,3 +893,63 @@ TEST_CASE("dot: edge cases: empty graph, lone leaf, open group, nodes recorded a
     check_dot_accepts(dot, "after_backward_growth");
   }
 }
+
+namespace {
+// `text` (UTF-8) as the dump writes it: every non-ASCII character as a decimal reference.
+std::string refs(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    const int n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    unsigned cp = c & (0xFFu >> (n + 1));
+    for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+    out += fmt::format("&#{};", cp);
+    i += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+// The caption and legend: the label of the `graph [...]` statement.
+std::string legend_of(const std::string& dot) {
+  const auto at = dot.find("\ngraph [");
+  REQUIRE(at != std::string::npos);
+  return dot.substr(at, dot.find('\n', at + 1) - at);
+}
+}  // namespace
+
+TEST_CASE("dot: lang zh writes the legend, captions and rows in Chinese, en is unchanged") {
+  gf::Graph g;
+  g.backward(mlp(g));  // 2-16-16-1: boxes, the size guard's note, clusters
+  gf::DotOptions o;
+  const std::string en = gf::to_dot(g, o);
+  o.lang = gf::Language::en;
+  CHECK(gf::to_dot(g, o) == en);  // English is the default
+  o.lang = gf::Language::zh;
+  const std::string zh = gf::to_dot(g, o);
+  const std::string legend = legend_of(zh);
+  for (const char* words :
+       {"反向传播之后：loss 的梯度", "局部导数恰好为 0，梯度完全无法通过", "尺寸保护：",
+        "所以每个神经元画成一个框", "输入", "参数", "常量", "折叠的组", "未到达", "消失", "饱和"})
+    CHECK_MESSAGE(has(legend, refs(words)), words);
+  const std::string english_legend = legend_of(en);
+  for (const char* words : {"after backward", ">nodes<", "parameter", "constant", "collapsed group",
+                            "blocked", "vanishing", "saturated", "local derivative", "not reached",
+                            "size guard", "edges &gt; max_edge_labels", "contribution"}) {
+    CHECK_MESSAGE(has(english_legend, words), words);
+    CHECK_MESSAGE(!has(legend, words), words);
+  }
+  // Cluster titles and boxes: the kinds gradflow records, and the rows' captions.
+  CHECK(has(zh, "<B>L1</B> <FONT POINT-SIZE=\"9\" COLOR=\"#6b7280\">" + refs("层") + "</FONT>"));
+  CHECK(has(en, "<B>L1</B> <FONT POINT-SIZE=\"9\" COLOR=\"#6b7280\">layer</FONT>"));
+  // L1.n1's box, its label (tooltips stay in English)
+  const std::string stmt = node_stmt(zh, g.groups()[1].end - 1);
+  const std::string box = stmt.substr(0, stmt.find(", tooltip="));
+  CHECK(has(box, refs("神经元 · 8 个节点")));
+  CHECK(has(box, refs("∇ 梯度")));
+  CHECK_FALSE(has(box, " nodes"));
+  check_dot_accepts(zh, "mlp_zh");
+}
