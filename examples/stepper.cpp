@@ -123,8 +123,35 @@ void print_step(const gf::Stepper& s) {
                  num(e.grad_after),
                  e.local_derivative == 0.0 && st.passed != 0.0 ? "   blocked" : "");
   }
-  fmt::print("  parameters so far:");
-  for (const gf::NodeId p : s.parameters())
+  // A network's hundreds of parameters: only those of the current node's neuron (its innermost
+  // group), as the browser view opens only that neuron's.
+  constexpr std::size_t kAll = 12;
+  const auto params = s.parameters();
+  if (params.size() <= kAll) {
+    fmt::print("  parameters so far:");
+    for (const gf::NodeId p : params)
+      fmt::print("  {} = {}", partial(root, g.label(p)), num(s.grad(p)));
+    fmt::print("\n");
+    return;
+  }
+  const auto groups = g.groups();
+  const auto group_of = [&](gf::NodeId id) -> std::string_view {
+    std::string_view inner;
+    for (const auto& gr : groups)  // parents first: the innermost group wins
+      if (id >= gr.begin && id < gr.end) inner = gr.name;
+    return inner;
+  };
+  const std::string_view here = group_of(st.node);
+  std::vector<gf::NodeId> shown;
+  for (const gf::NodeId p : params)
+    if (!here.empty() && group_of(p) == here) shown.push_back(p);
+  if (shown.empty()) {
+    fmt::print("  {} parameters (those of the current node's neuron are listed at its steps)\n",
+               params.size());
+    return;
+  }
+  fmt::print("  parameters of {} so far ({} of {}):", here, shown.size(), params.size());
+  for (const gf::NodeId p : shown)
     fmt::print("  {} = {}", partial(root, g.label(p)), num(s.grad(p)));
   fmt::print("\n");
 }

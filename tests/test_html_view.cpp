@@ -394,6 +394,11 @@ TEST_CASE("html: --lang zh: the page's own words in Chinese, the English ones go
   CHECK(p.dom.find("参数：目前的梯度") != std::string::npos);
   CHECK(p.dom.find("总共收到 \xe2\x88\x87 = 0.2475") != std::string::npos);
   CHECK(element_text(p.dom, "where").find("第 ") != std::string::npos);
+  // The drawing's caption line "前向计算之后：尚无梯度" is removed: gradients arrive step by step.
+  const auto svg = p.dom.find("<svg");
+  const std::string drawing = p.dom.substr(svg, p.dom.find("</svg>") - svg);
+  CHECK(drawing.find("前向计算之后") == std::string::npos);
+  CHECK(drawing.find("&#21069;&#21521;") == std::string::npos);
   // The side panel as shown (its data, in the JSON element after it, has English keys).
   const auto aside = p.dom.find("<aside>");
   REQUIRE(aside != std::string::npos);

@@ -104,6 +104,9 @@ constexpr PageWord page_words[] = {
      "|\u2190| 取值，与 DOT 图同一刻度；红色虚线：阻断（\u2202 恰好为 0）；灰色点线 \u22480："
      "消失（通过的不到 1%）。鼠标指向一条诊断会标出它涉及的节点；点击则转到它第一个节点的那一步。"},
     {"scale", "|\u2190| on edges", "边上的 |\u2190|"},
+    // the drawing's caption states whether gradients exist; the page removes that line
+    {"captionForward", "after forward", "前向计算之后"},
+    {"captionBackward", "after backward", "反向传播之后"},
     {"blocked", "blocked", "阻断"},
     {"vanishing", "vanishing", "消失"},
 };

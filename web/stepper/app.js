@@ -116,7 +116,8 @@
   svg.appendChild(viewport);
   // dot's caption states whether gradients exist; here they arrive step by step.
   for (const t of svg.querySelectorAll('#graph0 > text')) {
-    if (/^after (forward|backward)/.test(t.textContent)) t.remove();
+    const line = t.textContent.trim();
+    if (line.startsWith(W.captionForward) || line.startsWith(W.captionBackward)) t.remove();
   }
   const nodeEl = (id) => document.getElementById('n' + id);
   const edgeEl = (e) => document.getElementById('e' + e);
