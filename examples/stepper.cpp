@@ -260,9 +260,10 @@ int main(int argc, char** argv) {
       gf::HtmlOptions o;
       o.lang = args.lang;
       o.subtitle =
-          args.layers.empty()
-              ? fmt::format("y = {}(w1 x1 + w2 x2 + w3 x3 + b){}", args.activation,
-                            args.activation == "step" ? how : "")
+          args.layers.empty() ? fmt::format("y = {}(w1 x1 + w2 x2 + w3 x3 + b){}", args.activation,
+                                            args.activation == "step" ? how : "")
+          : args.lang == gf::Language::zh
+              ? fmt::format("y = MLP {}（隐藏层用 {}，输出层是线性的）", sizes, args.activation)
               : fmt::format("y = MLP {} ({} hidden layers, linear output)", sizes, args.activation);
       gf::write_html_view(args.html, s, o);
       fmt::print("browser view written to {}\n", args.html);

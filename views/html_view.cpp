@@ -13,6 +13,7 @@
 #include <gradflow/ops/errors.hpp>
 #include <gradflow/views/chart.hpp>
 #include <gradflow/views/dot_model.hpp>
+#include <gradflow/views/dot_words.hpp>
 #include <gradflow/views/escape.hpp>
 #include <gradflow/views/findings.hpp>
 #include <gradflow/views/look.hpp>
@@ -175,7 +176,10 @@ json page_data(const Stepper& pass, const std::vector<Finding>& findings, const 
          {"value", number(pass.value(i))},
          {"box", box < 0 ? -1 : static_cast<long>(model.units[static_cast<std::size_t>(box)].last)},
          {"boxName", box < 0 ? "" : std::string(model.units[static_cast<std::size_t>(box)].name)},
-         {"boxKind", box < 0 ? "" : std::string(model.units[static_cast<std::size_t>(box)].kind)},
+         {"boxKind", box < 0 ? ""
+                             : std::string(dot_drawing::kind_word(
+                                   dot_drawing::words(o.lang),
+                                   model.units[static_cast<std::size_t>(box)].kind))},
          {"group", unit < 0 ? "" : std::string(model.units[static_cast<std::size_t>(unit)].name)}});
   }
   // The parameters by the group they were made in (a neuron), in order; ungrouped ones first.

@@ -227,7 +227,8 @@
       t.setAttribute('y', mid.y - 4);
     }
     t.textContent = '\u2190 ' + fmt(e.contribution);
-    ee.appendChild(t);
+    // On top of every node, so that no box hides it.
+    (svg.querySelector('#graph0') || ee.parentNode).appendChild(t);
   }
 
   // ---- the parameters, by the group they were made in ----------------------------------------------
