@@ -33,7 +33,9 @@ struct Lcg {
 };
 
 // y = MLP(x), hidden layers of tanh neurons and a linear output, then the loss (y - t)^2, with
-// every neuron and layer recorded as a group.
+// every neuron and layer recorded as a group. Layer l's unit j is "Ll.uj"; its weights are
+// "Ll.uj w1", ..., its bias "Ll.uj b", and the dump names its other nodes after it ("Ll.uj ×1",
+// "Ll.uj Σ", "Ll.uj +b", "Ll.uj tanh").
 gf::Node mlp(gf::Graph& g, const std::vector<int>& sizes) {
   Lcg rng;
   std::vector<gf::Node> act;
@@ -41,19 +43,18 @@ gf::Node mlp(gf::Graph& g, const std::vector<int>& sizes) {
     act.push_back(g.input(fmt::format("x{}", i + 1), i % 2 ? -1.2 : 0.5));
   for (std::size_t l = 1; l < sizes.size(); ++l) {
     const bool last = l + 1 == sizes.size();
-    gf::GroupScope layer(g, last ? "output" : fmt::format("layer {}", l), "layer");
+    gf::GroupScope layer(g, last ? fmt::format("L{} output", l) : fmt::format("L{}", l), "layer");
     std::vector<gf::Node> next;
     for (int j = 0; j < sizes[l]; ++j) {
-      gf::GroupScope unit(g, fmt::format("h{}.{}", l, j + 1), "neuron");
+      const std::string unit = fmt::format("L{}.u{}", l, j + 1);
+      gf::GroupScope scope(g, unit, "neuron");
       std::vector<gf::Node> products;
       for (std::size_t i = 0; i < act.size(); ++i) {
-        const auto w =
-            g.parameter(fmt::format("w{}.{}.{}", l, j + 1, i + 1), rng.uniform(-1.0, 1.0));
+        const auto w = g.parameter(fmt::format("{} w{}", unit, i + 1), rng.uniform(-1.0, 1.0));
         products.push_back(w * act[i]);
       }
-      const auto zb = gf::bias(gf::sum(products), g.parameter("b", rng.uniform(-0.5, 0.5)));
-      next.push_back(
-          (last ? gf::identity(zb) : gf::tanh(zb)).named(fmt::format("h{}.{}", l, j + 1)));
+      const auto zb = gf::bias(gf::sum(products), g.parameter(unit + " b", rng.uniform(-0.5, 0.5)));
+      next.push_back(last ? gf::identity(zb).named("y") : gf::tanh(zb));
     }
     act = next;
   }

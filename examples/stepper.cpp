@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,7 @@
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/nn/nn.hpp>
 #include <gradflow/ops/errors.hpp>
+#include <gradflow/views/findings.hpp>
 #include <gradflow/views/flow_chart.hpp>
 #include <gradflow/views/html_view.hpp>
 #include <tutorial/neuron.hpp>
@@ -48,6 +50,7 @@ struct Args {
   std::string html;
   std::string flow;
   std::vector<std::size_t> layers;  // empty: the tutorial's neuron
+  gf::Language lang = gf::Language::en;
 };
 
 // The command line; exits on --help, --version or a mistake (<common/cli.hpp>).
@@ -74,6 +77,12 @@ Args parse(int argc, char** argv) {
       ->expected(2, 64)
       ->type_name("N,N,...");
   app.add_flag("--all", a.all, "Print every step without asking");
+  app.add_option(
+         "--lang", a.lang,
+         "Language of the browser view's and the flow chart's words:\nen (English) or zh (中文)")
+      ->option_text("en|zh")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, gf::Language>{{"en", gf::Language::en}, {"zh", gf::Language::zh}}));
   app.add_option("--html", a.html, "Also write the browser view of the walk")->type_name("FILE");
   app.add_option("--flow", a.flow, "Print the gradient-flow table and write its chart (SVG)")
       ->type_name("FILE");
@@ -114,23 +123,51 @@ void print_step(const gf::Stepper& s) {
                  num(e.grad_after),
                  e.local_derivative == 0.0 && st.passed != 0.0 ? "   blocked" : "");
   }
-  fmt::print("  parameters so far:");
-  for (const gf::NodeId p : s.parameters())
+  // A network's hundreds of parameters: only those of the current node's neuron (its innermost
+  // group), as the browser view opens only that neuron's.
+  constexpr std::size_t kAll = 12;
+  const auto params = s.parameters();
+  if (params.size() <= kAll) {
+    fmt::print("  parameters so far:");
+    for (const gf::NodeId p : params)
+      fmt::print("  {} = {}", partial(root, g.label(p)), num(s.grad(p)));
+    fmt::print("\n");
+    return;
+  }
+  const auto groups = g.groups();
+  const auto group_of = [&](gf::NodeId id) -> std::string_view {
+    std::string_view inner;
+    for (const auto& gr : groups)  // parents first: the innermost group wins
+      if (id >= gr.begin && id < gr.end) inner = gr.name;
+    return inner;
+  };
+  const std::string_view here = group_of(st.node);
+  std::vector<gf::NodeId> shown;
+  for (const gf::NodeId p : params)
+    if (!here.empty() && group_of(p) == here) shown.push_back(p);
+  if (shown.empty()) {
+    fmt::print("  {} parameters (those of the current node's neuron are listed at its steps)\n",
+               params.size());
+    return;
+  }
+  fmt::print("  parameters of {} so far ({} of {}):", here, shown.size(), params.size());
+  for (const gf::NodeId p : shown)
     fmt::print("  {} = {}", partial(root, g.label(p)), num(s.grad(p)));
   fmt::print("\n");
 }
 
-void print_diagnostics(const gf::Stepper& s, const std::string& flow) {
+void print_diagnostics(const gf::Stepper& s, const std::string& flow, gf::Language lang) {
   const gf::DiagnosticReport report = gf::diagnose(s);
   if (!flow.empty()) {
     fmt::print("\nGradient flow (|gradient| by depth, edges from y):\n{}", gf::flow_table(report));
-    gf::write_flow_chart(flow, report);
+    gf::write_flow_chart(flow, report, gf::FlowAxis::depth, lang);
     fmt::print("chart written to {}\n", flow);
   }
-  fmt::print("\nDiagnostics:\n{}", gf::to_text(gf::explain(report)));
+  // Per layer when the network has them: a 2-16-16-1 net with zero inputs gave ~300 lines.
+  fmt::print("\nDiagnostics:\n{}", gf::to_text(gf::group_findings(s.graph(), gf::explain(report))));
 }
 
-void interactive(gf::Stepper& s, const std::string& flow) {
+void interactive(gf::Stepper& s, const std::string& flow, gf::Language lang) {
   print_step(s);
   std::string line;
   while (true) {
@@ -169,7 +206,7 @@ void interactive(gf::Stepper& s, const std::string& flow) {
     }
     print_step(s);
   }
-  print_diagnostics(s, flow);
+  print_diagnostics(s, flow, lang);
 }
 
 }  // namespace
@@ -221,10 +258,12 @@ int main(int argc, char** argv) {
                s.size());
     if (!args.html.empty()) {
       gf::HtmlOptions o;
+      o.lang = args.lang;
       o.subtitle =
-          args.layers.empty()
-              ? fmt::format("y = {}(w1 x1 + w2 x2 + w3 x3 + b){}", args.activation,
-                            args.activation == "step" ? how : "")
+          args.layers.empty() ? fmt::format("y = {}(w1 x1 + w2 x2 + w3 x3 + b){}", args.activation,
+                                            args.activation == "step" ? how : "")
+          : args.lang == gf::Language::zh
+              ? fmt::format("y = MLP {}（隐藏层用 {}，输出层是线性的）", sizes, args.activation)
               : fmt::format("y = MLP {} ({} hidden layers, linear output)", sizes, args.activation);
       gf::write_html_view(args.html, s, o);
       fmt::print("browser view written to {}\n", args.html);
@@ -232,9 +271,9 @@ int main(int argc, char** argv) {
     if (args.all) {
       print_step(s);
       while (s.next()) print_step(s);
-      print_diagnostics(s, args.flow);
+      print_diagnostics(s, args.flow, args.lang);
     } else {
-      interactive(s, args.flow);
+      interactive(s, args.flow, args.lang);
     }
   } catch (const gf::Error& e) {
     fmt::print(stderr, "stepper: {}\n", e.what());

@@ -112,6 +112,7 @@ int main(int argc, char** argv) try {
     d.rankdir = gradflow::RankDir::TB;
     d.legend = false;
     d.digits = 4;
+    d.lang = args.lang;
     std::vector<std::string> drawings;
     for (const auto* graph : {&forms.threshold, &forms.bias_node, &forms.constant_input})
       drawings.push_back(gradflow::render_svg(gradflow::to_dot(*graph, d)));

@@ -303,7 +303,7 @@ TEST_CASE("diagnostics: gradient flow per depth and per group as a table and an 
   const std::string svg = gf::flow_chart(r);
   CHECK(svg.rfind("<svg", 0) == 0);
   CHECK(svg.find("Gradient flow from &#39;y&#39; per depth") != std::string::npos);
-  CHECK(svg.find("mean |grad|") != std::string::npos);
+  CHECK(svg.find("mean |\xe2\x88\x87|") != std::string::npos);  // ∇: a node's gradient
   CHECK(svg.find("0 = blocked") != std::string::npos);
   CHECK(svg.find("class=\"axis-break\"") != std::string::npos);
   const auto path = std::filesystem::temp_directory_path() / "gradflow_test_flow.svg";
@@ -316,6 +316,13 @@ TEST_CASE("diagnostics: gradient flow per depth and per group as a table and an 
   const std::string groups = gf::flow_chart(r, gf::FlowAxis::group);
   CHECK(groups.find("per group") != std::string::npos);
   CHECK(groups.find("group: 0 layer 1, 1 layer 2") != std::string::npos);
+  // In Chinese: the title, axes and legend; the group names as the program wrote them.
+  const std::string zh = gf::flow_chart(r, gf::FlowAxis::group, gf::Language::zh);
+  CHECK(zh.find("从 &#39;y&#39; 出发的梯度流（按组）") != std::string::npos);
+  CHECK(zh.find("组：0 layer 1, 1 layer 2") != std::string::npos);
+  CHECK(zh.find("平均 |\xe2\x88\x87|") != std::string::npos);
+  for (const char* english : {"Gradient flow", "per group", "mean", "blocked"})
+    CHECK_MESSAGE(zh.find(english) == std::string::npos, english);
 }
 
 TEST_CASE("diagnostics: a NaN local derivative is named as NaN, not as a factor") {

@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -208,7 +210,7 @@ TEST_CASE("dot: before backward, after forward, after backward") {
     for (gf::NodeId id = 0; id < g.size(); ++id) {
       const std::string s = node_stmt(dot, id);
       CHECK(has(s, "no gradient yet"));
-      CHECK(has(s, ">grad<"));  // the row is there, with no number in it
+      CHECK(has(s, ">&#8711; grad<"));  // ∇: the row is there, with no number in it
       CHECK_FALSE(has(s, "<B>0</B>"));
     }
     CHECK(has(node_stmt(dot, p), num(-6.0)));
@@ -316,7 +318,15 @@ TEST_CASE("dot: saturated sigmoid and tanh are marked, and only they, but exactl
   CHECK(has(node_stmt(dot, s_sat), "&#9888; saturated: &#963;&#8242; = " + num(s10 * (1 - s10))));
   CHECK(has(node_stmt(dot, t_sat), "&#9888; saturated: tanh&#8242; = " + num(1 - th * th)));
   CHECK(has(node_stmt(dot, s_5), "&#9888; saturated: &#963;&#8242; = " + num(s5 * (1 - s5))));
-  CHECK_FALSE(has(dot, "vanishing"));
+  // Their edges pass less than 1% of what arrived, not 0: vanishing, faint and dotted, "≈0".
+  for (const auto& n : {s_sat, t_sat, s_5}) {
+    const std::string es = edge_stmt(dot, n, 0);
+    CHECK(has(klass(es), "vanishing"));
+    CHECK(has(es, "style=dotted"));
+    CHECK(has(es, "&#8776;0"));
+  }
+  for (const auto& n : {s_ok, s_4, s_flat, r})
+    CHECK_FALSE(has(klass(edge_stmt(dot, n, 0)), "vanishing"));
   // The legend names the two marks apart.
   CHECK(has(dot,
             "&#9888; saturated</B></FONT><FONT POINT-SIZE=\"9\" COLOR=\"#1f2937\">: local "
@@ -324,6 +334,9 @@ TEST_CASE("dot: saturated sigmoid and tanh are marked, and only they, but exactl
   CHECK(has(dot,
             "&#10005; blocked</B></FONT><FONT POINT-SIZE=\"9\" COLOR=\"#1f2937\">: local "
             "derivative exactly 0"));
+  CHECK(has(dot,
+            "&#8776;0 vanishing</B></FONT><FONT POINT-SIZE=\"9\" COLOR=\"#1f2937\">: an edge "
+            "passing less than 1% of what arrived (not 0)"));
   check_dot_accepts(dot, "saturated");
 }
 
@@ -492,23 +505,23 @@ TEST_CASE("dot: groups become nested clusters listing their nodes") {
 
 namespace {
 // A 2-16-16-1 tanh network with a squared loss, every layer and neuron recorded as a group.
-gf::Node mlp(gf::Graph& g) {
+gf::Node mlp(gf::Graph& g, const std::vector<int>& sizes = {16, 16, 1}) {
   std::vector<gf::Node> act = {g.input("x1", 0.5), g.input("x2", -1.2)};
   unsigned state = 7;
   const auto next = [&state] {
     state = state * 1103515245u + 12345u;
     return static_cast<double>((state >> 8) % 2001) / 1000.0 - 1.0;
   };
-  const int sizes[] = {16, 16, 1};
-  for (int l = 0; l < 3; ++l) {
+  const int layers = static_cast<int>(sizes.size());
+  for (int l = 0; l < layers; ++l) {
     gf::GroupScope layer(g, fmt::format("L{}", l + 1), "layer");
     std::vector<gf::Node> out;
-    for (int j = 0; j < sizes[l]; ++j) {
+    for (int j = 0; j < sizes[static_cast<std::size_t>(l)]; ++j) {
       gf::GroupScope neuron(g, fmt::format("L{}.n{}", l + 1, j + 1), "neuron");
       std::vector<gf::Node> products;
       for (const auto& a : act) products.push_back(g.parameter("w", next()) * a);
       const auto zb = bias(gf::sum(products), g.parameter("b", next()));
-      out.push_back(l == 2 ? identity(zb) : tanh(zb));
+      out.push_back(l + 1 == layers ? identity(zb) : tanh(zb));
     }
     act = out;
   }
@@ -560,6 +573,88 @@ TEST_CASE("dot: the size guard keeps a 2-16-16-1 network readable") {
     CHECK(count(dot, "[id=\"n") == g.size());
     CHECK(count(dot, "[id=\"e") == g.edge_count());
     CHECK_FALSE(has(dot, "size guard"));
+  }
+}
+
+namespace {
+// Where `dot -Tplain` puts each node: name -> (x, y), y growing upwards.
+std::map<std::string, std::pair<double, double>> positions(const std::string& dot_text,
+                                                           const std::string& name) {
+  REQUIRE(gf::dot_available());
+  const fs::path dir = scratch_dir();
+  const fs::path in = dir / (name + ".dot"), out = dir / (name + ".plain");
+  {
+    std::ofstream f(in, std::ios::binary);
+    f << dot_text;
+  }
+  const std::string cmd = fmt::format("dot -Tplain '{}' -o '{}'", in.string(), out.string());
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::map<std::string, std::pair<double, double>> at;
+  std::istringstream plain(read(out));
+  for (std::string line; std::getline(plain, line);) {
+    std::istringstream fields(line);
+    std::string kind, node;
+    double x = 0, y = 0;
+    if (fields >> kind >> node >> x >> y && kind == "node") at[node] = {x, y};
+  }
+  return at;
+}
+
+// The head of a node's label: its bold name.
+std::string head(const std::string& stmt) {
+  const auto pos = stmt.find("<B>");
+  REQUIRE(pos != std::string::npos);
+  return stmt.substr(pos + 3, stmt.find("</B>", pos) - pos - 3);
+}
+}  // namespace
+
+TEST_CASE("dot: an MLP runs left to right, layers in order, units top to bottom, nodes named") {
+  for (const auto& sizes : {std::vector<int>{2, 1}, std::vector<int>{16, 16, 1}}) {
+    CAPTURE(sizes.size());
+    gf::Graph g;
+    g.backward(mlp(g, sizes));
+    const std::string dot = gf::to_dot(g);
+    CHECK(has(dot, "rankdir=RL"));  // mirrored: edges point to operands, so values flow LR
+    // Each layer's units: the drawn node standing for unit j (a box, or its activation).
+    const auto groups = g.groups();
+    std::vector<std::vector<std::string>> units(sizes.size());
+    for (const auto& gr : groups) {
+      if (gr.kind != "neuron") continue;
+      const int layer = gr.name[1] - '1';
+      units[static_cast<std::size_t>(layer)].push_back(std::to_string(gr.end - 1));
+    }
+    const auto at = positions(dot, fmt::format("mlp_order_{}", g.size()));
+    const auto x = [&](const std::string& n) { return at.at(n).first; };
+    const auto y = [&](const std::string& n) { return at.at(n).second; };
+    // Inputs left of every unit, x1 above x2.
+    CHECK(y("0") > y("1"));
+    for (std::size_t l = 0; l < units.size(); ++l) {
+      CAPTURE(l);
+      for (std::size_t j = 0; j < units[l].size(); ++j) {
+        CHECK(x(units[l][j]) > x("0"));
+        if (j > 0) CHECK(y(units[l][j - 1]) > y(units[l][j]));  // unit 1 on top
+        if (l > 0) CHECK(x(units[l][j]) > x(units[l - 1][0]));  // layers left to right
+      }
+    }
+    // Every drawn node is named: no label is a bare "#id".
+    std::istringstream lines(dot);
+    for (std::string line; std::getline(lines, line);)
+      if (has(line, "[id=\"n")) {
+        CAPTURE(line.substr(0, 60));
+        CHECK(head(line)[0] != '#');
+      }
+  }
+  SUBCASE("unnamed nodes take their group's name and their op") {
+    gf::Graph g;
+    g.backward(mlp(g, {2, 1}));
+    const std::string dot = gf::to_dot(g);
+    const auto first = g.groups()[1];  // L1.n1
+    REQUIRE(first.name == "L1.n1");
+    CHECK(head(node_stmt(dot, first.begin)) == "w");                  // named by the program
+    CHECK(head(node_stmt(dot, first.begin + 1)) == "L1.n1 &#215;1");  // ×1
+    CHECK(has(dot, "<B>L1.n1 &#931;</B>"));  // Σ, one per neuron: not numbered
+    CHECK(has(dot, "<B>L1.n1 +b</B>"));
+    CHECK(head(node_stmt(dot, first.end - 1)) == "L1.n1 tanh");
   }
 }
 
@@ -632,7 +727,7 @@ TEST_CASE("dot: options") {
     const std::string dot = gf::to_dot(n.g, o);
     CHECK_FALSE(has(node_stmt(dot, n.y), ">value<"));
     CHECK_FALSE(has(node_stmt(dot, n.y), "&#963;  sigmoid"));
-    CHECK(has(node_stmt(dot, n.y), ">grad (root)<"));
+    CHECK(has(node_stmt(dot, n.y), ">&#8711; grad (root)<"));
     CHECK(has(edge_stmt(dot, n.y, 0), kPartial));
     CHECK_FALSE(has(edge_lines(dot), kBack));
     o.show.local_derivative = false;
@@ -768,7 +863,7 @@ TEST_CASE("dot: edge cases: empty graph, lone leaf, open group, nodes recorded a
     o.rankdir = gf::RankDir::TB;
     o.legend = false;
     const std::string dot = gf::to_dot(g, o);
-    CHECK(has(node_stmt(dot, 0), "<B>#0</B>"));
+    CHECK(has(node_stmt(dot, 0), "<B>2.5</B>"));  // an unnamed constant is named by its value
     CHECK(has(node_stmt(dot, 0), ">2.5<"));
     check_dot_accepts(dot, "lone_constant");
   }
@@ -797,4 +892,64 @@ TEST_CASE("dot: edge cases: empty graph, lone leaf, open group, nodes recorded a
     CHECK(has(node_stmt(dot, x), "<B>4</B>"));  // d(x^2)/dx = 2x
     check_dot_accepts(dot, "after_backward_growth");
   }
+}
+
+namespace {
+// `text` (UTF-8) as the dump writes it: every non-ASCII character as a decimal reference.
+std::string refs(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    const int n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    unsigned cp = c & (0xFFu >> (n + 1));
+    for (int k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+    out += fmt::format("&#{};", cp);
+    i += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+// The caption and legend: the label of the `graph [...]` statement.
+std::string legend_of(const std::string& dot) {
+  const auto at = dot.find("\ngraph [");
+  REQUIRE(at != std::string::npos);
+  return dot.substr(at, dot.find('\n', at + 1) - at);
+}
+}  // namespace
+
+TEST_CASE("dot: lang zh writes the legend, captions and rows in Chinese, en is unchanged") {
+  gf::Graph g;
+  g.backward(mlp(g));  // 2-16-16-1: boxes, the size guard's note, clusters
+  gf::DotOptions o;
+  const std::string en = gf::to_dot(g, o);
+  o.lang = gf::Language::en;
+  CHECK(gf::to_dot(g, o) == en);  // English is the default
+  o.lang = gf::Language::zh;
+  const std::string zh = gf::to_dot(g, o);
+  const std::string legend = legend_of(zh);
+  for (const char* words :
+       {"反向传播之后：loss 的梯度", "局部导数恰好为 0，梯度完全无法通过", "尺寸保护：",
+        "所以每个神经元画成一个框", "输入", "参数", "常量", "折叠的组", "未到达", "消失", "饱和"})
+    CHECK_MESSAGE(has(legend, refs(words)), words);
+  const std::string english_legend = legend_of(en);
+  for (const char* words : {"after backward", ">nodes<", "parameter", "constant", "collapsed group",
+                            "blocked", "vanishing", "saturated", "local derivative", "not reached",
+                            "size guard", "edges &gt; max_edge_labels", "contribution"}) {
+    CHECK_MESSAGE(has(english_legend, words), words);
+    CHECK_MESSAGE(!has(legend, words), words);
+  }
+  // Cluster titles and boxes: the kinds gradflow records, and the rows' captions.
+  CHECK(has(zh, "<B>L1</B> <FONT POINT-SIZE=\"9\" COLOR=\"#6b7280\">" + refs("层") + "</FONT>"));
+  CHECK(has(en, "<B>L1</B> <FONT POINT-SIZE=\"9\" COLOR=\"#6b7280\">layer</FONT>"));
+  // L1.n1's box, its label (tooltips stay in English)
+  const std::string stmt = node_stmt(zh, g.groups()[1].end - 1);
+  const std::string box = stmt.substr(0, stmt.find(", tooltip="));
+  CHECK(has(box, refs("神经元 · 8 个节点")));
+  CHECK(has(box, refs("∇ 梯度")));
+  CHECK_FALSE(has(box, " nodes"));
+  check_dot_accepts(zh, "mlp_zh");
 }

@@ -132,6 +132,12 @@ TEST_CASE("examples: stepper --layers builds an MLP and walks its backward pass"
   CHECK(has(r.out, "backward from y: 46 steps"));
   CHECK(has(r.out, "step 1/46  y = identity(L2.n1.z+b)"));
   CHECK(has(r.out, "step 46/46"));
+  // 17 parameters: only those of the current node's neuron, as the browser view shows them.
+  CHECK(has(r.out, "step 1/46  y = identity(L2.n1.z+b)"));
+  CHECK(has(r.out, "parameters of L2.n1 so far (5 of 17):  dy/dL2.n1.w1 = "));
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);)
+    if (has(line, "parameters")) CHECK_FALSE((has(line, "dy/dL1.") && has(line, "dy/dL2.")));
   const auto bad = run("stepper", "--layers 2,4,3 --all");
   CHECK(bad.status == 1);
   CHECK(has(bad.out, "the last layer must have one output (the root y), not 3"));

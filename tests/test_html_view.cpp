@@ -19,8 +19,10 @@
 
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/nn/nn.hpp>
 #include <gradflow/ops/errors.hpp>
 #include <gradflow/views/html_view.hpp>
+#include <gradflow/views/look.hpp>
 #include <tutorial/neuron.hpp>
 
 #include "chromium.hpp"
@@ -79,11 +81,15 @@ TEST_CASE("html: the page is self-contained and carries every step's record") {
   const gf::Stepper s(g, y);
   const std::string page = gf::html_view(s);
   CHECK(page.rfind("<!DOCTYPE html>", 0) == 0);
-  // Nothing loaded from anywhere: the only URLs are the SVG namespace names.
+  // Nothing loaded from anywhere: the only URLs are the SVG namespace names, and the d3 modules'
+  // copyright lines (comments) in their inlined bundle.
   const std::regex url("https?://[^\"' )]*");
   for (auto it = std::sregex_iterator(page.begin(), page.end(), url); it != std::sregex_iterator();
        ++it)
-    CHECK(it->str().rfind("http://www.w3.org/", 0) == 0);
+    CHECK((it->str().rfind("http://www.w3.org/", 0) == 0 ||
+           it->str().rfind("https://d3js.org/", 0) == 0 ||
+           it->str() == "https://github.com/mbostock/internmap/"));
+  CHECK(page.find("https://d3js.org/d3-zoom/ v3.0.0") != std::string::npos);
   CHECK(page.find("<link") == std::string::npos);
   CHECK(page.find("src=") == std::string::npos);
   CHECK(page.find("url(") == std::string::npos);
@@ -102,9 +108,10 @@ TEST_CASE("html: the page is self-contained and carries every step's record") {
     REQUIRE(file.size() > 100);
     CHECK_MESSAGE(page.find(file) != std::string::npos, name);
   }
-  // Three scripts: the error trap, the data, the app; nothing else ends a <script>.
-  CHECK(count(page, "<script") == 3);
-  CHECK(count(page, "</script>") == 3);
+  // Four scripts: the error trap, the data, d3 (zoom and pan), the app; nothing else ends a
+  // <script>.
+  CHECK(count(page, "<script") == 4);
+  CHECK(count(page, "</script>") == 4);
 
   // The data: one JSON document holding the Stepper's records exactly.
   const auto data = nlohmann::json::parse(data_text(page));
@@ -237,8 +244,10 @@ TEST_CASE("html: in headless Chromium the page loads cleanly and opens at #step=
     for (int e : {6, 7, 8})
       CHECK(std::regex_search(p.dom, std::regex(fmt::format("id=\"e{}\" class=\"[^\"]*lit", e))));
     CHECK(std::regex_search(p.dom, std::regex("id=\"e11\" class=\"[^\"]*flowed")));  // y -> z+b
-    CHECK(p.dom.find("receives \xe2\x88\x82y/\xe2\x81\xa0\xe2\x88\x82z = 0.2475") !=
-          std::string::npos);
+    // ∇ marks a node's gradient; each lit edge shows its contribution ←, 0.2475 × 1.
+    CHECK(p.dom.find("receives \xe2\x88\x87 = 0.2475 in all") != std::string::npos);
+    CHECK(count(p.dom, "<text class=\"contribution\" text-anchor=\"middle\"") == 3);
+    CHECK(count(p.dom, "\xe2\x86\x90 0.2475</text>") == 3);
     // The findings list shows explain()'s one finding, marked as a note.
     CHECK(p.dom.find("<li class=\"finding note\" data-kind=\"shrinks\"") != std::string::npos);
     CHECK(p.dom.find("4.04 times smaller than without the sigmoid") != std::string::npos);
@@ -268,7 +277,7 @@ TEST_CASE("html: a hostile node name cannot break the page and a screenshot is t
   gf::write_html_view(file.string(), gf::Stepper(g, y), o);
   const std::string page = read_file(file);
   // In the data the names are JSON strings with '<' as \u003c: they cannot end the element.
-  CHECK(count(page, "</script>") == 3);
+  CHECK(count(page, "</script>") == 4);
   CHECK(page.find("\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e") !=
         std::string::npos);
   CHECK(nlohmann::json::parse(data_text(page))["nodes"][b]["label"] ==
@@ -278,8 +287,8 @@ TEST_CASE("html: a hostile node name cannot break the page and a screenshot is t
   check_clean(p);
   CHECK(attribute(p.dom, "body", "data-current") == "n9");
   CHECK(p.dom.find("&lt;/script&gt;&lt;b&gt;\"z'&amp;amp;\\") != std::string::npos);
-  // After the scripts ran, still exactly the page's three scripts; the name is shown as text.
-  CHECK(count(p.dom, "<script") == 3);
+  // After the scripts ran, still exactly the page's four scripts; the name is shown as text.
+  CHECK(count(p.dom, "<script") == 4);
   CHECK(p.dom.find("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);
 
   const fs::path png = dir.path / "shot.png";
@@ -291,4 +300,110 @@ TEST_CASE("html: a hostile node name cannot break the page and a screenshot is t
   REQUIRE(fs::exists(png));
   CHECK(fs::file_size(png) > 20000);  // a blank 1440x900 PNG is a few kilobytes
   CHECK(read_file(png).substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+}
+
+namespace {
+// y = MLP 2-16-16-1 (nn::MLP, seed 1, sigmoid hidden layers), over x = (1, 2): 742 nodes, so the
+// drawing shows each neuron as one box.
+gf::Node mlp_2_16_16_1(gf::Graph& g) {
+  gf::nn::MLPOptions mo;
+  mo.hidden = gf::nn::Activation::sigmoid;
+  const gf::nn::MLP net(g, {2, 16, 16, 1}, mo);
+  const std::vector<gf::Node> x = {g.input("x1", 1.0), g.input("x2", 2.0)};
+  return net(x).front().named("y");
+}
+}  // namespace
+
+TEST_CASE("html: a 2-16-16-1 page is readable: the current node's box, grouped parameters") {
+  Chromium chrome;
+  TempDir dir;
+  gf::Graph g;
+  const auto y = mlp_2_16_16_1(g);
+  const gf::Stepper s(g, y);
+  const fs::path file = dir.path / "mlp.html";
+  gf::write_html_view(file.string(), s);
+  const std::string page = read_file(file);
+  const auto data = nlohmann::json::parse(data_text(page));
+  // A weight of the last neuron of layer 1: drawn inside that neuron's box.
+  const gf::NodeId w = g.find("L1.n15.w1").id();
+  const auto& node = data["nodes"][w];
+  CHECK(node["label"] == "L1.n15.w1");
+  CHECK(node["boxName"] == "L1.n15");
+  const gf::NodeId box = node["box"].get<gf::NodeId>();
+  CHECK(box != w);
+  CHECK(page.find(fmt::format("id=\"n{}\"", w)) == std::string::npos);  // not drawn itself
+  // The parameters arrive by neuron: 33 groups of 3 (layer 1) or 17 (layers 2 and 3).
+  REQUIRE(data["paramGroups"].size() == 33);
+  std::size_t params = 0;
+  for (const auto& grp : data["paramGroups"]) params += grp["params"].size();
+  CHECK(params == 16 * 3 + 16 * 17 + 17);
+
+  for (const char* size : {"1024,700", "1400,1000"}) {
+    CAPTURE(size);
+    const auto p =
+        chrome.dump_dom(fmt::format("file://{}#step={}", file.string(), s.index_of(w) + 1), size);
+    check_clean(p);
+    CHECK(attribute(p.dom, "body", "data-current") == fmt::format("n{}", w));
+    // The box holding the current node is lit and named in the sentence.
+    CHECK(std::regex_search(
+        p.dom, std::regex(fmt::format("id=\"n{}\" class=\"[^\"]*current inside", box))));
+    CHECK(p.dom.find("It is drawn inside the box L1.n15") != std::string::npos);
+    // Node text at least 10 px: the drawing's smallest text is 9 points, at zoom >= 10/9.
+    CHECK(std::stod(attribute(p.dom, "body", "data-zoom")) * 9.0 >= 10.0 - 1e-3);
+    // One group per neuron, folded but for the current node's, which comes first.
+    CHECK(count(p.dom, "<details data-group=") == 33);
+    CHECK(count(p.dom, " open=\"\"") == 1);
+    const auto first = p.dom.find("<details data-group=");
+    const std::string tag = p.dom.substr(first, p.dom.find('>', first) - first);
+    CHECK(tag.find("data-group=\"L1.n15\"") != std::string::npos);
+    CHECK(tag.find("open=\"\"") != std::string::npos);
+    CHECK(tag.find("class=\"here\"") != std::string::npos);
+  }
+  SUBCASE("edges that carried gradient are coloured on the DOT dumps' scale") {
+    const auto p = chrome.dump_dom(fmt::format("file://{}#step=3", file.string()));
+    check_clean(p);
+    for (std::size_t k = 0; k < 3; ++k) {
+      for (const auto& e : data["steps"][k]["edges"]) {
+        const std::string id = fmt::format("id=\"e{}\"", e["edge"].get<std::uint32_t>());
+        const auto at = p.dom.find(id);
+        if (at == std::string::npos) continue;  // inside a box
+        const std::string tag = p.dom.substr(at, p.dom.find('>', at) - at);
+        const gf::look::Heat& h = gf::look::heat_of(std::abs(number(e["contribution"])));
+        CAPTURE(tag);
+        CHECK(tag.find(fmt::format("--heat: {}", h.color)) != std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("html: --lang zh: the page's own words in Chinese, the English ones gone") {
+  Chromium chrome;
+  TempDir dir;
+  gf::Graph g;
+  const auto y = neuron(g, gf::Op::sigmoid);
+  gf::HtmlOptions o;
+  o.lang = gf::Language::zh;
+  const fs::path file = dir.path / "zh.html";
+  gf::write_html_view(file.string(), gf::Stepper(g, y), o);
+  const std::string page = read_file(file);
+  CHECK(page.find("<html lang=\"zh-CN\">") != std::string::npos);
+  CHECK(page.find("<h1>从 &#39;y&#39; 开始的反向传播</h1>") != std::string::npos);
+  const auto p = chrome.dump_dom("file://" + file.string() + "#step=4");
+  check_clean(p);
+  CHECK(p.dom.find("后退") != std::string::npos);
+  CHECK(p.dom.find("参数：目前的梯度") != std::string::npos);
+  CHECK(p.dom.find("总共收到 \xe2\x88\x87 = 0.2475") != std::string::npos);
+  CHECK(element_text(p.dom, "where").find("第 ") != std::string::npos);
+  // The drawing's caption line "前向计算之后：尚无梯度" is removed: gradients arrive step by step.
+  const auto svg = p.dom.find("<svg");
+  const std::string drawing = p.dom.substr(svg, p.dom.find("</svg>") - svg);
+  CHECK(drawing.find("前向计算之后") == std::string::npos);
+  CHECK(drawing.find("&#21069;&#21521;") == std::string::npos);
+  // The side panel as shown (its data, in the JSON element after it, has English keys).
+  const auto aside = p.dom.find("<aside>");
+  REQUIRE(aside != std::string::npos);
+  const std::string panel = p.dom.substr(aside, p.dom.find("</aside>") - aside);
+  for (const char* english :
+       {">back<", "Parameters: gradients so far", "receives", "Step ", "to operand"})
+    CHECK_MESSAGE(panel.find(english) == std::string::npos, english);
 }

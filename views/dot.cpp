@@ -67,17 +67,17 @@ KindLook kind_look(NodeKind kind, Op op) {
 std::string Drawing::node_attributes(NodeId id) const {
   const NodeKind kind = g.kind(id);
   const Op op = g.op(id);
-  const std::string name = g.label(id);
-  const bool named = !g.name(id).empty();
+  const std::string name = label(id);
   const double value = g.value(id);
 
   // label
-  std::string label = table_open;
+  std::string html = table_open;
   std::string head = "<B>" + dot_html(name) + "</B>";
-  if (opt.show.ids && named) head += " " + small(fmt::format("#{}", id));
-  label += wide_row(head);
+  if (opt.show.ids && name.find('#') == std::string::npos)
+    head += " " + small(fmt::format("#{}", id));
+  html += wide_row(head);
   KindLook kl = kind_look(kind, op);
-  if (opt.show.op) label += wide_row(small(dot_html(op_text(id)), kl.op_color));
+  if (opt.show.op) html += wide_row(small(dot_html(op_text(id)), kl.op_color));
   // A node recorded by gradients(): which node's derivative it records, and its order.
   const BackwardSpan* backward = g.backward_of(id);
   if (backward != nullptr) {
@@ -86,11 +86,12 @@ std::string Drawing::node_attributes(NodeId id) const {
     const std::string d = backward->order < 4 ? fmt::format("\u2202{}", orders[backward->order])
                                               : fmt::format("\u2202^{}", backward->order);
     const std::string of = g.name(backward->of).empty()
-                               ? g.label(backward->of)
-                               : fmt::format("{} #{}", g.label(backward->of), backward->of);
-    label += wide_row(small(dot_html(fmt::format("{} of {}", d, of)), look::backward_color));
+                               ? label(backward->of)
+                               : fmt::format("{} #{}", label(backward->of), backward->of);
+    html += wide_row(
+        small(dot_html(fmt::format(fmt::runtime(w.recorded_of), d, of)), look::backward_color));
   }
-  if (opt.show.value) label += row("value", num(value));
+  if (opt.show.value) html += row(w.value, num(value));
 
   std::string klass = kl.klass;
   if (backward != nullptr) klass += " backward";
@@ -99,15 +100,15 @@ std::string Drawing::node_attributes(NodeId id) const {
   double width = 1.2;
   std::string style = kind == NodeKind::parameter ? "filled" : "rounded,filled";
   if (!grads) {
-    if (opt.show.gradient) label += row("grad", small("<I>no gradient yet</I>"));
+    if (opt.show.gradient) html += row(w.grad, small(fmt::format("<I>{}</I>", w.no_gradient_yet)));
   } else if (!g.reached(id)) {
-    if (opt.show.gradient) label += row("grad", small("<I>not reached</I>"));
+    if (opt.show.gradient) html += row(w.grad, small(fmt::format("<I>{}</I>", w.not_reached)));
     color = look::unreached;
     style += ",dashed";
     klass += " unreached";
   } else {
     const double grad = g.grad(id);
-    if (opt.show.gradient) label += row(root ? "grad (root)" : "grad", "<B>" + num(grad) + "</B>");
+    if (opt.show.gradient) html += row(root ? w.grad_root : w.grad, "<B>" + num(grad) + "</B>");
     if (!std::isfinite(grad)) {
       color = look::nonfinite, width = 3.0;
       klass += " nonfinite";
@@ -121,15 +122,15 @@ std::string Drawing::node_attributes(NodeId id) const {
   }
   if (root) klass += " root";
   if (saturated(id)) {  // "⚠ saturated: σ′ = 4.5e-05"
-    label += wide_row(
+    html += wide_row(
         fmt::format("<FONT POINT-SIZE=\"9\">{} {}: {}\u2032 = {}</FONT>", look::saturated.symbol,
-                    look::saturated.word, info(op).symbol, num(g.local_derivative(id, 0))),
+                    w.saturated, info(op).symbol, num(g.local_derivative(id, 0))),
         look::saturated.fill);
     klass += " saturated";
     if (!grads || g.reached(id)) color = look::saturated.color;
     width = std::max(width, 2.5);
   }
-  label += "</TABLE>";
+  html += "</TABLE>";
   if (highlighted[id]) {
     color = look::highlight, width = 4.0;
     klass += " highlight";
@@ -142,7 +143,7 @@ std::string Drawing::node_attributes(NodeId id) const {
     const auto ops = g.operands(id);
     constexpr std::size_t shown = 8;  // a sum over a thousand terms needs no thousand names
     for (std::size_t k = 0; k < std::min(ops.size(), shown); ++k)
-      tip += (k ? ", " : "") + g.label(ops[k]);
+      tip += (k ? ", " : "") + label(ops[k]);
     if (ops.size() > shown) tip += fmt::format(", ... {} operands", ops.size());
     tip += ")";
   } else {
@@ -157,7 +158,7 @@ std::string Drawing::node_attributes(NodeId id) const {
   return fmt::format(
       "[id=\"n{}\", class={}, label=<{}>, tooltip={}, style=\"{}\", fillcolor=\"{}\", "
       "color=\"{}\", penwidth={}]",
-      id, dot_string(klass), label, dot_string(tip), style, kl.fill, color, width);
+      id, dot_string(klass), html, dot_string(tip), style, kl.fill, color, width);
 }
 
 std::string Drawing::box_attributes(int unit) const {
@@ -177,26 +178,32 @@ std::string Drawing::box_attributes(int unit) const {
         if (blocked(id, k)) ++blocked_count;
     }
   }
-  std::string label = table_open;
-  label +=
-      wide_row("<B>" + dot_html(un.name.empty() ? "(unnamed)" : un.name) + "</B> " +
-               small(dot_html(fmt::format(
-                   "{} \u00b7 {} nodes{}", un.kind.empty() ? "group" : un.kind, un.size,
-                   un.calls > 1 ? fmt::format(" \u00b7 {} calls", un.calls) : std::string()))));
+  // Three rows, so that a column of sixteen boxes stays short: name, op and size; value and ∇;
+  // parameters and marks.
+  std::string html = table_open;
+  const std::string kind =
+      un.kind.empty() ? std::string(w.group) : std::string(kind_word(w, un.kind));
+  std::string size = fmt::format(fmt::runtime(w.box_nodes), kind, un.size);
+  if (un.calls > 1) size += fmt::format(fmt::runtime(w.box_calls), un.calls);
+  std::string head = "<B>" + dot_html(un.name.empty() ? w.unnamed : un.name) + "</B>";
   if (opt.show.op)
-    label += wide_row(small((un.calls > 1 ? "last out: " : "out: ") + dot_html(op_text(out))));
-  if (opt.show.value) label += row("value", num(g.value(out)));
+    head += "  " + small((un.calls > 1 ? w.last_out : w.out) + dot_html(op_text(out)), look::ink);
+  html += wide_row(head);
+  std::string numbers;
+  if (opt.show.value) numbers += small(w.value) + " " + num(g.value(out));
+  if (opt.show.gradient) {
+    numbers += numbers.empty() ? "" : "   ";
+    if (!grads)
+      numbers += small(fmt::format("{} <I>{}</I>", w.grad, w.no_gradient_yet));
+    else if (!g.reached(out))
+      numbers += small(fmt::format("{} <I>{}</I>", w.grad, w.not_reached));
+    else
+      numbers += small(w.grad) + " <B>" + num(g.grad(out)) + "</B>";
+  }
+  if (!numbers.empty()) html += wide_row(numbers);
   std::string klass = "group " + css_token(un.kind);
   std::string color = look::neutral;
   double width = 1.2;
-  if (opt.show.gradient) {
-    if (!grads)
-      label += row("grad", small("<I>no gradient yet</I>"));
-    else if (!g.reached(out))
-      label += row("grad", small("<I>not reached</I>"));
-    else
-      label += row("grad", "<B>" + num(g.grad(out)) + "</B>");
-  }
   if (grads && g.reached(out)) {
     const double grad = g.grad(out);
     if (grad == 0.0) {
@@ -211,35 +218,40 @@ std::string Drawing::box_attributes(int unit) const {
     color = look::unreached;
     klass += " unreached";
   }
-  if (params > 0)
-    label += row(fmt::format("{} param{}", params, params == 1 ? "" : "s"),
-                 grads ? small("max |grad| " + num(max_param_grad), look::ink) : std::string());
+  std::string last = small(size);
+  if (params > 0) {
+    last += "  " +
+            small(params == 1 ? std::string(w.param) : fmt::format(fmt::runtime(w.params), params));
+    if (grads)
+      last += " " + small(fmt::format(fmt::runtime(w.max_grad), num(max_param_grad)), look::ink);
+  }
+  html += wide_row(last);
   if (saturated_count > 0) {
-    label += wide_row(small(fmt::format("{} {} {}", look::saturated.symbol, saturated_count,
-                                        look::saturated.word),
-                            look::ink),
-                      look::saturated.fill);
+    html += wide_row(small(fmt::format("{} {}", look::saturated.symbol,
+                                       fmt::format(fmt::runtime(w.box_saturated), saturated_count)),
+                           look::ink),
+                     look::saturated.fill);
     klass += " saturated";
     color = look::saturated.color;
     width = std::max(width, 2.5);
   }
   if (blocked_count > 0) {
-    label += wide_row(small(fmt::format("{} {} blocked edge{} inside", look::blocked.symbol,
-                                        blocked_count, blocked_count == 1 ? "" : "s"),
-                            look::blocked.color));
+    html += wide_row(small(fmt::format("{} {}", look::blocked.symbol,
+                                       fmt::format(fmt::runtime(w.box_blocked), blocked_count)),
+                           look::blocked.color));
     klass += " blocked";
   }
-  label += "</TABLE>";
+  html += "</TABLE>";
   if (highlighted[out]) {
     color = look::highlight, width = 4.0;
     klass += " highlight";
   }
   const std::string tip = fmt::format("{} ({}): {} nodes drawn as one box; its last node {} = {}",
-                                      un.name, un.kind, un.size, g.label(out), num(g.value(out)));
+                                      un.name, un.kind, un.size, label(out), num(g.value(out)));
   return fmt::format(
       "[id=\"n{}\", class={}, shape=box3d, style=\"filled\", fillcolor=\"{}\", color=\"{}\", "
       "penwidth={}, label=<{}>, tooltip={}]",
-      out, dot_string(klass), look::group_fill, color, width, label, dot_string(tip));
+      out, dot_string(klass), look::group_fill, color, width, html, dot_string(tip));
 }
 
 std::string Drawing::edge_attributes(EdgeId e) const {
@@ -248,6 +260,7 @@ std::string Drawing::edge_attributes(EdgeId e) const {
   const NodeId v = g.operand_at(e.edge);
   const double local = g.local_derivative(u, slot);
   const bool is_blocked = blocked(u, slot);
+  const bool is_vanishing = vanishing(u, slot);
   const bool is_saturated = saturated(u);
 
   std::vector<std::string> lines;
@@ -257,7 +270,7 @@ std::string Drawing::edge_attributes(EdgeId e) const {
                     num(local));
   std::string klass, color = look::neutral, style = "solid";
   double width = 1.2;
-  std::string tip = fmt::format("d({})/d({}) = {}", g.label(u), g.label(v), num(local));
+  std::string tip = fmt::format("d({})/d({}) = {}", label(u), label(v), num(local));
   if (grads && !g.reached(u)) {
     klass = "unreached";
     color = look::unreached;
@@ -266,7 +279,7 @@ std::string Drawing::edge_attributes(EdgeId e) const {
     const double c = g.contribution(u, slot);
     if (opt.show.contribution) lines.push_back(fmt::format("{} {}", back_arrow(), num(c)));
     tip += fmt::format("; passes back {} \u00d7 {} = {} to {}", num(g.grad(u)), num(local), num(c),
-                       g.label(v));
+                       label(v));
     if (!std::isfinite(c)) {
       klass = "flow nonfinite", color = look::nonfinite, width = 3.0;
     } else if (c == 0.0) {
@@ -278,16 +291,24 @@ std::string Drawing::edge_attributes(EdgeId e) const {
   } else {
     klass = "pending";
   }
+  if (is_vanishing && !(grads && !g.reached(u))) {
+    // Faint and dotted whatever its decade: the eye should follow what does pass.
+    klass += " vanishing";
+    color = look::vanishing.color, style = "dotted", width = 1.0;
+    lines.push_back(look::vanishing.symbol);
+    tip += fmt::format("; vanishing: |local derivative| < {}, less than 1% of what arrives passes",
+                       saturation_threshold);
+  }
   const bool detached = info(g.op(u)).stops_gradient;
   if (is_blocked && detached) {
     klass = "blocked detached";
     color = look::detached.color, style = "dashed", width = 2.0;
-    lines.push_back(fmt::format("<B>{} {}</B>", look::detached.symbol, look::detached.word));
+    lines.push_back(fmt::format("<B>{} {}</B>", look::detached.symbol, w.detached));
     tip += "; detached: its derivative is 0 by definition (detach stops the gradient)";
   } else if (is_blocked) {
     klass = "blocked";
     color = look::blocked.color, style = "dashed", width = 2.0;
-    lines.push_back(fmt::format("<B>{} blocked</B>", look::blocked.symbol));
+    lines.push_back(fmt::format("<B>{} {}</B>", look::blocked.symbol, w.blocked));
     tip += "; blocked: a local derivative of 0 passes no gradient";
   }
   if (is_saturated) {
@@ -297,12 +318,13 @@ std::string Drawing::edge_attributes(EdgeId e) const {
   std::string attrs = fmt::format("[id=\"e{}\", class={}, color=\"{}\", penwidth={}, style={}",
                                   e.edge, dot_string(klass), color, width, style);
   if (!lines.empty() && model.edge_labels) {
-    std::string label;
-    for (const auto& l : lines) label += (label.empty() ? "" : "<BR/>") + l;
-    attrs += fmt::format(", label=<{}>, fontcolor=\"{}\"", label,
+    std::string html;
+    for (const auto& l : lines) html += (html.empty() ? "" : "<BR/>") + l;
+    attrs += fmt::format(", label=<{}>, fontcolor=\"{}\"", html,
                          is_blocked && detached ? look::detached.color
                          : is_blocked           ? look::blocked.color
                          : is_saturated         ? look::saturated.color
+                         : is_vanishing         ? look::vanishing.color
                                                 : look::ink);
   }
   return attrs + fmt::format(", tooltip={}]", dot_string(tip));
@@ -314,9 +336,9 @@ std::string Drawing::bundle_attributes(const DrawnEdge& bundle) const {
   const NodeId v = g.operand_at(first.edge);
   std::string klass = "bundle", color = look::neutral, style = "solid";
   double width = 1.2;
-  std::string label = fmt::format("{} edges", count);
+  std::string html = fmt::format(fmt::runtime(w.edges), count);
   if (grads) {
-    label += fmt::format("<BR/>max |{}| {}", back_arrow(), num(max_abs));
+    html += "<BR/>" + fmt::format(fmt::runtime(w.max_back), back_arrow(), num(max_abs));
     if (max_abs == 0.0) {
       color = look::zero;
       klass += " zero";
@@ -332,14 +354,14 @@ std::string Drawing::bundle_attributes(const DrawnEdge& bundle) const {
   if (blocked_count == count) {
     klass += " blocked";
     color = look::blocked.color, style = "dashed";
-    label += fmt::format("<BR/><B>{} blocked</B>", look::blocked.symbol);
+    html += fmt::format("<BR/><B>{} {}</B>", look::blocked.symbol, w.blocked);
   }
   std::string attrs = fmt::format("[id=\"e{}\", class={}, color=\"{}\", penwidth={}, style={}",
                                   first.edge, dot_string(klass), color, width, style);
-  if (model.edge_labels) attrs += fmt::format(", label=<{}>, fontcolor=\"{}\"", label, look::ink);
+  if (model.edge_labels) attrs += fmt::format(", label=<{}>, fontcolor=\"{}\"", html, look::ink);
   const std::string tip =
       fmt::format("{} edges from {} to {} (first: edge {}); largest |gradient passed back| {}",
-                  count, g.label(u), g.label(v), first.edge, num(max_abs));
+                  count, label(u), label(v), first.edge, num(max_abs));
   return attrs + fmt::format(", tooltip={}]", dot_string(tip));
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <gradflow/graph/graph.hpp>
+#include <gradflow/views/language.hpp>
 // render() and dot_available() moved to render.hpp; included here for callers that still reach
 // them through this header.
 #include <gradflow/views/render.hpp>
@@ -59,12 +60,17 @@ struct DotOptions {
   std::size_t max_nodes = 150;
   /// Above this many drawn edges, edge numbers move from labels to tooltips (SVG hover). 0: never.
   std::size_t max_edge_labels = 120;
-  /// A legend (kinds, the gradient colour scale, the blocked and saturated marks) under the
-  /// drawing. A saturated node is a squashing activation (sigmoid, tanh) whose local derivative
-  /// is below saturation_threshold (ops.hpp, 0.01); blocked means exactly 0.
+  /// A legend (kinds, the gradient colour scale, the blocked, vanishing and saturated marks)
+  /// under the drawing. Blocked: a local derivative of exactly 0 (red, dashed). Vanishing: an edge
+  /// whose local derivative is not 0 but below saturation_threshold (ops.hpp, 0.01), so it passes
+  /// back less than 1% of the gradient that arrived (grey, dotted, "≈0"). Saturated: a squashing
+  /// activation (sigmoid, tanh) whose local derivative is below that threshold.
   bool legend = true;
   /// First line of the graph's caption.
   std::string title;
+  /// The language of the dump's own words: row captions, marks, caption, legend, cluster kinds.
+  /// Names, numbers and op names are the same in every language.
+  Language lang = Language::en;
 };
 
 /// Writes `g` as Graphviz DOT, with its current values and, after backward, its gradients.

@@ -17,7 +17,9 @@
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/views/dot.hpp>
 #include <gradflow/views/dot_model.hpp>
+#include <gradflow/views/dot_words.hpp>
 #include <gradflow/views/look.hpp>
+#include <gradflow/views/names.hpp>
 
 namespace gradflow::dot_drawing {
 
@@ -32,9 +34,16 @@ struct Drawing {
   bool grads = false;  // a backward pass has run
   dot_model::Model model;
   std::vector<char> highlighted;
+  std::vector<std::string> names;  // node_names(): no node is drawn as a bare "#id"
+  const Words& w;                  // the dump's own words, in DotOptions::lang
 
   Drawing(const Graph& graph, const DotOptions& options)
-      : g(graph), opt(options), grads(graph.has_gradients()), model(dot_model::make_model(g, opt)) {
+      : g(graph),
+        opt(options),
+        grads(graph.has_gradients()),
+        model(dot_model::make_model(g, opt)),
+        names(node_names(graph)),
+        w(words(options.lang)) {
     highlighted.assign(g.size(), 0);
     for (const NodeId id : opt.highlight)
       if (id < g.size()) highlighted[id] = 1;
@@ -43,10 +52,14 @@ struct Drawing {
   std::string num(double v) const {
     return fmt::format("{:.{}g}", v == 0.0 ? 0.0 : v, opt.digits);  // no "-0"
   }
+  const std::string& label(NodeId id) const { return names[id]; }
   bool reached(NodeId id) const { return dot_model::reached(g, id); }
   bool saturated(NodeId id) const { return dot_model::saturated(g, id); }
   bool blocked(NodeId consumer, std::size_t slot) const {
     return dot_model::blocked(g, consumer, slot);
+  }
+  bool vanishing(NodeId consumer, std::size_t slot) const {
+    return dot_model::vanishing(g, consumer, slot);
   }
   const char* back_arrow() const { return opt.rankdir == RankDir::LR ? "\u2190" : "\u2191"; }
 
@@ -56,6 +69,7 @@ struct Drawing {
   std::string edge_attributes(EdgeId e) const;
   std::string bundle_attributes(const DrawnEdge& bundle) const;
   std::string legend() const;
+  void order(std::ostream& out) const;
   void preamble(std::ostream& out, const std::vector<std::pair<NodeId, int>>& drawn) const;
 };
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <gradflow/graph/graph.hpp>
 #include <gradflow/ops/ops.hpp>
 #include <gradflow/views/dot_drawing.hpp>
 #include <gradflow/views/escape.hpp>
@@ -27,8 +28,8 @@ std::string Drawing::legend() const {
   };
   std::string t = "<TABLE BORDER=\"0\" CELLBORDER=\"0\" CELLSPACING=\"1\" CELLPADDING=\"1\">";
   const std::string state =
-      grads ? fmt::format("after backward: gradients of {}", dot_html(g.label(g.gradient_root())))
-            : std::string("after forward: no gradients yet");
+      grads ? fmt::format(fmt::runtime(w.after_backward), dot_html(label(g.gradient_root())))
+            : std::string(w.after_forward);
   const std::string head = opt.title.empty() ? "" : "<B>" + dot_html(opt.title) + "</B>   ";
   t += line(head + small(state, look::ink));
   for (const auto& note : model.notes) t += line(small(dot_html(note)));
@@ -37,54 +38,115 @@ std::string Drawing::legend() const {
       return fmt::format("<TD BGCOLOR=\"{}\" BORDER=\"1\" COLOR=\"{}\">{}</TD>", fill, border,
                          small(text, look::ink));
     };
-    std::string kinds = "<TD>" + small("nodes") + "</TD>" +
-                        swatch(look::input_fill, "input", "#9ca3af") +
-                        swatch(look::parameter_fill, "parameter", "#9ca3af") +
-                        swatch(look::constant_fill, "constant", "#9ca3af") +
-                        swatch(look::op_fill, "op", "#9ca3af") +
-                        swatch(look::group_fill, "collapsed group", "#9ca3af");
+    std::string kinds = "<TD>" + small(w.nodes) + "</TD>" +
+                        swatch(look::input_fill, w.input, "#9ca3af") +
+                        swatch(look::parameter_fill, w.parameter, "#9ca3af") +
+                        swatch(look::constant_fill, w.constant, "#9ca3af") +
+                        swatch(look::op_fill, w.op, "#9ca3af") +
+                        swatch(look::group_fill, w.collapsed_group, "#9ca3af");
     std::vector<char> present(op_count, 0);  // the activations drawn, each in its colour
     for (NodeId id = 0; id < g.size(); ++id) present[static_cast<std::size_t>(g.op(id))] = 1;
     for (const look::ActivationLook& a : look::activations)
       if (present[static_cast<std::size_t>(a.op)])
         kinds += swatch(a.fill, info(a.op).name, a.color);
     if (!g.backward_spans().empty())
-      kinds +=
-          swatch(look::backward_fill, "backward: recorded by gradients()", look::backward_color);
-    if (!opt.highlight.empty()) kinds += swatch(look::op_fill, "highlighted", look::highlight);
+      kinds += swatch(look::backward_fill, w.backward_recorded, look::backward_color);
+    if (!opt.highlight.empty()) kinds += swatch(look::op_fill, w.highlighted, look::highlight);
     t += strip(kinds);
-    std::string scale = "<TD>" + small("|gradient|") + "</TD>";
+    std::string scale =
+        "<TD>" + small(dot_html(fmt::format(fmt::runtime(w.scale), back_arrow()))) + "</TD>";
     for (const auto& h : look::heat)
       scale += fmt::format("<TD><FONT COLOR=\"{}\" POINT-SIZE=\"{}\">\u2501\u2501</FONT> {}</TD>",
                            h.color, static_cast<int>(8 + 2 * h.width),
                            small(dot_html(h.range), look::ink));
     scale += fmt::format("<TD><FONT COLOR=\"{}\">\u2501\u2501</FONT> {}</TD>", look::zero,
-                         small("0", look::ink));
+                         small(w.zero, look::ink));
     scale += fmt::format("<TD><FONT COLOR=\"{}\">\u2504\u2504</FONT> {}</TD>", look::unreached,
-                         small("not reached", look::ink));
+                         small(w.unreached, look::ink));
     t += strip(scale);
-    t += line(small(fmt::format("node border: the gradient reaching the node; arrow: the gradient "
-                                "it passes back.   on edges: \u2202 local derivative "
-                                "d(consumer)/d(operand);  {} gradient passed back = grad "
-                                "\u00d7 \u2202",
-                                back_arrow()),
-                    look::ink));
+    t += line(small(dot_html(fmt::format(fmt::runtime(w.grammar), back_arrow())), look::ink));
     std::string squashing;  // "sigmoid, tanh"
     for (std::size_t k = 0; k < op_count; ++k)
       if (info(static_cast<Op>(k)).saturating)
         squashing += (squashing.empty() ? "" : ", ") + std::string(info(static_cast<Op>(k)).name);
-    const auto mark = [&](const look::Mark& m, std::string_view drawn, std::string_view more) {
+    const auto mark = [&](const look::Mark& m, std::string_view drawn, std::string_view word,
+                          std::string_view means) {
       return fmt::format("<FONT COLOR=\"{}\" POINT-SIZE=\"9\"><B>{}{} {}</B></FONT>{}", m.color,
-                         drawn, m.symbol, m.word,
-                         small(fmt::format(": {}{}", m.means, more), look::ink));
+                         drawn, m.symbol, word, small(": " + dot_html(means), look::ink));
     };
     bool detach = false;
     for (NodeId id = 0; id < g.size(); ++id) detach = detach || info(g.op(id)).stops_gradient;
-    t += line(mark(look::blocked, "- - ", ", no gradient passes") + "   " +
-              mark(look::saturated, "", fmt::format(" ({}): less than 1% passes", squashing)) +
-              (detach ? "   " + mark(look::detached, "- - ", "") : std::string()));
+    t += line(mark(look::blocked, "- - ", w.blocked, w.blocked_means) + "   " +
+              mark(look::vanishing, "\u00b7\u00b7\u00b7 ", w.vanishing, w.vanishing_means) + "   " +
+              mark(look::saturated, "", w.saturated,
+                   fmt::format(fmt::runtime(w.saturated_means), squashing)) +
+              (detach ? "   " + mark(look::detached, "- - ", w.detached, w.detached_means)
+                      : std::string()));
   }
   return t + "</TABLE>";
+}
+
+// Slide order: the graph's inputs stacked top to bottom in the order they were made, and so are
+// sibling groups that do not feed each other (the neurons of a layer), each run of them held in
+// one rank by its output node and ordered by invisible edges. Layers that feed each other follow
+// the flow left to right anyway.
+void Drawing::order(std::ostream& out) const {
+  // Which way an invisible edge orders its ends was found by trying (tests/test_dot.cpp checks
+  // the positions `dot -Tplain` gives): nodes outside clusters stack in the edges' direction, and
+  // nodes inside clusters against it.
+  const auto chain = [&out](std::vector<NodeId> ids, bool clustered) {
+    if (ids.size() < 2) return;
+    out << "{ rank=same; ";
+    for (const NodeId id : ids) out << id << "; ";
+    out << "}\n";
+    if (clustered) std::reverse(ids.begin(), ids.end());
+    for (std::size_t k = 0; k < ids.size(); ++k) out << (k ? " -> " : "") << ids[k];
+    out << " [style=invis];\n";
+  };
+  std::vector<NodeId> inputs;
+  for (NodeId id = 0; id < g.size(); ++id)
+    if (g.kind(id) == NodeKind::input && model.owner[id] < 0) inputs.push_back(id);
+  chain(inputs, false);
+
+  // The drawn node standing for unit k: its last node, or the box holding it.
+  const auto anchor = [&](std::size_t k) {
+    const NodeId last = model.units[k].last;
+    const int box = model.absorbed[last];
+    return box < 0 ? last : model.units[static_cast<std::size_t>(box)].last;
+  };
+  // Whether unit b reads a node of unit a directly.
+  const auto feeds = [&](std::size_t a, std::size_t b) {
+    const auto groups = g.groups();
+    for (const int gb : model.units[b].groups)
+      for (NodeId id = groups[gb].begin; id < groups[gb].end && id < g.size(); ++id)
+        for (const NodeId operand : g.operands(id))
+          for (const int ga : model.units[a].groups)
+            if (operand >= groups[ga].begin && operand < groups[ga].end) return true;
+    return false;
+  };
+  std::vector<std::vector<std::size_t>> siblings(model.units.size() + 1);  // by parent; last: roots
+  for (std::size_t k = 0; k < model.units.size(); ++k) {
+    const Unit& u = model.units[k];
+    const bool inside_box = u.parent >= 0 && model.hidden[static_cast<std::size_t>(u.parent)];
+    if (u.size == 0 || inside_box || u.calls == 0) continue;
+    siblings[u.parent < 0 ? model.units.size() : static_cast<std::size_t>(u.parent)].push_back(k);
+  }
+  for (const auto& list : siblings) {
+    std::vector<NodeId> run;
+    std::size_t run_start = 0;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      bool joins = !run.empty();
+      for (std::size_t j = run_start; j < i && joins; ++j)
+        joins = model.units[list[j]].kind == model.units[list[i]].kind && !feeds(list[j], list[i]);
+      if (!joins) {
+        chain(run, opt.clusters);
+        run.clear();
+        run_start = i;
+      }
+      run.push_back(anchor(list[i]));
+    }
+    chain(run, opt.clusters);
+  }
 }
 
 // Graph attributes, defaults, and the clusters of the graph's groups listing their drawn nodes.
@@ -92,9 +154,11 @@ void Drawing::preamble(std::ostream& out, const std::vector<std::pair<NodeId, in
   out << "// gradflow: edges are written consumer -> operand (the way gradients travel);\n"
          "// dir=back draws arrows the way values flow, and the rank direction is mirrored.\n";
   out << fmt::format(
-      "graph [rankdir={}, fontname=\"{}\", fontsize=11, nodesep=0.25, ranksep=0.45, "
+      "graph [rankdir={}, fontname=\"{}\", fontsize=11, nodesep=0.25, ranksep={}, "
       "newrank=true, remincross=false, bgcolor=\"white\", labelloc=b, labeljust=l, label=<{}>];\n",
-      opt.rankdir == RankDir::LR ? "RL" : "BT", look::font, legend());
+      opt.rankdir == RankDir::LR ? "RL" : "BT", look::font,
+      // boxes bundle many edges between two columns: room to tell them apart
+      model.drawn_nodes < g.size() ? 1.2 : 0.45, legend());
   out << fmt::format(
       "node [shape=box, style=\"rounded,filled\", fontname=\"{}\", fontsize=11, "
       "fontcolor=\"{}\", margin=\"0.08,0.04\"];\n",
@@ -102,6 +166,7 @@ void Drawing::preamble(std::ostream& out, const std::vector<std::pair<NodeId, in
   out << fmt::format(
       "edge [dir=back, arrowtail=normal, arrowsize=0.7, fontname=\"{}\", fontsize=9];\n",
       look::font);
+  order(out);
   if (!opt.clusters) return;
 
   std::vector<std::vector<NodeId>> members(model.units.size());
@@ -128,7 +193,7 @@ void Drawing::preamble(std::ostream& out, const std::vector<std::pair<NodeId, in
                "subgraph cluster_g{} {{ id=\"g{}\"; class={}; label=<<B>{}</B> {}>; "
                "style=\"rounded,dashed\"; color=\"{}\"; fontcolor=\"{}\"; labeljust=l;\n",
                first, first, dot_string("cluster " + css_token(u.kind)),
-               dot_html(u.name.empty() ? "(unnamed)" : u.name), small(dot_html(u.kind)),
+               dot_html(u.name.empty() ? w.unnamed : u.name), small(dot_html(kind_word(w, u.kind))),
                u.kind == "backward" ? look::backward_color
                : open.empty()       ? "#7c3aed"
                                     : "#a78bfa",

@@ -10,6 +10,7 @@
 #include <gradflow/graph/boost_graph.hpp>
 #include <gradflow/ops/errors.hpp>
 #include <gradflow/ops/ops.hpp>
+#include <gradflow/views/dot_words.hpp>
 
 namespace gradflow::dot_model {
 namespace {
@@ -102,12 +103,12 @@ void guard_size(const Graph& g, const DotOptions& opt, Model& m) {
         before, opt.max_nodes, why));
   }
   std::string list;
+  const dot_drawing::Words& w = dot_drawing::words(opt.lang);
   for (const auto& k : kinds)
-    list += (list.empty() ? "" : ", ") + std::string(k.empty() ? "group" : k);
+    list += (list.empty() ? "" : ", ") +
+            std::string(k.empty() ? std::string_view(w.group) : dot_drawing::kind_word(w, k));
   m.notes.push_back(
-      fmt::format("size guard: {} nodes > max_nodes = {}, so each {} is drawn as one box ({} "
-                  "boxes); max_nodes = 0 draws every node",
-                  before, opt.max_nodes, list, m.drawn_nodes));
+      fmt::format(fmt::runtime(w.size_guard), before, opt.max_nodes, list, m.drawn_nodes));
 }
 
 }  // namespace
@@ -132,9 +133,8 @@ Model make_model(const Graph& g, const DotOptions& opt) {
   }
   if (opt.max_edge_labels != 0 && m.drawn_edges > opt.max_edge_labels) {
     m.edge_labels = false;
-    m.notes.push_back(fmt::format(
-        "{} edges > max_edge_labels = {}: edge numbers are in tooltips (hover in the SVG)",
-        m.drawn_edges, opt.max_edge_labels));
+    m.notes.push_back(fmt::format(fmt::runtime(dot_drawing::words(opt.lang).edge_labels),
+                                  m.drawn_edges, opt.max_edge_labels));
   }
   return m;
 }
@@ -142,6 +142,11 @@ Model make_model(const Graph& g, const DotOptions& opt) {
 bool blocked(const Graph& g, NodeId consumer, std::size_t slot) {
   return g.local_derivative(consumer, slot) == 0.0 &&
          !(reached(g, consumer) && !std::isfinite(g.grad(consumer)));
+}
+
+bool vanishing(const Graph& g, NodeId consumer, std::size_t slot) {
+  const double d = std::abs(g.local_derivative(consumer, slot));
+  return d != 0.0 && d < saturation_threshold;
 }
 
 bool saturated(const Graph& g, NodeId id) {

@@ -57,6 +57,11 @@ inline bool reached(const Graph& g, NodeId id) { return g.has_gradients() && g.r
 /// derivative is exactly 0 (and no NaN or infinity arrives, since 0 times those is NaN, not 0).
 bool blocked(const Graph& g, NodeId consumer, std::size_t slot);
 
+/// Whether the edge from `consumer` to its operand `slot` lets less than saturation_threshold of
+/// the gradient arriving at `consumer` through, without blocking it: 0 < |local derivative| <
+/// saturation_threshold (the contribution is then below 1% of what arrived, whatever arrived).
+bool vanishing(const Graph& g, NodeId consumer, std::size_t slot);
+
 /// Whether `id` is a saturating activation whose local derivative is below
 /// saturation_threshold, but not 0 (see gradflow::saturated).
 bool saturated(const Graph& g, NodeId id);

@@ -17,6 +17,7 @@
 
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/views/dot.hpp>
+#include <gradflow/views/language.hpp>
 
 namespace gradflow {
 
@@ -30,6 +31,9 @@ struct HtmlOptions {
   bool diagnostics = true;
   /// Where values flow in the drawing.
   RankDir rankdir = RankDir::LR;
+  /// The language of the page's own words (labels, sentences, help, the drawing's captions).
+  /// The findings are explain()'s, in English.
+  Language lang = Language::en;
 };
 
 /// The page as text. Runs `dot`; throws gradflow::Error if Graphviz is not installed or fails.

@@ -121,6 +121,10 @@ inline constexpr Mark blocked{"#dc2626", nullptr, "\u2715", "blocked",
 inline constexpr Mark saturated{"#d97706", "#fde68a", "\u26a0", "saturated",
                                 "local derivative below 0.01"};
 static_assert(saturation_threshold == 1e-2, "look::saturated.means quotes the threshold");
+/// An edge whose local derivative is not 0 but below saturation_threshold: it passes back less
+/// than 1% of the gradient that arrived, drawn faint so that the eye follows what does pass.
+inline constexpr Mark vanishing{"#9ca3af", nullptr, "\u22480", "vanishing",
+                                "passes less than 1% of what arrived (not 0)"};
 /// An op whose derivative is 0 by definition (detach, OpInfo::stops_gradient): a blocked edge
 /// on purpose.
 inline constexpr Mark detached{"#64748b", nullptr, "\u2298", "detached",

@@ -4,7 +4,6 @@
 // example (<common/cli.hpp>).
 #pragma once
 
-#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,12 +14,14 @@
 #include <common/cli.hpp>
 #include <gradflow/nn/nn.hpp>
 #include <gradflow/views/chart.hpp>
+#include <gradflow/views/language.hpp>
 #include <gradflow/views/look.hpp>
 
 namespace gradflow::tutorial {
 
-/// The language a tutorial program writes in.
-enum class Lang : std::uint8_t { en, zh };
+/// The language a tutorial program writes in: the library's own (views/language.hpp), so that
+/// --lang reaches the DOT dumps, the charts and the pages the program writes.
+using Lang = gradflow::Language;
 
 struct Args {
   std::string out = "out";

@@ -5,12 +5,22 @@
 // nlohmann::json):
 //   root                 id of the node the pass started from
 //   saturationThreshold  ops' saturation_threshold: below it a squashing node is "saturated"
-//   nodes[id]            {label, op, kind ("op", "input", "parameter", "constant"), value}
+//   nodes[id]            {label, op, kind ("op", "input", "parameter", "constant"), value,
+//                         box, boxName, boxKind, group}: label is the name the drawing shows;
+//                         box the id of the drawn box holding the node (-1: drawn itself), the
+//                         box's group name and kind; group the node's innermost group, or ""
 //   params               ids of the parameter nodes
+//   paramGroups[i]       {name, params: [ids]}: the parameters by the group they were made in
 //   steps[k]             {node, upstream, passed, saturated, edges: [{edge, operand, slot,
-//                         local, contribution, before, after, blocked}]}: the Stepper's
+//                         local, contribution, before, after, blocked, vanishing}]}: the Stepper's
 //                         records; before/after are the operand's gradient around the step
-//   findings[i]          {severity ("error", "warning", "note"), kind, text, nodes: [ids]}
+//                         (vanishing: 0 < |local| < saturationThreshold, drawn faint)
+//   findings[i]          {severity ("error", "warning", "note"), kind, text, nodes: [ids]},
+//                         summarised per layer by group_findings()
+//   look                 {heat: [{atLeast, color, width, range}], zero, unreached, blocked,
+//                         vanishing, highlight}: views/look.hpp's colours, so that an edge's
+//                         colour and width mean the same |contribution| as in the DOT dumps
+//   lang, words          the page's language tag and every word it shows, in that language
 // JSON has no NaN or infinities: those numbers arrive as the strings "NaN", "Infinity" and
 // "-Infinity" and are turned back into numbers by decode().
 (function () {
@@ -47,6 +57,37 @@
 
   // ---- words --------------------------------------------------------------------------------------
 
+  // The marks' colours come from look.hpp through the data, as the DOT dumps draw them.
+  for (const [name, color] of [['--blocked', D.look.blocked], ['--vanishing', D.look.vanishing],
+    ['--zero', D.look.zero]]) {
+    document.documentElement.style.setProperty(name, color);
+  }
+  const W = D.words;
+  // A word with its {0}, {1}, ... filled in.
+  const say = (key, ...args) => W[key].replace(/\{(\d)\}/g, (m, i) => String(args[Number(i)]));
+  for (const el of document.querySelectorAll('[data-word]')) {
+    el.textContent = W[el.getAttribute('data-word')];
+  }
+  $('first').title = W.first;
+  $('last').title = W.last;
+  $('prev').title = W.back + ' (\u2190, p)';
+  $('next').title = W.next + ' (\u2192, n)';
+  $('fit').textContent = W.zoom;
+  {
+    // "Step {0} of {1}": the numbers in their own elements, which show() updates.
+    const where = $('where');
+    const parts = W.step.split(/(\{[01]\})/);
+    for (const part of parts) {
+      if (part === '{0}' || part === '{1}') {
+        const b = document.createElement('b');
+        b.id = part === '{0}' ? 'stepno' : 'total';
+        where.appendChild(b);
+      } else if (part) {
+        where.appendChild(document.createTextNode(part));
+      }
+    }
+  }
+
   function fmt(x) {
     if (Number.isNaN(x)) return 'NaN';
     if (!Number.isFinite(x)) return x > 0 ? '\u221e' : '\u2212\u221e';
@@ -57,18 +98,26 @@
     return s.replace('-', '\u2212');
   }
   const label = (id) => D.nodes[id].label;
-  const wrap = (s) => (/[-+*/() ]/.test(s) ? '(' + s + ')' : s);
-  const dfrac = (id) => '\u2202' + wrap(label(D.root)) + '/\u2060\u2202' + wrap(label(id));
   const same = (a, b) => a === b || (Number.isNaN(a) && Number.isNaN(b));
 
   // ---- the drawing: scaled to its panel, one gradient badge under every node ------------------
 
   const svg = document.querySelector('#graph svg');
+  // Zoom and pan (d3-zoom): the drawing goes into a group the zoom transforms; without a viewBox
+  // one unit of the drawing is one CSS pixel at zoom 1.
+  const view = svg.viewBox.baseVal;
+  const drawing = { width: view ? view.width : 400, height: view ? view.height : 300 };
   svg.removeAttribute('width');
   svg.removeAttribute('height');
+  svg.removeAttribute('viewBox');
+  const viewport = document.createElementNS(SVGNS, 'g');
+  viewport.setAttribute('id', 'viewport');
+  while (svg.firstChild) viewport.appendChild(svg.firstChild);
+  svg.appendChild(viewport);
   // dot's caption states whether gradients exist; here they arrive step by step.
   for (const t of svg.querySelectorAll('#graph0 > text')) {
-    if (/^after (forward|backward)/.test(t.textContent)) t.remove();
+    const line = t.textContent.trim();
+    if (line.startsWith(W.captionForward) || line.startsWith(W.captionBackward)) t.remove();
   }
   const nodeEl = (id) => document.getElementById('n' + id);
   const edgeEl = (e) => document.getElementById('e' + e);
@@ -125,31 +174,204 @@
     const n = D.nodes[s.node];
     let text;
     if (n.kind === 'op') {
-      text = ' (' + n.op + ', value ' + fmt(n.value) + ') receives ' + dfrac(s.node) + ' = ' +
-        fmt(s.upstream) + '.';
-      if (!same(s.passed, s.upstream)) text += ' A hook turns it into ' + fmt(s.passed) + '.';
-      if (s.upstream === 0) text += ' Nothing arrived, so nothing can pass on.';
-      const parts = s.edges.map((e) => label(e.operand) + ' gets ' + fmt(s.passed) + ' \u00d7 ' +
-        fmt(e.local) + ' = ' + fmt(e.contribution));
-      text += ' It passes on: ' + parts.join('; ') + '.';
+      text = say('receives', n.op, fmt(n.value), fmt(s.upstream));
+      if (!same(s.passed, s.upstream)) text += say('hook', fmt(s.passed));
+      if (s.upstream === 0) text += W.nothing;
+      const parts = s.edges.map((e) => say('gets', label(e.operand), fmt(s.passed), fmt(e.local),
+        fmt(e.contribution)));
+      text += say('passesOn', parts.join(W.listSep));
       const blocked = s.edges.filter((e) => e.blocked).map((e) => label(e.operand));
-      if (blocked.length) {
-        text += ' Blocked toward ' + blocked.join(', ') + ': the local derivative is exactly 0.';
-      }
+      if (blocked.length) text += say('blockedToward', blocked.join(', '));
     } else {
-      text = ' is ' + (n.kind === 'input' ? 'an input' : 'a ' + n.kind) + ': its gradient is ' +
-        'complete, ' + dfrac(s.node) + ' = ' + fmt(s.passed) + '.';
-      if (!same(s.passed, s.upstream)) text += ' (A hook changed it from ' + fmt(s.upstream) + '.)';
+      const what = n.kind === 'input' ? W.input : n.kind === 'parameter' ? W.param : W.constant;
+      text = say('leafIs', what, fmt(s.passed));
+      if (!same(s.passed, s.upstream)) text += say('hookChanged', fmt(s.upstream));
     }
     p.appendChild(document.createTextNode(text));
     if (s.saturated) {
       const warn = document.createElement('span');
       warn.className = 'saturated';
-      warn.textContent = ' Saturated: its local derivative ' + fmt(s.edges[0].local) +
-        ' is below ' + fmt(D.saturationThreshold) +
-        ', so it passes on almost none of the gradient.';
+      warn.textContent = say('saturated', fmt(s.edges[0].local), fmt(D.saturationThreshold));
       p.appendChild(warn);
     }
+    if (n.box >= 0 && n.box !== s.node) {
+      const inside = document.createElement('span');
+      inside.className = 'inside';
+      inside.textContent = say('inside', n.boxName, n.boxKind);
+      p.appendChild(inside);
+    }
+  }
+
+  // The decade of |contribution| on the DOT dumps' scale (look.hpp's heat).
+  function heat(c) {
+    const a = Math.abs(c);
+    for (const h of D.look.heat) if (a >= h.atLeast) return h;
+    return D.look.heat[D.look.heat.length - 1];
+  }
+
+  // "← contribution" under a lit edge's label (or at its middle when it has none).
+  function contributionLabel(ee, e) {
+    if (ee.classList.contains('bundle')) return; // many edges: its label says how many
+    const t = document.createElementNS(SVGNS, 'text');
+    t.setAttribute('class', 'contribution');
+    t.setAttribute('text-anchor', 'middle');
+    const texts = ee.querySelectorAll('text');
+    if (texts.length) {
+      const last = texts[texts.length - 1];
+      t.setAttribute('x', last.getAttribute('x'));
+      t.setAttribute('y', Number(last.getAttribute('y')) + 12);
+    } else {
+      const path = ee.querySelector('path');
+      const mid = path.getPointAtLength(path.getTotalLength() / 2);
+      t.setAttribute('x', mid.x);
+      t.setAttribute('y', mid.y - 4);
+    }
+    t.textContent = '\u2190 ' + fmt(e.contribution);
+    // On top of every node, so that no box hides it.
+    (svg.querySelector('#graph0') || ee.parentNode).appendChild(t);
+  }
+
+  // ---- the parameters, by the group they were made in ----------------------------------------------
+
+  // Groups the reader opened or closed, by name; the current node's group opens by itself.
+  const opened = new Map();
+  function paramTable(ids, touched, grad, got) {
+    const table = document.createElement('table');
+    const head = document.createElement('tr');
+    for (const w of [W.parameter, W.value, W.gradient]) {
+      const th = document.createElement('th');
+      th.textContent = w;
+      head.appendChild(th);
+    }
+    const thead = document.createElement('thead');
+    thead.appendChild(head);
+    table.appendChild(thead);
+    const body = document.createElement('tbody');
+    for (const p of ids) {
+      const tr = document.createElement('tr');
+      if (touched.has(p)) tr.className = 'changed';
+      cell(tr, label(p));
+      cell(tr, fmt(D.nodes[p].value));
+      cell(tr, got[p] ? fmt(grad[p]) : '\u2013');
+      body.appendChild(tr);
+    }
+    table.appendChild(body);
+    return table;
+  }
+  function showParams(s, grad, got) {
+    const box = $('params');
+    box.textContent = '';
+    if (!D.params.length) {
+      const p = document.createElement('p');
+      p.className = 'empty';
+      p.textContent = W.noParams;
+      box.appendChild(p);
+      return;
+    }
+    const touched = new Set(s.edges.map((e) => e.operand).concat([s.node]));
+    const here = D.nodes[s.node].group;
+    // The group of the current node (or of the parameters it touches) first, open.
+    const isHere = (grp) => grp.name === here || grp.params.some((p) => touched.has(p));
+    const groups = D.paramGroups.filter(isHere).concat(D.paramGroups.filter((g) => !isHere(g)));
+    for (const grp of groups) {
+      if (!grp.name || D.paramGroups.length === 1) {
+        box.appendChild(paramTable(grp.params, touched, grad, got));
+        continue;
+      }
+      const details = document.createElement('details');
+      details.setAttribute('data-group', grp.name);
+      const auto = isHere(grp);
+      details.open = opened.has(grp.name) ? opened.get(grp.name) : auto;
+      if (auto) details.className = 'here';
+      const summary = document.createElement('summary');
+      let most = NaN; // no gradient yet: shown as a dash
+      for (const p of grp.params) {
+        if (got[p]) most = Number.isNaN(most) ? Math.abs(grad[p]) : Math.max(most, Math.abs(grad[p]));
+      }
+      const title = document.createElement('b');
+      title.textContent = grp.name;
+      summary.appendChild(title);
+      summary.appendChild(document.createTextNode(' ' + say('paramsIn', grp.params.length,
+        Number.isNaN(most) ? '\u2013' : fmt(most))));
+      details.appendChild(summary);
+      details.appendChild(paramTable(grp.params, touched, grad, got));
+      details.addEventListener('toggle', () => opened.set(grp.name, details.open));
+      box.appendChild(details);
+    }
+  }
+
+  // ---- zoom and pan ---------------------------------------------------------------------------------
+
+  // The smallest text of the drawing is 9 points: never below 10 px at the starting zoom.
+  const READABLE = 10 / 9;
+  const sel = d3.select(svg);
+  const zoom = d3.zoom().scaleExtent([0.1, 8]).on('zoom', (ev) => {
+    viewport.setAttribute('transform', ev.transform.toString());
+    document.body.setAttribute('data-zoom', ev.transform.k.toFixed(3));
+  });
+  sel.call(zoom).on('dblclick.zoom', null);
+  function fitScale() {
+    const w = svg.clientWidth || 600, h = svg.clientHeight || 400;
+    return Math.min(w / drawing.width, h / drawing.height) * 0.98;
+  }
+  // The whole drawing if its text is readable that way, else readable and centred on `el`.
+  function home(el) {
+    const fit = fitScale();
+    if (fit >= READABLE || !el) {
+      const k = Math.min(Math.max(fit, 0.1), 2);
+      const w = svg.clientWidth || 600, h = svg.clientHeight || 400;
+      sel.call(zoom.transform, d3.zoomIdentity.translate((w - drawing.width * k) / 2,
+        (h - drawing.height * k) / 2).scale(k));
+    } else {
+      sel.call(zoom.transform, d3.zoomIdentity.scale(READABLE));
+      centre(el);
+    }
+  }
+  // The point of the viewport (untransformed drawing coordinates) at the middle of `el`.
+  function middle(el) {
+    const r = el.getBoundingClientRect(), s0 = svg.getBoundingClientRect();
+    const t = d3.zoomTransform(svg);
+    return t.invert([r.left + r.width / 2 - s0.left, r.top + r.height / 2 - s0.top]);
+  }
+  function centre(el) {
+    const [x, y] = middle(el);
+    zoom.translateTo(sel, x, y);
+  }
+  // Pans to `el` when it is not in view, keeping the zoom.
+  function reveal(el) {
+    const r = el.getBoundingClientRect(), s0 = svg.getBoundingClientRect();
+    const inside = r.left >= s0.left && r.right <= s0.right && r.top >= s0.top &&
+      r.bottom <= s0.bottom;
+    if (!inside) centre(el);
+  }
+  $('fit').addEventListener('click', () => {
+    const k = fitScale();
+    const w = svg.clientWidth || 600, h = svg.clientHeight || 400;
+    sel.call(zoom.transform, d3.zoomIdentity.translate((w - drawing.width * k) / 2,
+      (h - drawing.height * k) / 2).scale(k));
+  });
+
+  // ---- the legend: the DOT dumps' scale ------------------------------------------------------------
+
+  {
+    const legend = $('legend');
+    const item = (cls, color, width, text) => {
+      const span = document.createElement('span');
+      span.className = 'key ' + cls;
+      const line = document.createElement('i');
+      line.style.borderTopColor = color;
+      line.style.borderTopWidth = width + 'px';
+      span.appendChild(line);
+      span.appendChild(document.createTextNode(text));
+      legend.appendChild(span);
+    };
+    const head = document.createElement('span');
+    head.textContent = W.scale;
+    legend.appendChild(head);
+    for (const h of D.look.heat) item('heat', h.color, h.width, h.range);
+    item('zero', D.look.zero, 1, '0');
+    item('blocked', D.look.blocked, 2, W.blocked);
+    item('vanishing', D.look.vanishing, 1.5, '\u22480 ' + W.vanishing);
   }
 
   // ---- one step -----------------------------------------------------------------------------------
@@ -162,9 +384,12 @@
     current = k;
     const s = D.steps[k];
     for (const el of document.querySelectorAll('#graph .current, #graph .lit, #graph .flowed, ' +
-                                               '#graph .blocked, #graph .done, #graph .nil')) {
-      el.classList.remove('current', 'lit', 'flowed', 'blocked', 'done', 'nil');
+                                               '#graph .blocked, #graph .done, #graph .nil, ' +
+                                               '#graph .vanishing, #graph .inside')) {
+      el.classList.remove('current', 'lit', 'flowed', 'blocked', 'done', 'nil', 'vanishing',
+        'inside');
     }
+    for (const el of document.querySelectorAll('#graph text.contribution')) el.remove();
     for (let i = 0; i <= k; ++i) {
       const si = D.steps[i];
       const ne = nodeEl(si.node);
@@ -175,10 +400,21 @@
         ee.classList.add(i === k ? 'lit' : 'flowed');
         if (e.blocked) ee.classList.add('blocked');
         else if (e.contribution === 0) ee.classList.add('nil');
+        else if (e.vanishing) ee.classList.add('vanishing');
+        const h = heat(e.contribution);
+        ee.style.setProperty('--heat', h.color);
+        ee.style.setProperty('--heat-w', h.width + 'px');
+        if (i === k) contributionLabel(ee, e);
       }
     }
-    const cur = nodeEl(s.node);
-    if (cur) cur.classList.add('current');
+    // The current node, or the box it is drawn in.
+    const n = D.nodes[s.node];
+    const cur = nodeEl(s.node) || (n.box >= 0 ? nodeEl(n.box) : null);
+    if (cur) {
+      cur.classList.add('current');
+      if (!nodeEl(s.node) || n.box >= 0) cur.classList.add('inside');
+      reveal(cur);
+    }
 
     const { grad, got } = gradientsAt(k);
     for (const [id, b] of badges) {
@@ -187,7 +423,7 @@
         continue;
       }
       b.g.style.display = '';
-      b.text.textContent = '\u2202 ' + fmt(grad[id]);
+      b.text.textContent = '\u2207 ' + fmt(grad[id]);
       b.g.setAttribute('class', 'badge' + (grad[id] === 0 ? ' zero' : '') +
         (id === s.node ? ' current' : ''));
       const t = b.text.getBBox();
@@ -208,12 +444,13 @@
     edges.textContent = '';
     if (!s.edges.length) {
       const tr = document.createElement('tr');
-      cell(tr, 'a leaf: nothing to pass on', 'empty').colSpan = 4;
+      cell(tr, W.leaf, 'empty').colSpan = 4;
       edges.appendChild(tr);
     }
     for (const e of s.edges) {
       const tr = document.createElement('tr');
       if (e.blocked) tr.className = 'blocked';
+      if (e.vanishing) tr.className = 'vanishing';
       cell(tr, label(e.operand));
       cell(tr, fmt(e.local));
       cell(tr, fmt(e.contribution));
@@ -221,22 +458,7 @@
       edges.appendChild(tr);
     }
 
-    const params = $('params-body');
-    params.textContent = '';
-    const touched = new Set(s.edges.map((e) => e.operand).concat([s.node]));
-    for (const p of D.params) {
-      const tr = document.createElement('tr');
-      if (touched.has(p)) tr.className = 'changed';
-      cell(tr, label(p));
-      cell(tr, fmt(D.nodes[p].value));
-      cell(tr, got[p] ? fmt(grad[p]) : '\u2013');
-      params.appendChild(tr);
-    }
-    if (!D.params.length) {
-      const tr = document.createElement('tr');
-      cell(tr, 'no parameters', 'empty').colSpan = 3;
-      params.appendChild(tr);
-    }
+    showParams(s, grad, got);
 
     document.body.setAttribute('data-step', String(k + 1));
     document.body.setAttribute('data-current', 'n' + s.node);
@@ -294,21 +516,25 @@
     li.setAttribute('data-kind', f.kind);
     const tag = document.createElement('span');
     tag.className = 'severity';
-    tag.textContent = f.severity;
+    tag.textContent = W[f.severity] || f.severity;
     li.appendChild(tag);
     li.appendChild(document.createTextNode(f.text));
     li.addEventListener('mouseenter', () => mention(f.nodes, true));
     li.addEventListener('mouseleave', () => mention(f.nodes, false));
     const target = f.nodes.find((id) => stepOf.has(id));
     if (target !== undefined) {
-      li.title = 'go to the step of \u2018' + label(target) + '\u2019';
+      li.title = say('goTo', label(target));
       li.addEventListener('click', () => show(stepOf.get(target)));
     }
     diag.appendChild(li);
   }
   if (!D.findings.length) $('diag-head').style.display = 'none';
 
+  document.documentElement.lang = D.lang;
+  home(null);
   show(fromHash());
+  if (fitScale() < READABLE) home(nodeEl(D.steps[current].node) ||
+    nodeEl(D.nodes[D.steps[current].node].box));
 
   // #selftest: drive the controls as a user would and write what was highlighted after each
   // action, then how many nodes pointing at the first finding marked, for the headless test.
