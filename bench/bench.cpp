@@ -84,6 +84,9 @@ struct Options {
   std::string profile;  // --profile NAME N: run only that workload N times, for a profiler
   int profile_iters = 0;
   double sample_s = 0.004;  // each timing runs the workload for about this long
+  std::string only;         // --only 2,3: time only these workloads (the others print 0)
+  std::string section;      // the workload being timed
+  bool skipped() const { return !only.empty() && only.find(section) == std::string::npos; }
 };
 
 struct Candidate {
@@ -123,6 +126,7 @@ std::vector<Timed> compare(const std::vector<Candidate>& cs, const Options& opt,
         for (int i = 0; i < opt.profile_iters; ++i) sink = sink + c.run();
     return std::vector<Timed>(cs.size());
   }
+  if (opt.skipped()) return std::vector<Timed>(cs.size());
   std::vector<int> iters(cs.size());
   for (std::size_t c = 0; c < cs.size(); ++c) {  // calibrate (and warm up)
     int n = 1;
@@ -449,21 +453,41 @@ struct HandBatched {
 // activation), written here rather than taken from graph/nn.hpp so that the benchmark measures
 // the engine alone.
 
-std::vector<gf::Node> record_mlp(const std::vector<gf::Node>& p, gf::Node x1, gf::Node x2, Act a) {
+gf::Node record_mlp(const std::vector<gf::Node>& p, gf::Node x1, gf::Node x2, Act a) {
   std::size_t i = 0;
-  std::array<gf::Node, hidden> terms;
-  std::vector<gf::Node> in{x1, x2}, out;
+  std::array<gf::Node, hidden> terms, in{x1, x2}, out;
+  std::size_t width_in = 2;
   const int width[] = {hidden, hidden, 1};
   for (int l = 0; l < 3; ++l) {
-    out.clear();
     for (int j = 0; j < width[l]; ++j) {
-      for (std::size_t k = 0; k < in.size(); ++k) terms[k] = p[i++] * in[k];
-      const gf::Node z = bias(gf::sum(std::span<const gf::Node>(terms.data(), in.size())), p[i++]);
-      out.push_back(l == 2 ? z : (a == Act::relu ? relu(z) : tanh(z)));
+      for (std::size_t k = 0; k < width_in; ++k) terms[k] = p[i++] * in[k];
+      const gf::Node z = bias(gf::sum(std::span<const gf::Node>(terms.data(), width_in)), p[i++]);
+      out[j] = l == 2 ? z : (a == Act::relu ? relu(z) : tanh(z));
     }
-    in.swap(out);
+    in = out;
+    width_in = static_cast<std::size_t>(width[l]);
   }
-  return in;  // the score
+  return in[0];  // the score
+}
+
+// The same MLP with each neuron's weighted sum and bias as one affine node (the fused form).
+gf::Node record_mlp_affine(const std::vector<gf::Node>& p, gf::Node x1, gf::Node x2, Act a) {
+  std::size_t i = 0;
+  std::array<gf::Node, hidden> in{x1, x2}, out;
+  std::size_t width_in = 2;
+  const int width[] = {hidden, hidden, 1};
+  for (int l = 0; l < 3; ++l) {
+    for (int j = 0; j < width[l]; ++j) {
+      const gf::Node z =
+          gf::affine(std::span<const gf::Node>(p.data() + i, width_in),
+                     std::span<const gf::Node>(in.data(), width_in), p[i + width_in]);
+      i += width_in + 1;
+      out[j] = l == 2 ? z : (a == Act::relu ? relu(z) : tanh(z));
+    }
+    in = out;
+    width_in = static_cast<std::size_t>(width[l]);
+  }
+  return in[0];  // the score
 }
 
 std::vector<gf::Node> add_parameters(gf::Graph& g, const std::vector<double>& values) {
@@ -487,7 +511,7 @@ gf::Node record_step(gf::Graph& g, const std::vector<gf::Node>& p, const Moons& 
   losses.reserve(d.y.size());
   for (std::size_t i = 0; i < d.y.size(); ++i) {
     const gf::Node x1 = g.input({}, d.x1[i]), x2 = g.input({}, d.x2[i]);
-    const gf::Node score = record_mlp(p, x1, x2, Act::relu)[0];
+    const gf::Node score = record_mlp(p, x1, x2, Act::relu);
     losses.push_back(relu(1.0 - d.y[i] * score));
   }
   return gf::sum(losses) * (1.0 / static_cast<double>(d.y.size())) + penalty(p);
@@ -686,6 +710,7 @@ int main(int argc, char** argv) {
       ->expected(2)
       ->option_text("NAME N")
       ->check(CLI::Range(1, max_int).application_index(1));
+  app.add_option("--only", opt.only, "Time only these workloads, e.g. '2,3' (a quick look)");
   std::vector<std::string> child;  // internal: KIND N, one big graph in this process
   app.add_option("--child", child)
       ->expected(2)
@@ -722,11 +747,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> checks;
 
   // ---- 1. the batched moons step ----------------------------------------------------------------
+  opt.section = "1";
   log("1. batched moons step ...");
   gf::Graph one;
   const auto p1 = add_parameters(one, init);
   const auto in1 = one.input("x1", 0.0), in2 = one.input("x2", 0.0), lab = one.input("y", 1.0);
-  const auto score1 = record_mlp(p1, in1, in2, Act::relu)[0];
+  const auto score1 = record_mlp(p1, in1, in2, Act::relu);
   const auto loss1 = relu(1.0 - lab * score1) + penalty(p1);
   // One thread: workload 1 is timed in the thread's CPU time; threads are workload 5's.
   gf::Executor fused(one, loss1, batch, {gf::Reduction::mean, true, 1}),
@@ -780,12 +806,13 @@ int main(int argc, char** argv) {
   }
 
   // ---- 2. record-and-reverse --------------------------------------------------------------------
+  opt.section = "2";
   log("2. record-and-reverse ...");
   std::size_t tanh_nodes = 0, tanh_edges = 0, step_nodes = 0, step_edges = 0;
   {
     gf::Graph g;
     const auto p = add_parameters(g, init);
-    const auto s = record_mlp(p, g.input({}, 0.1), g.input({}, 0.2), Act::tanh)[0];
+    const auto s = record_mlp(p, g.input({}, 0.1), g.input({}, 0.2), Act::tanh);
     (void)s;
     tanh_nodes = g.size();
     tanh_edges = g.edge_count();
@@ -801,7 +828,7 @@ int main(int argc, char** argv) {
     gf::Graph g;
     g.reserve(tanh_nodes, tanh_edges);
     const auto p = add_parameters(g, init);
-    const auto s = record_mlp(p, g.input({}, data.x1[i]), g.input({}, data.x2[i]), Act::tanh)[0];
+    const auto s = record_mlp(p, g.input({}, data.x1[i]), g.input({}, data.x2[i]), Act::tanh);
     g.backward(s);
     for (std::size_t k = 0; k < p.size(); ++k) grads[k] = g.grad(p[k].id());
     return s.value() + grads[0];
@@ -811,7 +838,7 @@ int main(int argc, char** argv) {
     const std::size_t i = at++ % batch;
     gf::Graph g;
     const auto p = add_parameters(g, init);
-    const auto s = record_mlp(p, g.input({}, data.x1[i]), g.input({}, data.x2[i]), Act::tanh)[0];
+    const auto s = record_mlp(p, g.input({}, data.x1[i]), g.input({}, data.x2[i]), Act::tanh);
     g.backward(s);
     for (std::size_t k = 0; k < p.size(); ++k) grads[k] = g.grad(p[k].id());
     return s.value() + grads[0];
@@ -824,13 +851,26 @@ int main(int argc, char** argv) {
     const std::size_t i = at++ % batch;
     kept.rewind(kept_mark);
     const auto s =
-        record_mlp(kept_p, kept.input({}, data.x1[i]), kept.input({}, data.x2[i]), Act::tanh)[0];
+        record_mlp(kept_p, kept.input({}, data.x1[i]), kept.input({}, data.x2[i]), Act::tanh);
     kept.backward(s);
-    for (std::size_t k = 0; k < kept_p.size(); ++k) grads[k] = kept.grad(kept_p[k].id());
+    const auto gs = kept.grads(0, static_cast<gf::NodeId>(kept_p.size()));  // one check
+    std::copy(gs.begin(), gs.end(), grads.begin());
+    return s.value() + grads[0];
+  };
+  // The same with the fused affine op (one node per neuron before its activation).
+  const auto record_tanh_affine = [&] {
+    const std::size_t i = at++ % batch;
+    kept.rewind(kept_mark);
+    const auto s = record_mlp_affine(kept_p, kept.input({}, data.x1[i]), kept.input({}, data.x2[i]),
+                                     Act::tanh);
+    kept.backward(s);
+    const auto gs = kept.grads(0, static_cast<gf::NodeId>(kept_p.size()));
+    std::copy(gs.begin(), gs.end(), grads.begin());
     return s.value() + grads[0];
   };
   for (const auto& variant :
-       {std::function<double()>(record_tanh_plain), std::function<double()>(record_tanh_rewind)}) {
+       {std::function<double()>(record_tanh_plain), std::function<double()>(record_tanh_rewind),
+        std::function<double()>(record_tanh_affine)}) {
     variant();
     HandMlp h(init);
     h.zero();
@@ -881,7 +921,8 @@ int main(int argc, char** argv) {
                                                   [](double) { return 1.0; });
                              }},
                             {"record-and-reverse (tanh), no reserve", record_tanh_plain},
-                            {"record-and-reverse (tanh), mark/rewind", record_tanh_rewind}},
+                            {"record-and-reverse (tanh), mark/rewind", record_tanh_rewind},
+                            {"record-and-reverse (tanh), affine, mark/rewind", record_tanh_affine}},
                            opt);
     rows.push_back(
         {"2a", fmt::format("record-and-reverse, tanh MLP, 1 sample ({} nodes)", tanh_nodes),
@@ -894,6 +935,9 @@ int main(int argc, char** argv) {
     rows.push_back({"2ar", "record-and-reverse, tanh MLP, parameters kept (mark/rewind)",
                     t[4].seconds * 1e6, t[0].seconds * 1e6, t[4].ratio, 7.0,
                     "plain double evaluation"});
+    rows.push_back({"2af", "record-and-reverse, tanh MLP, affine op, mark/rewind",
+                    t[5].seconds * 1e6, t[0].seconds * 1e6, t[5].ratio, 4.0,
+                    "plain double evaluation"});
   }
   {
     const auto t = compare({{"hand-written step", [&] { return hand.step(data); }},
@@ -904,6 +948,7 @@ int main(int argc, char** argv) {
   }
 
   // ---- 3. re-evaluation of a built graph --------------------------------------------------------
+  opt.section = "3";
   log("3. re-evaluation ...");
   {
     gf::Graph g;
@@ -952,6 +997,7 @@ int main(int argc, char** argv) {
   }
 
   // ---- 5. the executor over batch sizes, on one thread and on every core --------------------
+  opt.section = "5";
   log("5. executor over batch sizes and threads ...");
   struct ScaleRow {
     std::size_t batch;
@@ -1005,7 +1051,7 @@ int main(int argc, char** argv) {
     // long as its busiest thread (the calling thread, or the workers: the process's CPU time
     // minus the calling thread's, which counts their waiting for work as well).
     std::vector<double> cpu_ratio;
-    if (opt.profile.empty()) {
+    if (opt.profile.empty() && !opt.skipped()) {
       const auto proc = [] {
         timespec ts{};
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -1031,6 +1077,7 @@ int main(int argc, char** argv) {
 
   // ---- 4. big graphs ----------------------------------------------------------------------------
   if (!opt.profile.empty()) return 0;
+  opt.section = "4";
   log("4. big graphs (one process each) ...");
   const std::string self = self_path();
   const std::size_t big = opt.quick ? 1'000'000 : 10'000'000, small = big / 10;
@@ -1042,6 +1089,7 @@ int main(int argc, char** argv) {
   };
   std::vector<BigRow> big_rows;
   for (const std::string kind : {"chain", "dag"}) {
+    if (opt.skipped()) break;
     std::vector<BigResult> rs, rb;
     for (int r = 0; r < big_reps; ++r) {
       rs.push_back(run_child(self, kind, small));

@@ -65,6 +65,12 @@ void Executor::compile() {
   std::vector<std::uint32_t> uses(n, 0);
   std::vector<std::uint8_t> varying(n, 0);
   for (const NodeId i : plan_.order) {
+    if (g.op(i) == Op::affine)
+      throw UsageError(fmt::format(
+          "gradflow: Executor: node {} is an affine node, which the executor does not run; "
+          "record the network in the primitive form (mul, sum, bias: nn's default), which the "
+          "executor fuses itself",
+          g.describe(i)));
     bool v = g.op(i) == Op::input;
     for (const NodeId k : g.operands(i)) {
       ++uses[k];

@@ -186,10 +186,13 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
 }
 
 void Graph::grow(std::size_t operands) {
-  const std::size_t nodes = std::max<std::size_t>(64, 2 * op_.room());
+  if (op_.n >= no_node) throw UsageError("gradflow: graph is full (2^32 - 1 nodes)");
+  // At most no_node nodes of room, so that push_fast()'s room check also keeps ids below it.
+  const std::size_t nodes =
+      std::min<std::size_t>(no_node, std::max<std::size_t>(64, 2 * op_.room()));
   const std::size_t edges =
       std::max<std::size_t>(args_.n + operands + 2, std::max<std::size_t>(128, 2 * args_.room()));
-  op_.reserve(nodes);
+  if (nodes > op_.room()) op_.buf.resize(nodes);
   attr_.reserve(op_.room());
   first_.reserve(op_.room() + 1);
   args_.reserve(edges);
@@ -199,6 +202,7 @@ void Graph::grow(std::size_t operands) {
 Node Graph::leaf(Op op, std::string_view name, double value) {
   if (size() == no_node) throw UsageError("gradflow: graph is full (2^32 - 1 nodes)");
   const Node n(*this, push(op, 0.0, value, 0, 0, 0));
+  if (leaf_prefix_ == n.id()) ++leaf_prefix_;
   if (!name.empty()) set_name(n.id(), name);
   return n;
 }
@@ -213,95 +217,30 @@ Node Graph::constant(double value, std::string_view name) {
 
 namespace detail {
 
-// The recording fast path: operands checked with a few compares, the value computed from the
-// rule directly, five appends. Anything unusual (a bad handle, a value outside the op's domain,
-// check mode, stale values) takes Graph::apply's general path, which reports it.
-struct Recorder {
-  static bool ok(const Graph& g, Node n) {
-#ifdef GRADFLOW_CHECK_HANDLES
-    if (!g.alive(n)) return false;  // Graph::apply reports it
-#endif
-    return n.anchor_ == g.anchor_.get() && n.id_ < g.op_.size();
-  }
-  static bool fast(const Graph& g) {
-    return !g.stale_ && !g.check_finite_ && g.op_.size() < no_node && g.origin_.empty();
-  }
+void Recorder::empty_operand(std::string_view op) {
+  throw UsageError(
+      fmt::format("gradflow: {}: an operand is an empty handle (default-constructed)", op));
+}
 
-  // The graph comes from the first operand: an empty one is named with the op being built.
-  [[noreturn, gnu::cold, gnu::noinline]] static void empty_operand(std::string_view op) {
-    throw UsageError(
-        fmt::format("gradflow: {}: an operand is an empty handle (default-constructed)", op));
-  }
-  static void need(Node a, std::string_view op) {
-    if (!a.valid()) [[unlikely]]
-      empty_operand(op);
-  }
-  // The first operand's graph (checked by need()); with GRADFLOW_CHECK_HANDLES, also alive.
-  static Graph& graph_of(Node a) {
-#ifdef GRADFLOW_CHECK_HANDLES
-    return a.graph();
-#else
-    return *a.anchor_->graph;
-#endif
-  }
+Node Recorder::general(Graph& g, Op op, Node a, Node b, double attr, std::size_t n) {
+  const Node both[2] = {a, b};
+  return g.apply(op, std::span<const Node>(both, n), attr);
+}
 
-  template <class R>
-  static Node binary(Node a, Node b) {
-    need(a, R::info.name);
-    Graph& g = graph_of(a);
-    if (!fast(g) || !ok(g, a) || !ok(g, b)) [[unlikely]]
-      return g.apply(R::info.op, {a, b});
-    const double* v = g.ws_.value.data();
-    const NodeId ids[2] = {a.id_, b.id_};
-    const auto x = [&](std::size_t k) { return v[ids[k]]; };
-    if (domain<R>(0.0, x).reason != nullptr) [[unlikely]]
-      return g.apply(R::info.op, {a, b});
-    return Node(g, g.push(R::info.op, 0.0, compute<R>(0.0, g.conventions_, 2, x), a.id_, b.id_, 2));
-  }
+Node Recorder::sum_general(Graph& g, std::span<const Node> terms) {
+  return g.apply(Op::sum, terms);
+}
 
-  template <class R>
-  static Node unary(Node a, double attr) {
-    need(a, R::info.name);
-    Graph& g = graph_of(a);
-    if (!fast(g) || !ok(g, a)) [[unlikely]]
-      return g.apply(R::info.op, {a}, attr);
-    const double* v = g.ws_.value.data();
-    const auto x = [&](std::size_t) { return v[a.id_]; };
-    if (domain<R>(attr, x).reason != nullptr) [[unlikely]]
-      return g.apply(R::info.op, {a}, attr);
-    return Node(g, g.push(R::info.op, attr, compute<R>(attr, g.conventions_, 1, x), a.id_, 0, 1));
+Node Recorder::affine_general(Graph& g, std::span<const Node> w, std::span<const Node> x, Node b) {
+  std::vector<Node> operands;  // the unusual path only (a bad handle, check mode, growth)
+  operands.reserve(2 * w.size() + 1);
+  for (std::size_t k = 0; k < w.size(); ++k) {
+    operands.push_back(w[k]);
+    operands.push_back(x[k]);
   }
-
-  // A binary op with a plain double operand: the double becomes a constant node, which is
-  // removed again if the op fails, so that a failed op records nothing.
-  template <class R>
-  static Node binary_lifted(Node a, double b, bool b_first) {
-    need(a, R::info.name);
-    Graph& g = graph_of(a);
-    const std::size_t before = g.size();
-    const Node c = g.constant(b);
-    try {
-      return b_first ? binary<R>(c, a) : binary<R>(a, c);
-    } catch (...) {
-      if (g.size() == before + 1) g.pop_last();
-      throw;
-    }
-  }
-
-  static Node sum(std::span<const Node> terms) {
-    need(terms.front(), "sum");
-    Graph& g = graph_of(terms.front());
-    bool good = fast(g);
-    for (const Node& t : terms) good = good && ok(g, t);
-    if (!good) [[unlikely]]
-      return g.apply(Op::sum, terms);
-    const double* v = g.ws_.value.data();
-    const double s = compute<rules::Sum>(0.0, g.conventions_, terms.size(),
-                                         [&](std::size_t k) { return v[terms[k].id_]; });
-    for (const Node& t : terms) g.args_.push_back(t.id_);
-    return Node(g, g.push(Op::sum, 0.0, s, 0, 0, 0));
-  }
-};
+  operands.push_back(b);
+  return g.apply(Op::affine, operands);
+}
 
 }  // namespace detail
 
@@ -313,11 +252,9 @@ Node Graph::apply(Op op, std::span<const Node> operands, std::optional<double> a
         fmt::format("gradflow: apply({}): leaves are made with input(), "
                     "parameter() or constant()",
                     oi.name));
-  if (oi.arity == variadic ? operands.empty()
-                           : operands.size() != static_cast<std::size_t>(oi.arity))
+  if (!arity_allows(op, operands.size()))
     throw UsageError(fmt::format("gradflow: {} takes {} operand(s), got {}", oi.name,
-                                 oi.arity == variadic ? "one or more" : std::to_string(oi.arity),
-                                 operands.size()));
+                                 arity_text(op), operands.size()));
   for (const Node& n : operands) check(n, oi.name);
   if (stale_) refresh();
   for (const Node& n : operands) throw_if_failed(n.id());
@@ -349,6 +286,8 @@ void Graph::pop_last() {
   args_.resize(first_.back());
   ws_.value.pop_back();
   if (origin_.size() > size()) origin_.pop_back();
+  leaf_prefix_ = std::min(leaf_prefix_, static_cast<NodeId>(size()));
+  update_slow();
   if (ws_.grad.size() > size()) {
     ws_.grad.resize(size());
     ws_.reached.resize(size());
@@ -362,6 +301,7 @@ void Graph::rewind(const Mark& m) {
         "nodes, {} groups): it was taken on another graph or before an earlier rewind",
         m.nodes, m.groups, size(), groups_.size()));
   const NodeId n = m.nodes;
+  leaf_prefix_ = std::min(leaf_prefix_, n);
   op_.resize(n);
   attr_.resize(n);
   first_.resize(std::size_t{n} + 1);
@@ -387,13 +327,16 @@ void Graph::rewind(const Mark& m) {
     std::erase_if(failures_, [n](const auto& kv) { return kv.first >= n; });
     if (failures_.empty()) origin_.clear();
   }
+  update_slow();
   // Handles made since an earlier rewind keep only what every later rewind kept.
   rewinds_.push_back(n);
+  epoch_ = static_cast<std::uint32_t>(rewinds_.size());
   for (std::size_t e = rewinds_.size() - 1; e-- > 0 && rewinds_[e] > n;) rewinds_[e] = n;
 }
 
 void Graph::reserve(std::size_t nodes, std::size_t operands) {
-  op_.reserve(nodes);
+  nodes = std::min<std::size_t>(nodes, no_node);
+  if (nodes > op_.room()) op_.buf.resize(nodes);
   attr_.reserve(op_.room());
   first_.reserve(op_.room() + 1);
   args_.reserve(operands + 2);  // push() stores two operands unconditionally
@@ -497,6 +440,7 @@ void Graph::refresh() const {
     }
   }
   stale_ = false;
+  update_slow();
 }
 
 void Graph::throw_if_failed(NodeId id) const {
@@ -516,6 +460,17 @@ double Graph::value(NodeId id) const {
   return ws_.value[id];
 }
 
+std::span<const double> Graph::grads(NodeId begin, NodeId end) const {
+  if (begin > end || end > size())
+    throw UsageError(
+        fmt::format("gradflow: grads({}, {}): the graph has {} nodes", begin, end, size()));
+  if (ws_.grad.size() < size()) {  // no backward pass since these nodes were recorded
+    ws_.grad.resize(size(), 0.0);
+    ws_.reached.resize(size(), 0);
+  }
+  return {ws_.grad.data() + begin, ws_.grad.data() + end};
+}
+
 bool Graph::reached(NodeId id) const { return id < ws_.reached.size() && ws_.reached[id] != 0; }
 
 void Graph::set_value(NodeId id, double value) {
@@ -526,7 +481,7 @@ void Graph::set_value(NodeId id, double value) {
                     "and constants hold values; op nodes compute theirs",
                     describe(id), value));
   ws_.value[id] = value;
-  stale_ = true;
+  stale_ = slow_ = true;
 }
 
 void Graph::forward() {
@@ -567,65 +522,31 @@ namespace {
 using detail::Recorder;
 }  // namespace
 
-Node operator+(Node a, Node b) { return Recorder::binary<rules::Add>(a, b); }
-Node operator+(Node a, double b) { return Recorder::binary_lifted<rules::Add>(a, b, false); }
-Node operator+(double a, Node b) { return Recorder::binary_lifted<rules::Add>(b, a, true); }
-Node operator-(Node a, Node b) { return Recorder::binary<rules::Sub>(a, b); }
-Node operator-(Node a, double b) { return Recorder::binary_lifted<rules::Sub>(a, b, false); }
-Node operator-(double a, Node b) { return Recorder::binary_lifted<rules::Sub>(b, a, true); }
-Node operator*(Node a, Node b) { return Recorder::binary<rules::Mul>(a, b); }
-Node operator*(Node a, double b) { return Recorder::binary_lifted<rules::Mul>(a, b, false); }
-Node operator*(double a, Node b) { return Recorder::binary_lifted<rules::Mul>(b, a, true); }
-Node operator/(Node a, Node b) { return Recorder::binary<rules::Div>(a, b); }
-Node operator/(Node a, double b) { return Recorder::binary_lifted<rules::Div>(a, b, false); }
-Node operator/(double a, Node b) { return Recorder::binary_lifted<rules::Div>(b, a, true); }
-Node operator-(Node a) { return Recorder::unary<rules::Neg>(a, 0.0); }
-
-Node pow(Node x, double c) { return Recorder::unary<rules::Pow>(x, c); }
-Node exp(Node x) { return Recorder::unary<rules::Exp>(x, 0.0); }
-Node log(Node x) { return Recorder::unary<rules::Log>(x, 0.0); }
 Node sum(std::span<const Node> terms) {
   if (terms.empty()) throw UsageError("gradflow: sum of no terms");
   return Recorder::sum(terms);
 }
+Node affine(std::span<const Node> w, std::span<const Node> x, Node b) {
+  if (w.size() != x.size())
+    throw UsageError(
+        fmt::format("gradflow: affine: {} weight(s) but {} input(s): one weight per input",
+                    w.size(), x.size()));
+  return Recorder::affine(w, x, b);
+}
 Node sum(std::initializer_list<Node> terms) {
   return sum(std::span<const Node>(terms.begin(), terms.size()));
 }
-Node bias(Node z, Node b) { return Recorder::binary<rules::Bias>(z, b); }
-Node bias(Node z, double b) { return Recorder::binary_lifted<rules::Bias>(z, b, false); }
-Node step(Node x) { return Recorder::unary<rules::Step>(x, 0.0); }
-Node sigmoid(Node x) { return Recorder::unary<rules::Sigmoid>(x, 0.0); }
-Node tanh(Node x) { return Recorder::unary<rules::Tanh>(x, 0.0); }
-Node relu(Node x) { return Recorder::unary<rules::Relu>(x, 0.0); }
-Node leaky_relu(Node x, double alpha) { return Recorder::unary<rules::LeakyRelu>(x, alpha); }
 std::ostream& operator<<(std::ostream& out, const Node& n) {
   if (!n.valid()) return out << "<empty node>";
   const Graph& g = n.graph();
   return out << g.describe(n.id()) << " = " << fmt::format("{}", g.value(n.id()));
 }
 
-Node identity(Node x) { return Recorder::unary<rules::Identity>(x, 0.0); }
-Node softplus(Node x) { return Recorder::unary<rules::Softplus>(x, 0.0); }
-Node abs(Node x) { return Recorder::unary<rules::Abs>(x, 0.0); }
-Node min(Node a, Node b) { return Recorder::binary<rules::Min>(a, b); }
-Node min(Node a, double b) { return Recorder::binary_lifted<rules::Min>(a, b, false); }
-Node min(double a, Node b) { return Recorder::binary_lifted<rules::Min>(b, a, true); }
-Node max(Node a, Node b) { return Recorder::binary<rules::Max>(a, b); }
-Node max(Node a, double b) { return Recorder::binary_lifted<rules::Max>(a, b, false); }
-Node max(double a, Node b) { return Recorder::binary_lifted<rules::Max>(b, a, true); }
 Node clamp(Node x, double lo, double hi) {
   if (!(lo <= hi))
     throw UsageError(fmt::format("gradflow: clamp({}, {}, {}): needs lo <= hi", x, lo, hi));
   return min(max(x, lo), hi);
 }
-Node sqrt(Node x) { return Recorder::unary<rules::Sqrt>(x, 0.0); }
-Node sin(Node x) { return Recorder::unary<rules::Sin>(x, 0.0); }
-Node cos(Node x) { return Recorder::unary<rules::Cos>(x, 0.0); }
-Node pow(Node x, Node y) { return Recorder::binary<rules::Power>(x, y); }
-Node pow(double c, Node y) { return Recorder::binary_lifted<rules::Power>(y, c, true); }
-Node detach(Node x) { return Recorder::unary<rules::Detach>(x, 0.0); }
-Node heaviside(Node x, double at_zero) { return Recorder::unary<rules::Heaviside>(x, at_zero); }
-
 const BackwardSpan* Graph::backward_of(NodeId id) const {
   const auto it = std::upper_bound(backward_.begin(), backward_.end(), id,
                                    [](NodeId v, const BackwardSpan& s) { return v < s.begin; });

@@ -206,6 +206,8 @@ struct GraphState {
   // numbers; mutable so that reading a value can first bring stale values up to date
   mutable Workspace ws_;
   mutable bool stale_ = false;
+  // stale_ || check_finite_ || !origin_.empty(): the recording's fast path is off (one test).
+  mutable bool slow_ = false;
   // Empty unless the last re-evaluation failed somewhere (a value set out of an op's domain):
   // then, per node, the failed node its value depends on (or no_node), and each failure.
   mutable std::vector<NodeId> origin_;
@@ -214,7 +216,11 @@ struct GraphState {
   // rewind(): rewinds_[e] is the fewest nodes any rewind since the e-th kept (a handle made after
   // e rewinds is alive if its id is below it); its size is the number of rewinds.
   std::vector<NodeId> rewinds_;
-  NodeId names_end_ = 0;  // every named node's id is below it
+  std::uint32_t epoch_ = 0;  // rewinds_.size(), kept for the recording's handles
+  NodeId names_end_ = 0;     // every named node's id is below it
+  // Nodes 0, ..., leaf_prefix_ - 1 are all leaves (the parameters before a mark): the reverse
+  // sweep, which has nothing to do at a leaf, stops there.
+  NodeId leaf_prefix_ = 0;
 };
 }  // namespace detail
 
@@ -286,6 +292,8 @@ class Graph : private detail::GraphState {
   // ---- structure ------------------------------------------------------------------------------
   /// Number of nodes.
   std::size_t size() const { return op_.size(); }
+  /// Nodes 0, ..., leaf_prefix() - 1 are leaves (inputs, parameters, constants).
+  NodeId leaf_prefix() const { return leaf_prefix_; }
   /// Number of operand slots over all nodes.
   std::size_t edge_count() const { return args_.size(); }
   /// Op of node `id` (unchecked, like the accessors below).
@@ -320,13 +328,16 @@ class Graph : private detail::GraphState {
 
   /// The graph's kink conventions, to change: values are re-evaluated before the next read.
   Conventions& conventions() {
-    stale_ = true;
+    stale_ = slow_ = true;
     return conventions_;
   }
   /// The graph's kink conventions.
   const Conventions& conventions() const { return conventions_; }
   /// Check mode: forward and backward throw NumericError at the first NaN or infinity.
-  void set_check_finite(bool on) { check_finite_ = on; }
+  void set_check_finite(bool on) {
+    check_finite_ = on;
+    update_slow();
+  }
   /// Whether check mode is on.
   bool check_finite() const { return check_finite_; }
 
@@ -339,6 +350,10 @@ class Graph : private detail::GraphState {
       check_id(id, "gradient");  // throws
     return id < ws_.grad.size() ? ws_.grad[id] : 0.0;
   }
+  /// Gradients of the nodes begin, ..., end - 1 of the last backward pass (0 before any), with one
+  /// check for the whole range: the read-back of the parameters kept before a mark is
+  /// `grads(0, mark.nodes)`. Valid until the graph records, rewinds or runs backward again.
+  std::span<const double> grads(NodeId begin, NodeId end) const;
   /// Whether the last backward pass reached node `id`.
   bool reached(NodeId id) const;
   /// Whether a backward pass has run since construction or zero_grad().
@@ -387,24 +402,38 @@ class Graph : private detail::GraphState {
   friend class Node;
   Node append(Op op, std::span<const Node> operands, double attr);
   // Appends a node whose value is already computed (no checks): the recording fast path, one
-  // room check for every array. Operands beyond the first `count` of (a, b) must already be in
-  // args_.
-  [[gnu::always_inline]] NodeId push(Op op, double attr, double value, NodeId a, NodeId b,
-                                     std::size_t count) {
-    const auto id = static_cast<NodeId>(op_.n);
-    if (op_.n == op_.room() || args_.n + 2 > args_.room()) [[unlikely]]
+  // room check for every array (their room never exceeds no_node nodes, so the id fits).
+  // Operands beyond the first `count` of (a, b) must already be in args_. Only while !slow_.
+  [[gnu::always_inline]] NodeId push_fast(Op op, double attr, double value, NodeId a, NodeId b,
+                                          std::size_t count) {
+    const std::size_t n = op_.n, e = args_.n;
+    if (n == op_.room() || e + 2 > args_.room()) [[unlikely]]
       grow();
-    op_.put(op);
-    attr_.put(attr);
-    args_.buf[args_.n] = a;  // stored unconditionally, kept if count says so: no branch
-    args_.buf[args_.n + 1] = b;
-    args_.n += count;
-    first_.put(static_cast<std::uint32_t>(args_.n));
+    // Every address is read before the first store: a store through the byte array op_ may
+    // alias anything, and would force reloads in between.
+    Op* o = op_.buf.data();
+    double* at = attr_.buf.data();
+    NodeId* ar = args_.buf.data();
+    std::uint32_t* f = first_.buf.data();
     ws_.value.push_back(value);
+    at[n] = attr;
+    ar[e] = a;  // stored unconditionally, kept if count says so: no branch
+    ar[e + 1] = b;
+    f[n + 1] = static_cast<std::uint32_t>(e + count);
+    o[n] = op;
+    op_.n = attr_.n = n + 1;
+    first_.n = n + 2;
+    args_.n = e + count;
+    return static_cast<NodeId>(n);
+  }
+  // push_fast() in any state.
+  NodeId push(Op op, double attr, double value, NodeId a, NodeId b, std::size_t count) {
+    const NodeId id = push_fast(op, attr, value, a, b, count);
     if (!origin_.empty()) [[unlikely]]
       origin_.push_back(no_node);  // apply() refuses operands that depend on a failure
     return id;
   }
+  void update_slow() const { slow_ = stale_ || check_finite_ || !origin_.empty(); }
   // Doubles the room of the node arrays and the operand array (at least 64, and room for
   // `operands` more operands plus the 2 push() stores unconditionally).
   void grow(std::size_t operands = 0);
@@ -421,7 +450,7 @@ class Graph : private detail::GraphState {
   // A handle on node `id` (unchecked). Handles are how a graph is used, so even a const graph
   // hands them out: what they may change is the graph's values, as through any handle.
   Node handle(NodeId id) const { return {anchor_.get(), id, epoch()}; }
-  std::uint32_t epoch() const { return static_cast<std::uint32_t>(rewinds_.size()); }
+  std::uint32_t epoch() const { return epoch_; }
   // Whether handle `n` (of this graph) survived every rewind since it was made.
   bool alive(const Node& n) const {
     return n.epoch_ == epoch() || (n.epoch_ < rewinds_.size() && n.id_ < rewinds_[n.epoch_]);
@@ -456,20 +485,192 @@ class GroupScope {
   Graph& g_;
 };
 
+namespace detail {
+// The recording fast path, inline in every caller: the operands' handles checked with a few
+// compares (same graph, ids in range), the value computed from the op's rule directly, one room
+// check and the stores of push(). Anything unusual (a bad handle, a value outside the op's
+// domain, check mode, stale values, a full graph) takes Graph::apply's general path, out of line,
+// which reports it.
+struct Recorder {
+  // The graph's state allows the fast path: values up to date, no check mode, no failure.
+  static bool fast(const Graph& g) { return !g.slow_; }
+
+  // The graph comes from the first operand: an empty one is named with the op being built.
+  [[noreturn, gnu::cold, gnu::noinline]] static void empty_operand(std::string_view op);
+  // The general path, out of line (Graph::apply).
+  [[gnu::cold, gnu::noinline]] static Node general(Graph& g, Op op, Node a, Node b, double attr,
+                                                   std::size_t n);
+  [[gnu::noinline]] static Node sum_general(Graph& g, std::span<const Node> terms);
+  [[gnu::noinline]] static Node affine_general(Graph& g, std::span<const Node> w,
+                                               std::span<const Node> x, Node b);
+
+  // The first operand's graph; with GRADFLOW_CHECK_HANDLES, checked alive.
+  static Graph& graph_of(Node a, std::string_view op) {
+    if (a.anchor_ == nullptr) [[unlikely]]
+      empty_operand(op);
+#ifdef GRADFLOW_CHECK_HANDLES
+    return a.graph();
+#else
+    return *a.anchor_->graph;
+#endif
+  }
+  // Whether handle n is one of g's (release builds: same anchor, id in range; with
+  // GRADFLOW_CHECK_HANDLES also alive after every rewind).
+  static bool ok(const Graph& g, Node n) {
+#ifdef GRADFLOW_CHECK_HANDLES
+    if (!g.alive(n)) return false;  // Graph::apply reports it
+#endif
+    return n.anchor_ == g.anchor_.get() && n.id_ < g.op_.n;
+  }
+
+  template <class R>
+  [[gnu::always_inline]] static Node binary(Node a, Node b) {
+    Graph& g = graph_of(a, R::info.name);
+    // a's anchor is g's, so one compare checks b's graph; one compare both ids.
+    bool good = fast(g) && a.anchor_ == b.anchor_ && std::max(a.id_, b.id_) < g.op_.n;
+#ifdef GRADFLOW_CHECK_HANDLES
+    good = good && ok(g, a) && ok(g, b);
+#endif
+    if (!good) [[unlikely]]
+      return general(g, R::info.op, a, b, 0.0, 2);
+    const double* v = g.ws_.value.data();
+    const double x0 = v[a.id_], x1 = v[b.id_];
+    const auto x = [&](std::size_t k) { return k == 0 ? x0 : x1; };
+    if constexpr (requires { R::domain(0.0, 0.0); })
+      if (domain<R>(0.0, x).reason != nullptr) [[unlikely]]
+        return general(g, R::info.op, a, b, 0.0, 2);
+    const double r = compute<R>(0.0, g.conventions_, 2, x);
+    return Node(a.anchor_, g.push_fast(R::info.op, 0.0, r, a.id_, b.id_, 2), g.epoch());
+  }
+
+  template <class R>
+  [[gnu::always_inline]] static Node unary(Node a, double attr) {
+    Graph& g = graph_of(a, R::info.name);
+    bool good = fast(g) && a.id_ < g.op_.n;
+#ifdef GRADFLOW_CHECK_HANDLES
+    good = good && ok(g, a);
+#endif
+    if (!good) [[unlikely]]
+      return general(g, R::info.op, a, a, attr, 1);
+    const double x0 = g.ws_.value[a.id_];
+    const auto x = [&](std::size_t) { return x0; };
+    if constexpr (requires { R::domain(0.0, 0.0); })
+      if (domain<R>(attr, x).reason != nullptr) [[unlikely]]
+        return general(g, R::info.op, a, a, attr, 1);
+    const double r = compute<R>(attr, g.conventions_, 1, x);
+    return Node(a.anchor_, g.push_fast(R::info.op, attr, r, a.id_, 0, 1), g.epoch());
+  }
+
+  // A binary op with a plain double operand: the double becomes a constant node, which is
+  // removed again if the op fails, so that a failed op records nothing.
+  template <class R>
+  static Node binary_lifted(Node a, double b, bool b_first) {
+    Graph& g = graph_of(a, R::info.name);
+    const std::size_t before = g.size();
+    const Node c = g.constant(b);
+    try {
+      return b_first ? binary<R>(c, a) : binary<R>(a, c);
+    } catch (...) {
+      if (g.size() == before + 1) g.pop_last();
+      throw;
+    }
+  }
+
+  // One pass over the terms: check, add (left to right, as rules::Sum), store the operand id.
+  static Node sum(std::span<const Node> terms) {
+    Graph& g = graph_of(terms.front(), "sum");
+    const std::size_t n = terms.size();
+    if (!fast(g) || g.op_.n == g.op_.room() || g.args_.n + n + 2 > g.args_.room()) [[unlikely]]
+      return sum_general(g, terms);
+    const detail::Anchor* anchor = g.anchor_.get();
+    const std::size_t size = g.op_.n;
+    const double* v = g.ws_.value.data();
+    NodeId* out = g.args_.buf.data() + g.args_.n;  // room checked above; committed below
+    double s = 0.0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const Node& t = terms[k];
+      if (t.anchor_ != anchor || t.id_ >= size) [[unlikely]]
+        return sum_general(g, terms);
+      s += v[t.id_];
+      out[k] = t.id_;
+    }
+#ifdef GRADFLOW_CHECK_HANDLES
+    for (const Node& t : terms)
+      if (!ok(g, t)) return sum_general(g, terms);
+#endif
+    g.args_.n += n;
+    return Node(g.anchor_.get(), g.push_fast(Op::sum, 0.0, s, 0, 0, 0), g.epoch());
+  }
+
+  // The same single pass for rules::Affine: operands w_1, x_1, ..., w_n, x_n, b; the value in
+  // the rule's order (products left to right from 0, then the bias).
+  static Node affine(std::span<const Node> w, std::span<const Node> x, Node b) {
+    Graph& g = graph_of(b, "affine");
+    const std::size_t n = w.size();
+    if (!fast(g) || g.op_.n == g.op_.room() || g.args_.n + 2 * n + 3 > g.args_.room()) [[unlikely]]
+      return affine_general(g, w, x, b);
+    detail::Anchor* anchor = g.anchor_.get();
+    const std::size_t size = g.op_.n;
+    const double* v = g.ws_.value.data();
+    NodeId* out = g.args_.buf.data() + g.args_.n;  // room checked above; committed below
+    double s = 0.0;
+    for (std::size_t k = 0; k < n; ++k) {
+      const Node& wk = w[k];
+      const Node& xk = x[k];
+      if (wk.anchor_ != anchor || xk.anchor_ != anchor || std::max(wk.id_, xk.id_) >= size)
+          [[unlikely]]
+        return affine_general(g, w, x, b);
+      const double p = v[wk.id_] * v[xk.id_];
+      s += p;
+      out[2 * k] = wk.id_;
+      out[2 * k + 1] = xk.id_;
+    }
+    if (b.id_ >= size) [[unlikely]]
+      return affine_general(g, w, x, b);
+#ifdef GRADFLOW_CHECK_HANDLES
+    for (std::size_t k = 0; k < n; ++k)
+      if (!ok(g, w[k]) || !ok(g, x[k])) return affine_general(g, w, x, b);
+    if (!ok(g, b)) return affine_general(g, w, x, b);
+#endif
+    out[2 * n] = b.id_;
+    s += v[b.id_];
+    g.args_.n += 2 * n + 1;
+    return Node(anchor, g.push_fast(Op::affine, 0.0, s, 0, 0, 0), g.epoch());
+  }
+};
+}  // namespace detail
+
 // ---- the maths, on handles and plain doubles ----------------------------------------------------
-Node operator+(Node a, Node b);
-Node operator+(Node a, double b);
-Node operator+(double a, Node b);
-Node operator-(Node a, Node b);
-Node operator-(Node a, double b);
-Node operator-(double a, Node b);
-Node operator*(Node a, Node b);
-Node operator*(Node a, double b);
-Node operator*(double a, Node b);
-Node operator/(Node a, Node b);
-Node operator/(Node a, double b);
-Node operator/(double a, Node b);
-Node operator-(Node a);
+// Inline: each operator is the recording fast path above, compiled into the caller.
+inline Node operator+(Node a, Node b) { return detail::Recorder::binary<rules::Add>(a, b); }
+inline Node operator+(Node a, double b) {
+  return detail::Recorder::binary_lifted<rules::Add>(a, b, false);
+}
+inline Node operator+(double a, Node b) {
+  return detail::Recorder::binary_lifted<rules::Add>(b, a, true);
+}
+inline Node operator-(Node a, Node b) { return detail::Recorder::binary<rules::Sub>(a, b); }
+inline Node operator-(Node a, double b) {
+  return detail::Recorder::binary_lifted<rules::Sub>(a, b, false);
+}
+inline Node operator-(double a, Node b) {
+  return detail::Recorder::binary_lifted<rules::Sub>(b, a, true);
+}
+inline Node operator*(Node a, Node b) { return detail::Recorder::binary<rules::Mul>(a, b); }
+inline Node operator*(Node a, double b) {
+  return detail::Recorder::binary_lifted<rules::Mul>(a, b, false);
+}
+inline Node operator*(double a, Node b) {
+  return detail::Recorder::binary_lifted<rules::Mul>(b, a, true);
+}
+inline Node operator/(Node a, Node b) { return detail::Recorder::binary<rules::Div>(a, b); }
+inline Node operator/(Node a, double b) {
+  return detail::Recorder::binary_lifted<rules::Div>(a, b, false);
+}
+inline Node operator/(double a, Node b) {
+  return detail::Recorder::binary_lifted<rules::Div>(b, a, true);
+}
+inline Node operator-(Node a) { return detail::Recorder::unary<rules::Neg>(a, 0.0); }
 inline Node& operator+=(Node& a, Node b) { return a = a + b; }
 inline Node& operator+=(Node& a, double b) { return a = a + b; }
 inline Node& operator-=(Node& a, Node b) { return a = a - b; }
@@ -480,48 +681,68 @@ inline Node& operator/=(Node& a, Node b) { return a = a / b; }
 inline Node& operator/=(Node& a, double b) { return a = a / b; }
 
 /// x^c for a constant exponent.
-Node pow(Node x, double c);
-Node exp(Node x);
-Node log(Node x);
+inline Node pow(Node x, double c) { return detail::Recorder::unary<rules::Pow>(x, c); }
+inline Node exp(Node x) { return detail::Recorder::unary<rules::Exp>(x, 0.0); }
+inline Node log(Node x) { return detail::Recorder::unary<rules::Log>(x, 0.0); }
 /// One n-ary sum node (every local derivative 1).
 Node sum(std::span<const Node> terms);
 Node sum(std::initializer_list<Node> terms);
+/// w_1 x_1 + ... + w_n x_n + b as one node (rules::Affine: edges w_k, x_k, b with local
+/// derivatives x_k, w_k, 1); w and x of equal size. The fused form of bias(sum(w_k * x_k), b):
+/// the same value, 2n + 2 fewer nodes.
+Node affine(std::span<const Node> w, std::span<const Node> x, Node b);
 /// z + b, drawn as a bias; b is a parameter (a weight on the constant input 1) or a value.
-Node bias(Node z, Node b);
-Node bias(Node z, double b);
-Node step(Node x);
-Node sigmoid(Node x);
-Node tanh(Node x);
-Node relu(Node x);
-Node leaky_relu(Node x, double alpha = 0.01);
-Node identity(Node x);
+inline Node bias(Node z, Node b) { return detail::Recorder::binary<rules::Bias>(z, b); }
+inline Node bias(Node z, double b) {
+  return detail::Recorder::binary_lifted<rules::Bias>(z, b, false);
+}
+inline Node step(Node x) { return detail::Recorder::unary<rules::Step>(x, 0.0); }
+inline Node sigmoid(Node x) { return detail::Recorder::unary<rules::Sigmoid>(x, 0.0); }
+inline Node tanh(Node x) { return detail::Recorder::unary<rules::Tanh>(x, 0.0); }
+inline Node relu(Node x) { return detail::Recorder::unary<rules::Relu>(x, 0.0); }
+inline Node leaky_relu(Node x, double alpha = 0.01) {
+  return detail::Recorder::unary<rules::LeakyRelu>(x, alpha);
+}
+inline Node identity(Node x) { return detail::Recorder::unary<rules::Identity>(x, 0.0); }
 /// log(1 + e^x), stable for every x: its derivative is sigmoid(x).
-Node softplus(Node x);
+inline Node softplus(Node x) { return detail::Recorder::unary<rules::Softplus>(x, 0.0); }
 /// |x|; abs'(0) = 0.
-Node abs(Node x);
+inline Node abs(Node x) { return detail::Recorder::unary<rules::Abs>(x, 0.0); }
 /// min(a, b); at a tie each operand gets half the gradient.
-Node min(Node a, Node b);
-Node min(Node a, double b);
-Node min(double a, Node b);
+inline Node min(Node a, Node b) { return detail::Recorder::binary<rules::Min>(a, b); }
+inline Node min(Node a, double b) {
+  return detail::Recorder::binary_lifted<rules::Min>(a, b, false);
+}
+inline Node min(double a, Node b) {
+  return detail::Recorder::binary_lifted<rules::Min>(b, a, true);
+}
 /// max(a, b); at a tie each operand gets half the gradient.
-Node max(Node a, Node b);
-Node max(Node a, double b);
-Node max(double a, Node b);
+inline Node max(Node a, Node b) { return detail::Recorder::binary<rules::Max>(a, b); }
+inline Node max(Node a, double b) {
+  return detail::Recorder::binary_lifted<rules::Max>(a, b, false);
+}
+inline Node max(double a, Node b) {
+  return detail::Recorder::binary_lifted<rules::Max>(b, a, true);
+}
 /// min(max(x, lo), hi): two nodes, so its kinks follow max's and min's conventions (at x == lo
 /// or x == hi the gradient is 1/2).
 Node clamp(Node x, double lo, double hi);
 /// The square root (x >= 0).
-Node sqrt(Node x);
-Node sin(Node x);
-Node cos(Node x);
+inline Node sqrt(Node x) { return detail::Recorder::unary<rules::Sqrt>(x, 0.0); }
+inline Node sin(Node x) { return detail::Recorder::unary<rules::Sin>(x, 0.0); }
+inline Node cos(Node x) { return detail::Recorder::unary<rules::Cos>(x, 0.0); }
 /// x^y with a node exponent (x >= 0): an op of its own, differentiable in both.
-Node pow(Node x, Node y);
+inline Node pow(Node x, Node y) { return detail::Recorder::binary<rules::Power>(x, y); }
 /// c^y for a constant base c >= 0.
-Node pow(double c, Node y);
+inline Node pow(double c, Node y) {
+  return detail::Recorder::binary_lifted<rules::Power>(y, c, true);
+}
 /// The value of x with derivative 0 by definition: no gradient passes (stop_gradient).
-Node detach(Node x);
+inline Node detach(Node x) { return detail::Recorder::unary<rules::Detach>(x, 0.0); }
 /// H(x; c): 1 for x > 0, 0 for x < 0, c at 0; derivative 0 (records kinked ops' derivatives).
-Node heaviside(Node x, double at_zero = 0.5);
+inline Node heaviside(Node x, double at_zero = 0.5) {
+  return detail::Recorder::unary<rules::Heaviside>(x, at_zero);
+}
 
 /// Writes what every message shows: "'z+b' (#11, bias) = 0.2" (an empty handle: "<empty node>").
 std::ostream& operator<<(std::ostream& out, const Node& n);

@@ -7,6 +7,7 @@
 // locals. No recursion, no allocation per node.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -113,7 +114,11 @@ void sweep_loop(const Graph& g, const GraphArrays& a, const double* v, double* g
   if constexpr (kPlan) {
     for (auto it = plan->order.rbegin(); it != plan->order.rend(); ++it) visit(*it);
   } else {
-    for (NodeId i = root + 1; i-- > 0;)
+    // Below the graph's leading leaves there is nothing to do, unless the observer sees leaves
+    // or check mode checks their gradients.
+    const NodeId low =
+        kCheck || Obs::records || Obs::rewrites ? 0 : std::min(g.leaf_prefix(), root);
+    for (NodeId i = root + 1; i-- > low;)
       if (reached[i]) visit(i);
   }
 }

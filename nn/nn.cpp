@@ -88,6 +88,11 @@ Node Neuron::operator()(std::span<const Node> inputs) const {
   if (inputs.size() != weights_.size())
     throw UsageError(fmt::format("gradflow: neuron '{}' has {} weights but was given {} inputs",
                                  name_, weights_.size(), inputs.size()));
+  if (form_ == BiasForm::affine) {
+    sum_ = pre_ = gradflow::affine(weights_, inputs, bias_).named(fmt::format("{}.z+b", name_));
+    out_ = activate(f_, pre_).named(fmt::format("{}.y", name_));
+    return out_;
+  }
   terms_.clear();
   for (std::size_t i = 0; i < inputs.size(); ++i) terms_.push_back(weights_[i] * inputs[i]);
   if (form_ == BiasForm::constant_input) {
@@ -155,7 +160,8 @@ MLP::MLP(Graph& g, std::vector<std::size_t> sizes, const MLPOptions& options)
   for (std::size_t k = 0; k + 1 < sizes_.size(); ++k) {
     const bool last = k + 2 == sizes_.size();
     layers_.emplace_back(g, sizes_[k], sizes_[k + 1], last ? options.output : options.hidden, rng,
-                         options.init, options.bias_form, fmt::format("L{}", k + 1));
+                         options.init, options.fused ? BiasForm::affine : options.bias_form,
+                         fmt::format("L{}", k + 1));
   }
 }
 

@@ -6,6 +6,8 @@
 // numbers bit for bit (the additions happen in the same order):
 //   BiasForm::node            z = sum(w_i x_i), then a `bias` node z + b;
 //   BiasForm::constant_input  b is a weight on a constant input 1: z = sum(w_i x_i, b * 1).
+// MLPOptions::fused (BiasForm::affine) records Σ w_i x_i + b as one `affine` node instead, with
+// the same value (no fused multiply-add in the portable build) in far fewer nodes.
 //
 // Parameters are created once, when the module is constructed; every call records a fresh copy
 // of the computation over the same parameter nodes. So a graph for a batch holds one copy of
@@ -54,6 +56,9 @@ Node activate(Activation f, Node x);
 enum class BiasForm : std::uint8_t {
   node,            ///< a `bias` node after the weighted sum
   constant_input,  ///< a weight on a constant input 1, one more term of the sum
+  /// Σ w_i x_i + b as one `affine` node (MLPOptions::fused): the same value, one node per neuron
+  /// before the activation instead of n_inputs + 2; its edges keep their local derivatives.
+  affine,
 };
 
 /// Random numbers that are the same on every platform and standard library. std::mt19937's
@@ -160,7 +165,11 @@ struct MLPOptions {
   Activation hidden = Activation::relu;      ///< every layer but the last
   Activation output = Activation::identity;  ///< the last layer (micrograd: linear)
   BiasForm bias_form = BiasForm::node;       ///< how every neuron adds its bias
-  Init init{};                               ///< initial weights and biases (one Rng for all)
+  /// Each neuron's weighted sum and bias as one `affine` node (BiasForm::affine), for speed;
+  /// the primitive form (mul, sum, bias) stays the default for teaching. The Executor (and so
+  /// the Trainer) runs the primitive form only.
+  bool fused = false;
+  Init init{};  ///< initial weights and biases (one Rng for all)
 };
 
 /// A multi-layer perceptron: sizes = {n_inputs, hidden..., n_outputs}, e.g. {2, 16, 16, 1}.

@@ -7,7 +7,8 @@
 // A rule's shape depends on its arity:
 //   arity 1: forward(x, attr, conv)      derivative(x, y, attr, conv) -> dy/dx
 //   arity 2: forward(a, b)               derivative(a, b, y) -> {dy/da, dy/db}
-//   variadic: forward(n, x)              derivative(slot) -> dy/d operand slot
+//   variadic: forward(n, x)              derivative(slot) or derivative(slot, n, x) -> dy/d slot
+//             optionally arity_ok(n) (which operand counts the op takes) and arity_text
 // `attr` is the op's constant (pow's exponent, leaky_relu's slope); `y` is the forward result,
 // passed so that derivatives that are cheapest from the output (exp) use it. x(k) reads operand
 // k. An optional domain(...) returns why an operand is outside the op's domain, or nullptr.
@@ -70,6 +71,7 @@ enum class Op : std::uint8_t {
   cos,
   power,
   detach,
+  affine,
   count,  ///< not an op: the number of ops (keep last)
 };
 /// Number of ops.
@@ -283,6 +285,35 @@ struct Bias {
   template <class B>
   static PartialsOf<typename B::E> derivative_expr(B& b) {
     return {b.one(), b.one()};
+  }
+};
+
+/// A neuron's weighted sum and bias as one node: w_1 x_1 + ... + w_n x_n + b, with operands
+/// w_1, x_1, w_2, x_2, ..., w_n, x_n, b (pairs, then the bias). Every edge keeps its own local
+/// derivative: d/dw_k = x_k, d/dx_k = w_k, d/db = 1. The products are added left to right from 0,
+/// then the bias, in the order of the primitive form bias(sum(w_k * x_k), b); with no fused
+/// multiply-add (the portable build) the value is bit for bit the primitive form's.
+struct Affine {
+  static constexpr OpInfo info{Op::affine, "affine", "Σwx+b", variadic, NodeKind::op};
+  static constexpr bool arity_ok(std::size_t n) { return n % 2 == 1; }
+  static constexpr std::string_view arity_text = "an odd number (w1, x1, ..., wn, xn, b)";
+  template <class X>
+  static double forward(std::size_t n, X&& x) {
+    double s = 0.0;
+    for (std::size_t k = 0; k + 1 < n; k += 2) {
+      const double p = x(k) * x(k + 1);
+      s += p;
+    }
+    return s + x(n - 1);
+  }
+  // The partner of a weight is its input and vice versa (slot ^ 1); the bias's is 1.
+  template <class X>
+  static double derivative(std::size_t slot, std::size_t n, X&& x) {
+    return slot + 1 == n ? 1.0 : x(slot ^ 1);
+  }
+  template <class B>
+  static typename B::E derivative_expr(B& b, std::size_t slot, std::size_t n) {
+    return slot + 1 == n ? b.one() : b.x(slot ^ 1);
   }
 };
 
@@ -708,10 +739,38 @@ template <class F>
       return f(rules::Power{});
     case Op::detach:
       return f(rules::Detach{});
+    case Op::affine:
+      return f(rules::Affine{});
     case Op::count:
       break;
   }
   __builtin_unreachable();
+}
+
+/// Whether a node of `op` may have `n` operands (variadic ops: at least one, and what the op's
+/// arity_ok() allows).
+constexpr bool arity_allows(Op op, std::size_t n) {
+  return with_rule(op, [n](auto rule) {
+    using R = decltype(rule);
+    if constexpr (R::info.arity != variadic)
+      return n == static_cast<std::size_t>(R::info.arity);
+    else if constexpr (requires { R::arity_ok(n); })
+      return n >= 1 && R::arity_ok(n);
+    else
+      return n >= 1;
+  });
+}
+/// The operand count an op takes, in words: "2", "one or more", "an odd number (...)".
+inline std::string_view arity_text(Op op) {
+  return with_rule(op, [](auto rule) -> std::string_view {
+    using R = decltype(rule);
+    if constexpr (requires { R::arity_text; })
+      return R::arity_text;
+    else if constexpr (R::info.arity == variadic)
+      return "one or more";
+    else
+      return std::array<std::string_view, 3>{"0", "1", "2"}[R::info.arity];
+  });
 }
 
 /// Name, symbol, arity, kind and traits of an op.
@@ -782,7 +841,10 @@ inline void derivatives(double attr, const Conventions& c, std::size_t n, X&& x,
     f(std::size_t{0}, d.da);
     f(std::size_t{1}, d.db);
   } else if constexpr (R::info.arity == variadic) {
-    for (std::size_t k = 0; k < n; ++k) f(k, R::derivative(k));
+    if constexpr (requires { R::derivative(n, n, x); })
+      for (std::size_t k = 0; k < n; ++k) f(k, R::derivative(k, n, x));
+    else
+      for (std::size_t k = 0; k < n; ++k) f(k, R::derivative(k));
   }
 }
 
@@ -792,8 +854,11 @@ inline double derivative(Op op, std::size_t slot, double attr, const Conventions
                          X&& x, double y) {
   return with_rule(op, [&](auto rule) {
     double out = 0.0;
-    if constexpr (decltype(rule)::info.arity == variadic) {
-      out = decltype(rule)::derivative(slot);
+    using R = decltype(rule);
+    if constexpr (requires { R::derivative(slot, n, x); }) {
+      out = R::derivative(slot, n, x);
+    } else if constexpr (R::info.arity == variadic) {
+      out = R::derivative(slot);
     } else {
       derivatives<decltype(rule)>(attr, c, n, x, y, [&](std::size_t k, double d) {
         if (k == slot) out = d;
@@ -829,7 +894,10 @@ inline void derivative_exprs(B& b, std::size_t n, F&& f) {
     f(std::size_t{0}, d.da);
     f(std::size_t{1}, d.db);
   } else if constexpr (R::info.arity == variadic) {
-    for (std::size_t k = 0; k < n; ++k) f(k, R::derivative_expr(b, k));
+    if constexpr (requires { R::derivative_expr(b, n, n); })
+      for (std::size_t k = 0; k < n; ++k) f(k, R::derivative_expr(b, k, n));
+    else
+      for (std::size_t k = 0; k < n; ++k) f(k, R::derivative_expr(b, k));
   }
 }
 
