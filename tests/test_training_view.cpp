@@ -316,6 +316,43 @@ TEST_CASE("training page: any data point walks its pass at a detail step, as the
   CHECK(gf::testing::table_rows(q.dom, "nodes-body")[0][2] == rows[0][2]);
 }
 
+TEST_CASE("training page: tutorial_9_moons --lang zh writes it in Chinese, no English label left") {
+  TempDir dir;
+  const fs::path html = dir.path / "moons_zh.html";
+  const Run r =
+      run_command(fmt::format("{}/examples/tutorial_9_moons --lang zh --out '{}' --html '{}'",
+                              GRADFLOW_BINARY_DIR, dir.path.string(), html.string()));
+  REQUIRE(r.status == 0);
+  const std::string page = read_file(html);
+  CHECK(page.find("<html lang=\"zh-CN\">") != std::string::npos);
+  gf::testing::Chromium chrome;
+  const Page p = dump_dom(chrome, "file://" + html.string() + "#train=last&unit=L2.n3&node=0");
+  check_clean(p);
+  CHECK(attribute(p.dom, "body", "data-unit") == "L2.n3");
+  // Chinese labels where the English page has its words (from the view's table of words).
+  CHECK(p.dom.find("\xe6\x8d\x9f\xe5\xa4\xb1\xe4\xb8\x8e\xe5\x87\x86\xe7\xa1\xae\xe7\x8e\x87") !=
+        std::string::npos);  // 损失与准确率 (loss and accuracy)
+  CHECK(element_text(p.dom, "detail-note")
+            .find("\xe6\xa0\xb7\xe6\x9c\xac #0 \xe5\x9c\xa8\xe7\xac\xac 99 "
+                  "\xe6\xac\xa1\xe8\xbf\xad\xe4\xbb\xa3") == 0);  // 样本 #0 在第 99 次迭代
+  CHECK(p.dom.find("<p id=\"unit-facts\"><span>\xe5\x81\x8f\xe7\xbd\xae") !=
+        std::string::npos);  // 偏置 (bias)
+  // No English word of the page's own: the visible text of the header and the view, less code
+  // (links, the trainer's printed line), node names, op names and numbers.
+  const auto from = p.dom.find("<header>"), to = p.dom.find("<ol id=\"errors\"");
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  std::string text = p.dom.substr(from, to - from);
+  text = std::regex_replace(text, std::regex("<code[^>]*>[^<]*</code>"), " ");
+  text = std::regex_replace(text, std::regex("<[^>]*>"), " ");
+  const std::regex english(
+      "\\b(iteration|loss|accuracy|weights?|gradients?|play|pause|fit|Backward|backward|Sample|"
+      "sample|dead|saturated|blocked|click|Loss|Gradient|Trainer|printed|back|next|layer|node|"
+      "recorded|value|contribution|local|operand|output|input|mean|passes|Training|parameters)\\b");
+  std::smatch m;
+  CHECK_MESSAGE(!std::regex_search(text, m, english), "English left: " << m.str());
+}
+
 TEST_CASE("training page: play advances the timeline in real time, pause and space stop it") {
   // tests/cdp.py waits in real time (the page plays at one recorded step per 120 ms): play for
   // 0.8 s moves on from step 0; pause holds it for 0.6 s; space plays and pauses again; End and

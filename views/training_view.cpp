@@ -26,17 +26,31 @@ std::string sizes_text(const std::vector<std::size_t>& sizes) {
 }  // namespace
 
 std::string training_html(const TrainingRecord& record, const TrainingHtmlOptions& options) {
+  if (web::d3_bundle_js.empty())
+    throw UsageError(
+        "gradflow: training_html(): the training page is not built into this gradflow: it was "
+        "configured without npm (or with GRADFLOW_BUILD_PAGES=OFF), so the page's d3 modules "
+        "were not vendored; install npm and reconfigure");
   if (record.snapshots.empty())
     throw UsageError("gradflow: training_html(): the record has no snapshots");
-  const std::string title = options.title.empty()
-                                ? fmt::format("Training a {} network", sizes_text(record.sizes))
-                                : options.title;
+  const bool zh = options.lang == Language::zh;
+  const std::string title =
+      !options.title.empty() ? options.title
+      : zh ? fmt::format("\u8bad\u7ec3\u4e00\u4e2a {} \u7f51\u7edc", sizes_text(record.sizes))
+           : fmt::format("Training a {} network", sizes_text(record.sizes));
+  // "N recorded iterations, hinge loss, P parameters." in the page's language.
+  const std::string facts =
+      zh ? fmt::format(
+               "\u8bb0\u5f55\u4e86 {} \u6b21\u8fed\u4ee3\uff0c{} \u635f\u5931\uff0c{} "
+               "\u4e2a\u53c2\u6570\u3002",
+               record.snapshots.size(), xml_escape(record.loss_name), record.param_names.size())
+         : fmt::format("{} recorded iterations, {} loss, {} parameters.", record.snapshots.size(),
+                       xml_escape(record.loss_name), record.param_names.size());
   const std::map<std::string, std::string, std::less<>> parts{
       {"title", xml_escape(title)},
-      {"lede", fmt::format("{}{}{} recorded iterations, {} loss, {} parameters.",
-                           xml_escape(options.subtitle), options.subtitle.empty() ? "" : " \u00b7 ",
-                           record.snapshots.size(), xml_escape(record.loss_name),
-                           record.param_names.size())},
+      {"lede", fmt::format("{}{}{}", xml_escape(options.subtitle),
+                           options.subtitle.empty() ? "" : " \u00b7 ", facts)},
+      {"lang", language_tag(options.lang)},
       {"data", script_safe_json(training_json(record))},
       {"error_trap_js", std::string(web::stepper_error_trap_js)},
       {"style_css", std::string(web::training_style_css)},

@@ -11,7 +11,8 @@
 //            batch, l2, steps=N (train N steps on load, then show the last step's line), and
 //            the training view's keys (web/training/app.js): train=K (the timeline's step),
 //            unit=L1.n3&node=J or step=N&by=node|unit|layer, sample=S (data row S, from 0:
-//            its backward pass from the engine at step K), edges=gradient
+//            its backward pass from the engine at step K), edges=gradient;
+//            lang=zh: network mode's view in Chinese
 // For the tests the body carries data-status (loading, ready, error), data-mode, data-y and
 // data-loss (full precision), and every drawn node its data-value and data-grad.
 'use strict';
@@ -121,6 +122,7 @@
   }
   function networkHash() {
     var c = state.net, h = { mode: 'network' };
+    if (state.lang === 'zh') h.lang = 'zh';
     ['data', 'points', 'noise', 'seed', 'layers', 'act', 'lr', 'lr_drop', 'schedule', 'batch', 'l2']
       .forEach(function (k) { h[k] = c[k]; });
     h.steps = state.records.length;
@@ -134,6 +136,10 @@
   // Applies the fragment; returns the messages of the keys it refused.
   function applyHash() {
     var h = readHash(), errors = [];
+    // lang=zh: the training view's words in Chinese (read once, when the view is first drawn).
+    state.lang = h.lang === 'zh' ? 'zh' : 'en';
+    if (h.lang && h.lang !== 'zh' && h.lang !== 'en') errors.push('lang: \u2018' + h.lang + '\u2019 is not en or zh');
+    document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
     var mode = h.mode === 'network' || h.preset ? 'network' : 'neuron';
     if (h.mode && h.mode !== 'network' && h.mode !== 'neuron') errors.push('mode: \u2018' + h.mode + '\u2019 is not neuron or network');
     if (mode === 'neuron') {
@@ -520,6 +526,7 @@
     if (view) return view;
     view = window.gradflowTraining({
       hash: false,
+      lang: state.lang,
       params: state.viewParams || new Map(),
       hashKeys: { mode: 'edges' },
       onHash: function (h) { state.viewHash = h; if (state.mode === 'network' && !state.busy) writeHash(networkHash()); },

@@ -45,6 +45,81 @@ window.gradflowTraining = function (opts) {
   'use strict';
   opts = opts || {};
   let D = null;
+
+  // ---- words ------------------------------------------------------------------------------------
+  // The view's words in English and Chinese (options.lang 'zh'); view.html's own words carry
+  // data-t keys of this table. {0}, {1}, ... are the numbers and names put in.
+  const WORDS = {
+    en: {
+      play: '\u25B6 play', pause: '\u275A\u275A pause', input: 'input',
+      weightScale: '|weight|', gradientScale: '|gradient|', loss: 'loss', accuracy: 'accuracy',
+      clickSample: 'sample #{0}: click to walk its backward pass',
+      edgeTip: '{0}: weight {1}, gradient {2}',
+      unitTip: '{0} ({1}): bias {2}, gradient of the bias {3}; blocked for {4}% of the batch',
+      unitTipSat: ', saturated for {0}%',
+      blockedRow: '\u2715 exactly 0: blocked', allPass: 'every unit passes gradient',
+      dead: '{0} of {1} dead ({2})', saturated: '{0} of {1} saturated ({2})',
+      facts: 'bias {0} (\u2207 {1}) \u00b7 mean z+b {2} \u00b7 mean output {3} \u00b7 mean |\u2202L/\u2202y| {4}. ',
+      blockedFor: 'Blocked for {0}% of the batch. ', saturatedFor: 'Saturated for {0}%. ',
+      unitOutputPlane: "{0}'s output over the input plane", unitOutputAxis: "{0}'s output along the input",
+      notRecorded: "Sample #{0}'s backward pass was not recorded", clickRinged: ': click a ringed point (sample #{0}).',
+      noPass: 'No backward pass through this unit for sample #{0}.',
+      passAt: "Sample #{0}'s backward pass at iteration {1}", nearest: ' (the nearest recorded)',
+      nodeByNode: ', node by node as backward visits them',
+      rebuilt: ' (its nodes\u2019 numbers rebuilt from the per-unit record of every sample):',
+      gap: "Iteration {0} has no recorded backward pass: shown is iteration {1}'s, the nearest recorded.",
+      where: 'Backward step {0} of {1} ({2}, layer L{3}): node {4} of {5} in this unit.',
+      decisionCurve: 'score along the input (the fitted curve); dots: the data by target, on the decision threshold (click one to walk its backward pass)',
+      decisionMap: 'score over the input plane, white at the decision boundary; dots: the data (click one to walk its backward pass)',
+    },
+    zh: {
+      play: '\u25B6 播放', pause: '\u275A\u275A 暂停', input: '输入',
+      weightScale: '|权重|', gradientScale: '|梯度|', loss: '损失', accuracy: '准确率',
+      clickSample: '样本 #{0}：点击逐步查看它的反向传播',
+      edgeTip: '{0}：权重 {1}，梯度 {2}',
+      unitTip: '{0}（{1}）：偏置 {2}，偏置的梯度 {3}；在本批次 {4}% 的样本上被阻断',
+      unitTipSat: '，{0}% 饱和',
+      blockedRow: '\u2715 恰好为 0：阻断', allPass: '每个单元都在传递梯度',
+      dead: '{1} 个中 {0} 个死亡（{2}）', saturated: '{1} 个中 {0} 个饱和（{2}）',
+      facts: '偏置 {0}（\u2207 {1}）\u00b7 z+b 均值 {2} \u00b7 输出均值 {3} \u00b7 |\u2202L/\u2202y| 均值 {4}。',
+      blockedFor: '在本批次 {0}% 的样本上被阻断。', saturatedFor: '{0}% 的样本上饱和。',
+      unitOutputPlane: '{0} 在输入平面上的输出', unitOutputAxis: '{0} 沿输入轴的输出',
+      notRecorded: '样本 #{0} 的反向传播没有被记录', clickRinged: '：请点击带圈的点（样本 #{0}）。',
+      noPass: '样本 #{0} 的反向传播没有经过这个单元。',
+      passAt: '样本 #{0} 在第 {1} 次迭代的反向传播', nearest: '（最近一次有记录的）',
+      nodeByNode: '，按反向传播访问的顺序逐个节点列出',
+      rebuilt: '（各节点的数值由每个样本逐单元的记录重建）：',
+      gap: '第 {0} 次迭代没有记录反向传播：这里显示的是最近一次有记录的第 {1} 次迭代。',
+      where: '反向传播第 {0} 步，共 {1} 步（{2}，第 L{3} 层）：本单元 {5} 个节点中的第 {4} 个。',
+      decisionCurve: '沿输入轴的得分（拟合曲线）；圆点：按目标着色的数据，位于决策阈值上（点击一个查看它的反向传播）',
+      decisionMap: '输入平面上的得分，决策边界为白色；圆点：数据（点击一个查看它的反向传播）',
+      // view.html's words
+      playTitle: '播放 / 暂停（空格）', firstTitle: '第一次记录的迭代（Home）', prevTitle: '上一次迭代（\u2190）',
+      sliderAria: '训练迭代', nextTitle: '下一次迭代（\u2192）', lastTitle: '最后一次记录的迭代（End）',
+      iteration: '迭代', edgesAria: '连线显示', weights: '权重', gradients: '梯度', scaleAria: '连线的刻度',
+      fit: '适应窗口', fitTitle: '重置缩放（0）', netAria: '网络', curvesHead: '损失与准确率',
+      printed: '训练程序输出：', unitmapEmpty: '点击一个单元，在这里查看它的输出', flowHead: '逐层的梯度流',
+      flowAria: '每层的平均梯度', back: '\u25C0 后退', backTitle: '反向传播后退一步（p）', nextStep: '前进 \u25B6',
+      nextStepTitle: '反向传播前进一步（n）', byAria: '步进单位', byTitle: '步进单位（g）', byNode: '按节点',
+      byUnit: '按单元', byLayer: '按层', walkAria: '反向传播的步', thNode: '节点', thOp: '运算',
+      thValue: '值', thGrad: '\u2207 梯度', thOperand: '传给操作数', thLocal: '局部 \u2202',
+      thContribution: '\u2190 贡献', thAfter: '\u2207 它的梯度',
+      help: '<kbd>\u2190</kbd> <kbd>\u2192</kbd> 切换迭代 \u00b7 <kbd>空格</kbd> 播放 \u00b7 点击一个单元后，' +
+        '用 <kbd>n</kbd> <kbd>p</kbd> 按节点、单元或层逐步查看反向传播（<kbd>g</kbd> 切换），<kbd>u</kbd> <kbd>U</kbd> 按单元 \u00b7 ' +
+        '拖动平移，滚轮缩放 \u00b7 链接：<code>#train=K</code>（或 <code>last</code>）、<code>&amp;step=N&amp;by=unit</code>、' +
+        '<code>&amp;unit=L1.n3&amp;node=2</code>。连线：蓝色为正，红色为负，粗细与深浅按上方的对数刻度；灰色虚线恰好为 0。' +
+        '红圈加 \u2715 的单元在整个批次上都已死亡（局部导数恰好为 0，阻断）；琥珀色加 \u26a0 的单元已饱和（低于阈值，梯度消失）。',
+    },
+  };
+  const lang = opts.lang === 'zh' ? 'zh' : 'en';
+  const say = (key, ...args) => (WORDS[lang][key] !== undefined ? WORDS[lang][key] : WORDS.en[key])
+    .replace(/\{(\d)\}/g, (m, i) => String(args[Number(i)]));
+  if (lang !== 'en') {
+    document.querySelectorAll('.gf-training [data-t]').forEach((el) => { el.textContent = say(el.dataset.t); });
+    document.querySelectorAll('.gf-training [data-t-html]').forEach((el) => { el.innerHTML = say(el.dataset.tHtml); });
+    document.querySelectorAll('.gf-training [data-t-title]').forEach((el) => { el.title = say(el.dataset.tTitle); });
+    document.querySelectorAll('.gf-training [data-t-aria]').forEach((el) => el.setAttribute('aria-label', say(el.dataset.tAria)));
+  }
   const num = (v) => (typeof v === 'string' ? Number(v) : v);
   const fmt = (v) => {
     v = num(v);
@@ -135,7 +210,7 @@ window.gradflowTraining = function (opts) {
     // record holds at every detail iteration; the chosen sample in the accent colour.
     dots.attr('data-sample', (d, i) => i).style('cursor', 'pointer')
       .on('click', (ev, d) => selectSample(pts.indexOf(d)))
-      .append('title').text((d) => 'sample #' + pts.indexOf(d) + ': click to walk its backward pass');
+      .append('title').text((d) => say('clickSample', pts.indexOf(d)));
     const rings = detailSamples.includes(state.sample) ? detailSamples : detailSamples.concat([state.sample]);
     svg.selectAll('circle.sample').data(rings).join('circle')
       .attr('class', 'sample').attr('data-sample', (d) => d)
@@ -143,7 +218,7 @@ window.gradflowTraining = function (opts) {
       .attr('fill', 'transparent').attr('stroke', (d) => (d === state.sample ? '#d946ef' : '#111827'))
       .attr('stroke-width', (d) => (d === state.sample ? 1.4 : 0.8)).style('cursor', 'pointer')
       .on('click', (ev, d) => selectSample(d))
-      .append('title').text((d) => 'sample #' + d + ': click to walk its backward pass');
+      .append('title').text((d) => say('clickSample', d));
   }
   // 1-D inputs: the score (or a unit's output) along the input axis, the data on top.
   function drawCurve(svg, q, isScore) {
@@ -170,7 +245,7 @@ window.gradflowTraining = function (opts) {
       .attr('stroke', (d) => (d[2] === state.sample ? '#d946ef' : '#fff'))
       .attr('stroke-width', (d) => (d[2] === state.sample ? 0.8 : 0.4)).style('cursor', 'pointer')
       .on('click', (ev, d) => selectSample(d[2]))
-      .append('title').text((d) => 'sample #' + d[2] + ': click to walk its backward pass');
+      .append('title').text((d) => say('clickSample', d[2]));
   }
   let detailSamples = [];  // the rows whose pass the record holds (ringed on the map)
   function selectSample(row) {
@@ -234,7 +309,7 @@ window.gradflowTraining = function (opts) {
       }
     });
     // Column headings.
-    const heads = ['input'];
+    const heads = [say('input')];
     for (let l = 1; l < nCols; ++l) {
       const u = units.find((v) => v.layer === l - 1);
       heads.push('L' + l + ' \u00b7 ' + u.act);
@@ -295,7 +370,7 @@ window.gradflowTraining = function (opts) {
     }
     svg.append('g').attr('transform', 'translate(0,18)')
       .call(d3.axisBottom(x).ticks(4, '~g').tickSizeOuter(0));
-    svg.append('text').attr('x', 0).attr('y', 14).text(state.mode === 'weight' ? '|weight|' : '|gradient|');
+    svg.append('text').attr('x', 0).attr('y', 14).text(say(state.mode === 'weight' ? 'weightScale' : 'gradientScale'));
   }
 
   function drawNetwork() {
@@ -309,8 +384,7 @@ window.gradflowTraining = function (opts) {
         .attr('stroke', v === 0 ? null : edgeColor(v, t))
         .attr('stroke-width', v === 0 ? 1 : edgeWidth(t))
         .attr('stroke-opacity', v === 0 ? 0.8 : 0.12 + 0.68 * t);
-      e.line.select('title').text(D.paramNames[e.param] + ': weight ' + fmt(s.p[e.param]) +
-        ', gradient ' + fmt(s.g[e.param]));
+      e.line.select('title').text(say('edgeTip', D.paramNames[e.param], fmt(s.p[e.param]), fmt(s.g[e.param])));
     }
     for (const u of units) {
       const a = s.u[u.id];
@@ -319,9 +393,8 @@ window.gradflowTraining = function (opts) {
       u.g.classed('dead', dead).classed('saturated', !dead && sat);
       u.g.select('text.bias').text('b ' + signed(b)).attr('fill', b < 0 ? '#b91c1c' : '#1d4ed8');
       u.g.select('text.mark').text(dead ? '\u2715' : sat ? '\u26a0' : '');
-      u.g.select('title').text(u.name + ' (' + u.act + '): bias ' + fmt(b) + ', gradient of the bias ' +
-        fmt(s.g[u.p + u.n]) + '; blocked for ' + Math.round(100 * num(a[2])) + '% of the batch' +
-        (num(a[3]) > 0 ? ', saturated for ' + Math.round(100 * num(a[3])) + '%' : ''));
+      u.g.select('title').text(say('unitTip', u.name, u.act, fmt(b), fmt(s.g[u.p + u.n]), Math.round(100 * num(a[2]))) +
+        (num(a[3]) > 0 ? say('unitTipSat', Math.round(100 * num(a[3]))) : ''));
     }
   }
 
@@ -352,9 +425,9 @@ window.gradflowTraining = function (opts) {
   curves.append('path').attr('fill', 'none').attr('stroke', '#059669').attr('stroke-width', 1.6)
     .attr('stroke-dasharray', '4 2')
     .attr('d', d3.line().x((d) => cx(d[0])).y((d) => cyA(d[1]))(steps.map((s) => [s.it, num(s.acc)])));
-  curves.append('text').attr('x', cm.l + 6).attr('y', cm.t + 10).attr('fill', '#1d4ed8').text('loss');
+  curves.append('text').attr('x', cm.l + 6).attr('y', cm.t + 10).attr('fill', '#1d4ed8').text(say('loss'));
   curves.append('text').attr('x', cw - cm.r - 6).attr('y', cm.t + 10).attr('text-anchor', 'end')
-    .attr('fill', '#059669').text('accuracy');
+    .attr('fill', '#059669').text(say('accuracy'));
   cursor = curves.append('line').attr('class', 'cursor').attr('y1', cm.t).attr('y2', ch - cm.b);
   }
   curves.on('click', (ev) => {
@@ -398,7 +471,7 @@ window.gradflowTraining = function (opts) {
       svg.append('text').attr('class', 'name').attr('x', 0).attr('y', y + 11).text('L' + (r.l + 1));
       if (r.g === 0) {
         svg.append('text').attr('class', 'blocked').attr('x', 34).attr('y', y + 11)
-          .text('\u2715 exactly 0: blocked');
+          .text(say('blockedRow'));
         return;
       }
       const color = (D.colors[r.us[0].act] || ['#475569'])[0];
@@ -414,10 +487,10 @@ window.gradflowTraining = function (opts) {
       const li = document.createElement('li');
       const names = (us) => us.slice(0, 6).map((u) => 'n' + (u.index + 1)).join(', ') + (us.length > 6 ? ', \u2026' : '');
       let text = 'L' + (r.l + 1) + ' (' + r.us[0].act + '): ';
-      if (!r.dead.length && !r.sat.length) text += 'every unit passes gradient';
-      if (r.dead.length) text += r.dead.length + ' of ' + r.us.length + ' dead (' + names(r.dead) + ')';
-      if (r.sat.length) text += (r.dead.length ? '; ' : '') + r.sat.length + ' of ' + r.us.length + ' saturated (' + names(r.sat) + ')';
-      li.textContent = text + '.';
+      if (!r.dead.length && !r.sat.length) text += say('allPass');
+      if (r.dead.length) text += say('dead', r.dead.length, r.us.length, names(r.dead));
+      if (r.sat.length) text += (r.dead.length ? '; ' : '') + say('saturated', r.sat.length, r.us.length, names(r.sat));
+      li.textContent = text + (lang === 'zh' ? '。' : '.');
       li.className = r.dead.length ? 'dead' : r.sat.length ? 'saturated' : '';
       list.appendChild(li);
     }
@@ -620,12 +693,11 @@ window.gradflowTraining = function (opts) {
       span.textContent = text;
       facts.appendChild(span);
     };
-    add('bias ' + signed(s.p[u.p + u.n]) + ' (gradient ' + fmt(s.g[u.p + u.n]) + ') \u00b7 mean z+b ' +
-      fmt(a[0]) + ' \u00b7 mean output ' + fmt(a[1]) + ' \u00b7 mean |\u2202L/\u2202y| ' + fmt(a[4]) + '. ');
-    if (num(a[2]) > 0) add('Blocked for ' + Math.round(100 * num(a[2])) + '% of the batch. ', num(a[2]) >= 1 ? 'dead' : '');
-    if (num(a[3]) > 0) add('Saturated for ' + Math.round(100 * num(a[3])) + '%. ', 'saturated');
+    add(say('facts', signed(s.p[u.p + u.n]), fmt(s.g[u.p + u.n]), fmt(a[0]), fmt(a[1]), fmt(a[4])));
+    if (num(a[2]) > 0) add(say('blockedFor', Math.round(100 * num(a[2]))), num(a[2]) >= 1 ? 'dead' : '');
+    if (num(a[3]) > 0) add(say('saturatedFor', Math.round(100 * num(a[3]))), 'saturated');
     document.getElementById('unitmap-caption').textContent =
-      u.name + "'s output " + (D.features === 1 ? 'along the input' : 'over the input plane');
+      say(D.features === 1 ? 'unitOutputAxis' : 'unitOutputPlane', u.name);
     drawMap(document.getElementById('unitmap'), s.umaps ? s.umaps[u.id] : null, false);
 
     const nd = unitNodes();
@@ -637,21 +709,18 @@ window.gradflowTraining = function (opts) {
     ebody.textContent = '';
     if (!nd.nodes.length) {
       note.textContent = nd.at < 0 || !opts.detail && !detailSamples.includes(state.sample)
-        ? 'Sample #' + state.sample + "'s backward pass was not recorded" +
-          (detailSamples.length ? ': click a ringed point (sample #' + detailSamples.join(', #') + ').' : '.')
-        : 'No backward pass through this unit for sample #' + state.sample + '.';
+        ? say('notRecorded', state.sample) + (detailSamples.length ? say('clickRinged', detailSamples.join(', #')) : '.')
+        : say('noPass', state.sample);
       document.getElementById('node-where').textContent = '';
       document.body.removeAttribute('data-node');
       document.body.removeAttribute('data-step');
       return;
     }
     state.node = Math.max(0, Math.min(state.node, nd.nodes.length - 1));
-    note.textContent = 'Sample #' + nd.sample + "'s backward pass at iteration " + steps[nd.at].it +
-      (nd.at === state.k ? '' : ' (the nearest recorded)') + ', node by node as backward visits them' +
-      (nd.rebuilt ? ' (its nodes\u2019 numbers rebuilt from the per-unit record of every sample):' : ':');
+    note.textContent = say('passAt', nd.sample, steps[nd.at].it) + (nd.at === state.k ? '' : say('nearest')) +
+      say('nodeByNode') + (nd.rebuilt ? say('rebuilt') : lang === 'zh' ? '：' : ':');
     document.getElementById('detail-gap').textContent = nd.at === state.k ? ''
-      : 'Iteration ' + steps[state.k].it + ' has no recorded backward pass: shown is iteration ' +
-        steps[nd.at].it + "'s, the nearest recorded.";
+      : say('gap', steps[state.k].it, steps[nd.at].it);
     nd.nodes.forEach((n, j) => {
       const tr = document.createElement('tr');
       if (j === state.node) tr.className = 'current';
@@ -671,9 +740,8 @@ window.gradflowTraining = function (opts) {
     walkSlider.max = String(seq.length);
     walkSlider.value = String(pos + 1);
     document.body.setAttribute('data-step', String(pos + 1));
-    document.getElementById('node-where').textContent = 'Backward step ' + (pos + 1) + ' of ' + seq.length +
-      ' (' + u.name + ', layer L' + (u.layer + 1) + '): node ' + (state.node + 1) + ' of ' + nd.nodes.length +
-      ' in this unit.';
+    document.getElementById('node-where').textContent =
+      say('where', pos + 1, seq.length, u.name, u.layer + 1, state.node + 1, nd.nodes.length);
     for (const e of cur[5]) {
       const tr = document.createElement('tr');
       if (num(e[1]) === 0 && num(cur[4]) !== 0) tr.className = 'blocked';
@@ -759,11 +827,11 @@ window.gradflowTraining = function (opts) {
     if (state.playing) {
       clearInterval(state.playing);
       state.playing = null;
-      button.textContent = '\u25B6 play';
+      button.textContent = say('play');
       return;
     }
     if (state.k === steps.length - 1) go(0);
-    button.textContent = '\u275A\u275A pause';
+    button.textContent = say('pause');
     state.playing = setInterval(() => {
       if (state.k >= steps.length - 1) play();
       else go(state.k + 1);
@@ -827,9 +895,7 @@ window.gradflowTraining = function (opts) {
     }
     const withDetail = steps.find((st) => st.detail);
     detailSamples = withDetail ? withDetail.detail.map((d) => d.sample) : [];
-    document.querySelector('#decision figcaption').textContent = D.features === 1
-      ? 'score along the input (the fitted curve); dots: the data by target, on the decision threshold'
-      : 'score over the input plane, white at the decision boundary; dots: the data (click one to walk its backward pass)';
+    document.querySelector('#decision figcaption').textContent = say(D.features === 1 ? 'decisionCurve' : 'decisionMap');
     slider.max = String(Math.max(0, steps.length - 1));
     if (!steps.length) return;
     makeScales();
@@ -976,7 +1042,8 @@ window.gradflowTraining = function (opts) {
 (function () {
   const data = document.getElementById('gf-data');
   if (!data) return;
-  const view = window.gradflowTraining({ data: JSON.parse(data.textContent) });
+  const lang = document.documentElement.lang.startsWith('zh') ? 'zh' : 'en';
+  const view = window.gradflowTraining({ data: JSON.parse(data.textContent), lang: lang });
   // From navigation start to a drawn page, in ms (bench/training_page.sh reads it).
   document.body.setAttribute('data-ready-ms', performance.now().toFixed(1));
   if (!view.pending) document.body.setAttribute('data-status', 'ready');
