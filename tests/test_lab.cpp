@@ -374,4 +374,18 @@ TEST_CASE("lab page: the timeline shows step K's loss as native, and any sample'
   CHECK(std::stod(rows[1][3]) == doctest::Approx((*unit)["grad_pre"].get<double>()).epsilon(1e-3));
 }
 
+TEST_CASE("lab page: lang=zh shows the lab and network mode's view in Chinese") {
+  Browser chrome;
+  const auto p = chrome.load(lab_url + "#preset=moons&steps=3&lang=zh", "1024,700");
+  check_clean(p);
+  CHECK(p.dom.find("<html lang=\"zh-CN\"") != std::string::npos);
+  CHECK(element_text(p.dom, "mode-network") == "\xe7\xbd\x91\xe7\xbb\x9c");  // 网络
+  CHECK(element_text(p.dom, "one") == "\xe5\x8d\x95\xe6\xad\xa5");           // 单步
+  CHECK(p.dom.find("\xe6\x8d\x9f\xe5\xa4\xb1\xe4\xb8\x8e\xe5\x87\x86\xe7\xa1\xae\xe7\x8e\x87") !=
+        std::string::npos);  // 损失与准确率: the training view's heading
+  CHECK(element_text(p.dom, "lang-switch") == "English");
+  CHECK(element_text(p.dom, "loss-text") ==
+        fmt::format("{:.12f}", native_moons().records[2].loss));  // the numbers as in English
+}
+
 #endif

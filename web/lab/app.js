@@ -32,6 +32,42 @@
   var MOONS = { data: 'moons', points: 100, noise: 0.1, seed: 1, layers: '16,16', act: 'relu',
                 lr: 1, lr_drop: 0.9, schedule: 100, batch: 0, l2: 0.0001 };
 
+  // The lab's own words in Chinese (lang=zh); page.html's words carry data-t keys of this table.
+  // Network mode's view translates its own (web/training/app.js). Messages (the engine's errors)
+  // and neuron mode's step sentences stay English.
+  var ZH = {
+    neuron: '神经元', network: '网络', lede: 'C++ 引擎在这里运行，编译成了 WebAssembly：每次改动都会重新执行前向和反向传播。',
+    inputsLegend: '输入、权重、偏置', formLegend: '形式（同一个神经元，输出相同）',
+    formThreshold: 'f(z \u2212 h)，阈值 h = \u2212b', formBias: 'f(z + b)，偏置 b', formWeight: 'f(z + b\u00b71)，b 是常数输入 1 的权重',
+    actLegend: '激活函数 f', surrogate: 'step 的反向传播', exact0: '精确：0', sigmoidSurrogate: 'sigmoid 替代梯度',
+    straightThrough: '直通：1', firstStep: '第一步（Home）', lastStep: '最后一步（End）', back: '\u25C0 后退', next: '前进 \u25B6',
+    dataLegend: '数据与网络', data: '数据', circles: '同心圆', curve: '一维曲线 sin(\u03c0x)', points: '点数', noise: '噪声',
+    seed: '随机种子', hidden: '隐藏层', activation: '激活函数', linear: '线性', trainingLegend: '训练（SGD）',
+    lr: '学习率', decay: '按计划衰减', schedule: '计划步数', batch: '批大小（0：全部）',
+    train: '\u25B6 训练', pause: '\u23F8 暂停', oneStep: '单步', reset: '重置',
+    preset: '预设：<a href="#mode=network&amp;preset=moons&amp;steps=100&amp;lang=zh">micrograd 的 moons，100 步</a>（与 <code>tutorial_9_moons</code> 的运行相同）。',
+    notTrained: '第 \u2013 步：尚未训练（{0} 个参数，训练图中有 {1} 个节点）'
+  };
+  function word(key, fallback) { return state.lang === 'zh' && ZH[key] ? ZH[key] : fallback; }
+  function translatePage() {
+    if (state.lang !== 'zh') return;
+    document.querySelectorAll('body > header [data-t], main > aside [data-t], main > section > .stepbar [data-t]')
+      .forEach(function (e) { e.textContent = ZH[e.getAttribute('data-t')]; });
+    document.querySelectorAll('main > aside [data-t-html]').forEach(function (e) { e.innerHTML = ZH[e.getAttribute('data-t-html')]; });
+    document.querySelectorAll('main > section > .stepbar [data-t-title]')
+      .forEach(function (e) { e.title = ZH[e.getAttribute('data-t-title')]; });
+  }
+  // The switch in the header: the same lesson in the other language (a new page load, so that
+  // every word is drawn afresh).
+  function languageSwitch() {
+    var a = $('lang-switch'), h = readHash();
+    if (state.lang === 'zh') { delete h.lang; a.textContent = 'English'; a.lang = 'en'; } else { h.lang = 'zh'; }
+    a.href = '#' + Object.keys(h).map(function (k) {
+      return encodeURIComponent(k) + (h[k] === '' ? '' : '=' + encodeURIComponent(h[k]).replace(/%2C/g, ','));
+    }).join('&');
+    a.onclick = function (e) { e.preventDefault(); location.hash = a.getAttribute('href'); location.reload(); };
+  }
+
   var state = {
     mode: 'neuron',
     neuron: { values: Object.assign({}, NEURON_DEFAULT), form: 'bias', act: 'sigmoid', surrogate: 'none' },
@@ -114,6 +150,7 @@
   }
   function neuronHash() {
     var n = state.neuron, h = { mode: 'neuron' };
+    if (state.lang === 'zh') h.lang = 'zh';
     NEURON_FIELDS.forEach(function (f) { h[f] = n.values[f]; });
     h.form = n.form; h.act = n.act;
     if (n.act === 'step') h.surrogate = n.surrogate;
@@ -455,7 +492,7 @@
       data: c.data, points: c.points, noise: c.noise, seed: c.seed, layers: parseLayers(c.layers).value,
       act: c.act, lr: c.lr, lr_drop: c.lr_drop, schedule: c.schedule, batch: c.batch, l2: c.l2 };
     state.playing = false;
-    $('train-play').textContent = '\u25B6 train';
+    $('train-play').textContent = word('train', '\u25B6 train');
     state.records = [];
     recordFresh = true;
     try {
@@ -504,7 +541,7 @@
       if (r.diverged) {
         state.busy = false;
         state.playing = false;
-        $('train-play').textContent = '\u25B6 train';
+        $('train-play').textContent = word('train', '\u25B6 train');
         showMessage('The loss is no longer a number at step ' + (state.records.length - 1) + ': ' + r.diverged +
                     '. Lower the learning rate and reset.');
         if (done) done(false);
@@ -547,8 +584,10 @@
   function refreshView() {
     if (!state.netInfo) return;
     var last = state.records[state.records.length - 1];
-    $('status-line').textContent = last ? last.line : 'step \u2013: not trained yet (' +
-      state.netInfo.parameters + ' parameters, ' + state.netInfo.nodes + ' nodes in the training graph)';
+    $('status-line').textContent = last ? last.line : state.lang === 'zh'
+      ? ZH.notTrained.replace('{0}', state.netInfo.parameters).replace('{1}', state.netInfo.nodes)
+      : 'step \u2013: not trained yet (' + state.netInfo.parameters + ' parameters, ' + state.netInfo.nodes +
+        ' nodes in the training graph)';
     if (last) document.body.setAttribute('data-loss', String(value(last.loss)));
     var box = document.querySelector('#network .gf-training');
     box.hidden = !last;
@@ -650,6 +689,8 @@
   function load() {
     var wantSelftest = 'selftest' in readHash();
     var errors = applyHash();
+    translatePage();
+    languageSwitch();
     showMode(state.mode);
     if (errors.length) showMessage(errors.join('; '));
     var finish = function () { document.body.setAttribute('data-status', 'ready'); };
@@ -708,13 +749,13 @@
     $('one').addEventListener('click', function () {
       if (!state.netInfo) return;
       state.playing = false;
-      $('train-play').textContent = '\u25B6 train';
+      $('train-play').textContent = word('train', '\u25B6 train');
       train(1, function () { writeHash(networkHash()); });
     });
     $('train-play').addEventListener('click', function () {
       if (!state.netInfo) return;
       state.playing = !state.playing;
-      $('train-play').textContent = state.playing ? '\u23F8 pause' : '\u25B6 train';
+      $('train-play').textContent = state.playing ? word('pause', '\u23F8 pause') : word('train', '\u25B6 train');
       if (state.playing) train(Infinity, function () { writeHash(networkHash()); });
       else writeHash(networkHash());
     });
