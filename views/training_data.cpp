@@ -121,6 +121,14 @@ json detail_json(const SampleDetail& d, std::map<NodeId, std::string>& labels) {
   return {{"sample", d.sample}, {"units", std::move(units)}};
 }
 
+// The |gradient| heat scale of views/look.hpp: [at least, colour, pen width] per decade, so that
+// the page colours the contribution passed back along a connection as the DOT dumps do.
+json heat_table() {
+  json out = json::array();
+  for (const look::Heat& h : look::heat) out.push_back({h.at_least, h.color, h.width});
+  return out;
+}
+
 json page_data(const TrainingRecord& r, std::size_t first) {
   json units = json::array();
   for (const RecordedUnit& u : r.units)
@@ -168,6 +176,7 @@ json page_data(const TrainingRecord& r, std::size_t first) {
             {"paramNames", r.param_names},
             {"colors", std::move(colors)},
             {"marks", {{"blocked", look::blocked.color}, {"saturated", look::saturated.color}}},
+            {"heat", heat_table()},
             {"saturationThreshold", saturation_threshold},
             {"scoreThreshold", r.score_threshold},
             {"targetThreshold", r.target_threshold},

@@ -9,6 +9,7 @@
 //   paramNames   the parameters' labels, in the network's order
 //   colors       activation op name -> [line colour, fill]   (views/look.hpp)
 //   marks        {blocked, saturated} colours
+//   heat         views/look.hpp's |gradient| decades: [at least, colour, pen width], largest first
 //   x, y, features   the data set (features row-major, one target per sample)
 //   scoreThreshold, targetThreshold   the trainer's accuracy rule: right when
 //                (score > scoreThreshold) == (target > targetThreshold)
@@ -671,7 +672,8 @@ window.gradflowTraining = function (opts) {
     const u = state.unit;
     units.forEach((v) => v.g.classed('current', v === u));
     columns.forEach((c, l) => c.classed('current', !!u && u.layer === l));
-    edges.forEach((e) => e.line.classed('lit', false));
+    edges.forEach((e) => e.line.classed('lit', false).style('stroke', null).style('stroke-width', null)
+      .style('stroke-dasharray', null));
     if (!u) {
       panel.hidden = true;
       document.body.removeAttribute('data-unit');
@@ -753,8 +755,24 @@ window.gradflowTraining = function (opts) {
       ebody.appendChild(tr);
       // A weight times an input: light the connection it belongs to.
       const m = /\.w(\d+)$/.exec(label(e[0]));
-      if (m) edges.forEach((ed) => { if (ed.unit === u && ed.slot === Number(m[1]) - 1) ed.line.classed('lit', true).raise(); });
+      if (m) edges.forEach((ed) => { if (ed.unit === u && ed.slot === Number(m[1]) - 1) litEdge(ed.line, cur); });
     }
+  }
+
+  // A lit connection (the current w_i \u00d7 x_i node's): coloured and thickened by |the
+  // contribution passed back to x_i| on views/look.hpp's heat scale, as in the DOT dumps; exactly
+  // 0 (blocked) red and dashed.
+  function litEdge(line, node) {
+    const back = node[5][1] ? Math.abs(num(node[5][1][2])) : NaN;
+    const heat = D.heat || [];
+    const h = heat.find((x) => back >= num(x[0])) || heat[heat.length - 1];
+    line.classed('lit', true).raise();
+    if (back === 0) {
+      line.style('stroke', D.marks.blocked).style('stroke-width', '2px').style('stroke-dasharray', '4 3');
+    } else if (h) {
+      line.style('stroke', h[1]).style('stroke-width', num(h[2]) + 1 + 'px').style('stroke-dasharray', null);
+    }
+    line.select('title').text(label(node[5][1] ? node[5][1][0] : node[0]) + ' \u2190 ' + fmt(back));
   }
 
   function selectUnit(u) {
