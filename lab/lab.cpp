@@ -323,7 +323,7 @@ std::string network_reset(const std::string& config) {
     train::RecordOptions ro;
     ro.every = 1;
     ro.grid = c.regression() ? 60 : 20;  // as the training page: a smaller grid trains faster
-    ro.detail_every = 0;  // the page asks network_detail() for the pass it shows
+    ro.detail_every = 0;                 // the page asks network_detail() for the pass it shows
     n->recorder =
         std::make_unique<train::TrainingRecorder>(n->g, *n->net, *n->trainer, n->data, ro);
     json points = json::array();
