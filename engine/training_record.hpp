@@ -69,6 +69,10 @@ struct TrainingSnapshot {
   std::vector<std::vector<double>> unit_maps;  ///< per unit, grid values as score_map
   /// One sample's backward pass through every unit's nodes (only at detail iterations).
   std::vector<SampleDetail> detail;
+  /// Every sample's backward pass in brief (only at detail iterations, if recorded): per sample
+  /// (row) and unit, row-major, the unit's pre-activation z + b and d loss_s / d output for the
+  /// sample's own loss. With the parameters these give every node's numbers of the pass.
+  std::vector<double> pass_pre, pass_grad;
 };
 
 /// A recorded training run.

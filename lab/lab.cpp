@@ -9,6 +9,10 @@
 //   network_train(steps)   runs that many SGD steps; returns each step's record
 //   network_view(grid)     weights, biases, gradients, unit activity and the decision map
 //   network_sample(s)      one sample's backward pass at the current parameters, per unit
+//   network_record(first)  the steps so far from `first` on, as the training page's JSON
+//                          (views/training_data.hpp): the lab draws them with web/training's view
+//   network_detail(s, k)   sample s's backward pass through every unit's primitive nodes with
+//                          the parameters of step k, as one entry of that JSON's "detail"
 //
 // The page's own checks refuse bad fields first; these functions check again and throw
 // UsageError naming the field, so a caller that skips the page gets the same messages.
@@ -28,8 +32,10 @@
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/nn/datasets.hpp>
 #include <gradflow/nn/nn.hpp>
+#include <gradflow/nn/record.hpp>
 #include <gradflow/nn/train.hpp>
 #include <gradflow/ops/errors.hpp>
+#include <gradflow/views/training_data.hpp>
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten/bind.h>
@@ -206,6 +212,9 @@ struct Network {
   Graph g;
   std::unique_ptr<nn::MLP> net;
   std::unique_ptr<train::Trainer> trainer;
+  // Records every step for the training view (web/training/app.js): the page asks for the steps
+  // it has not seen (network_record) and for any sample's backward pass (network_detail).
+  std::unique_ptr<train::TrainingRecorder> recorder;
   int steps = 0;
 };
 
@@ -311,6 +320,12 @@ std::string network_reset(const std::string& config) {
     t.lr = {c.lr, c.lr_drop};
     t.batch_size = c.batch;
     n->trainer = std::make_unique<train::Trainer>(n->g, *n->net, n->data.size(), t);
+    train::RecordOptions ro;
+    ro.every = 1;
+    ro.grid = c.regression() ? 60 : 20;  // as the training page: a smaller grid trains faster
+    ro.detail_every = 0;                 // the page asks network_detail() for the pass it shows
+    n->recorder =
+        std::make_unique<train::TrainingRecorder>(n->g, *n->net, *n->trainer, n->data, ro);
     json points = json::array();
     for (std::size_t i = 0; i < n->data.size(); ++i) {
       json row = json::array();
@@ -336,7 +351,7 @@ std::string network_train(int steps) {
       throw UsageError(fmt::format("steps: {} is outside [1, 100000]", steps));
     json records = json::array();
     for (int k = 0; k < steps; ++k) {
-      const train::IterationRecord r = n.trainer->iterate(n.data);
+      const train::IterationRecord r = n.recorder->iterate();
       ++n.steps;
       records.push_back({{"step", r.iteration},
                          {"loss", number(r.loss)},
@@ -429,6 +444,38 @@ std::string network_view(int grid) {
   }
 }
 
+std::string network_record(int first) {
+  try {
+    Network& n = current();
+    const std::size_t kept = n.recorder->record().snapshots.size();
+    if (first < 0 || static_cast<std::size_t>(first) > kept)
+      throw UsageError(fmt::format("first: {} is outside [0, {}]", first, kept));
+    if (kept == 0) return json{{"steps", json::array()}}.dump();
+    std::string out = training_json(n.recorder->record(), static_cast<std::size_t>(first));
+    // The page has the maps of these steps now: the record keeps only their numbers.
+    n.recorder->drop_maps(kept);
+    return out;
+  } catch (const std::exception& e) {
+    return json{{"error", e.what()}}.dump();
+  }
+}
+
+std::string network_detail(int sample, int step) {
+  try {
+    Network& n = current();
+    const std::size_t kept = n.recorder->record().snapshots.size();
+    if (sample < 0 || static_cast<std::size_t>(sample) >= n.data.size())
+      throw UsageError(fmt::format("sample: {} is outside [0, {}]", sample, n.data.size() - 1));
+    if (step < 0 || static_cast<std::size_t>(step) >= kept)
+      throw UsageError(kept == 0 ? std::string("step: no step trained yet")
+                                 : fmt::format("step: {} is outside [0, {}]", step, kept - 1));
+    return sample_detail_json(n.recorder->sample_detail(static_cast<std::size_t>(sample),
+                                                        static_cast<std::size_t>(step)));
+  } catch (const std::exception& e) {
+    return json{{"error", e.what()}}.dump();
+  }
+}
+
 std::string network_sample(int sample) {
   try {
     Network& n = current();
@@ -489,5 +536,7 @@ EMSCRIPTEN_BINDINGS(gradflow_lab) {
   emscripten::function("networkTrain", &gradflow::lab::network_train);
   emscripten::function("networkView", &gradflow::lab::network_view);
   emscripten::function("networkSample", &gradflow::lab::network_sample);
+  emscripten::function("networkRecord", &gradflow::lab::network_record);
+  emscripten::function("networkDetail", &gradflow::lab::network_detail);
 }
 #endif

@@ -53,5 +53,7 @@ std::string network_reset(const std::string& config);
 std::string network_train(int steps);
 std::string network_view(int grid);
 std::string network_sample(int sample);
+std::string network_record(int first);
+std::string network_detail(int sample, int step);
 
 }  // namespace gradflow::lab

@@ -107,32 +107,79 @@ void TrainingRecorder::fill_maps(TrainingSnapshot& s) {
     for (std::size_t c = 0; c < cells; ++c) s.unit_maps[u][c] = e.value(unit_nodes_[u].out, c);
 }
 
+// One sample's pass with the parameters the graph holds now.
+SampleDetail TrainingRecorder::detail_of(std::size_t row) {
+  Graph& g = *g_;
+  for (std::size_t j = 0; j < data_->features; ++j)
+    trainer_->inputs()[j].set(data_->x[row * data_->features + j]);
+  trainer_->target().set(data_->y[row]);
+  const Stepper pass(g, trainer_->loss());
+  SampleDetail d;
+  d.sample = row;
+  for (const UnitNodes& u : unit_nodes_) {
+    std::vector<NodeId> ids{u.out.id(), u.pre.id(), u.sum.id()};
+    for (std::size_t k = 0; k < u.sum.operand_count(); ++k) ids.push_back(u.sum.operand(k).id());
+    std::sort(ids.begin(), ids.end(), std::greater<>());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<RecordedNode> nodes;
+    for (const NodeId id : ids) {
+      const std::size_t k = pass.index_of(id);
+      if (k == Stepper::npos) continue;  // does not reach the loss
+      RecordedNode n{id, g.label(id), pass.at(k), {}};
+      for (const BackwardEdge& e : n.step.edges) n.operand_labels.push_back(g.label(e.operand));
+      nodes.push_back(std::move(n));
+    }
+    d.units.push_back(std::move(nodes));
+  }
+  return d;
+}
+
 void TrainingRecorder::fill_detail(TrainingSnapshot& s) {
   // The graph holds the parameters the iteration is about to use: nothing to set but the sample.
-  Graph& g = *g_;
-  for (const std::size_t row : options_.detail_samples) {
+  for (const std::size_t row : options_.detail_samples) s.detail.push_back(detail_of(row));
+  if (!options_.every_sample) return;
+  const std::size_t n_units = unit_nodes_.size();
+  s.pass_pre.assign(data_->size() * n_units, 0.0);
+  s.pass_grad.assign(data_->size() * n_units, 0.0);
+  for (std::size_t row = 0; row < data_->size(); ++row) {
     for (std::size_t j = 0; j < data_->features; ++j)
       trainer_->inputs()[j].set(data_->x[row * data_->features + j]);
     trainer_->target().set(data_->y[row]);
-    const Stepper pass(g, trainer_->loss());
-    SampleDetail d;
-    d.sample = row;
-    for (const UnitNodes& u : unit_nodes_) {
-      std::vector<NodeId> ids{u.out.id(), u.pre.id(), u.sum.id()};
-      for (std::size_t k = 0; k < u.sum.operand_count(); ++k) ids.push_back(u.sum.operand(k).id());
-      std::sort(ids.begin(), ids.end(), std::greater<>());
-      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-      std::vector<RecordedNode> nodes;
-      for (const NodeId id : ids) {
-        const std::size_t k = pass.index_of(id);
-        if (k == Stepper::npos) continue;  // does not reach the loss
-        RecordedNode n{id, g.label(id), pass.at(k), {}};
-        for (const BackwardEdge& e : n.step.edges) n.operand_labels.push_back(g.label(e.operand));
-        nodes.push_back(std::move(n));
-      }
-      d.units.push_back(std::move(nodes));
+    const Stepper pass(*g_, trainer_->loss());
+    for (std::size_t u = 0; u < n_units; ++u) {
+      const std::size_t out = pass.index_of(unit_nodes_[u].out.id());
+      const std::size_t pre = pass.index_of(unit_nodes_[u].pre.id());
+      if (out == Stepper::npos || pre == Stepper::npos) continue;  // does not reach the loss
+      s.pass_pre[row * n_units + u] = pass.at(pre).value;
+      s.pass_grad[row * n_units + u] = pass.at(out).upstream;
     }
-    s.detail.push_back(std::move(d));
+  }
+}
+
+SampleDetail TrainingRecorder::sample_detail(std::size_t row, std::size_t snapshot) {
+  if (row >= data_->size())
+    throw UsageError(fmt::format(
+        "gradflow: TrainingRecorder::sample_detail: sample {} is not a row of a data set of {}",
+        row, data_->size()));
+  if (snapshot >= record_.snapshots.size())
+    throw UsageError(fmt::format(
+        "gradflow: TrainingRecorder::sample_detail: snapshot {} is not one of the {} recorded",
+        snapshot, record_.snapshots.size()));
+  std::vector<double> now;
+  now.reserve(params_.size());
+  for (const Node& p : params_) now.push_back(p.value());
+  const std::vector<double>& then = record_.snapshots[snapshot].params;
+  for (std::size_t i = 0; i < params_.size(); ++i) params_[i].set(then[i]);
+  SampleDetail d = detail_of(row);
+  for (std::size_t i = 0; i < params_.size(); ++i) params_[i].set(now[i]);
+  return d;
+}
+
+void TrainingRecorder::drop_maps(std::size_t before) {
+  for (std::size_t k = 0; k < std::min(before, record_.snapshots.size()); ++k) {
+    TrainingSnapshot& s = record_.snapshots[k];
+    std::vector<double>().swap(s.score_map);
+    std::vector<std::vector<double>>().swap(s.unit_maps);
   }
 }
 

@@ -35,6 +35,9 @@ struct RecordOptions {
   int detail_every = 10;
   /// The samples whose backward pass is kept at detail iterations (rows of the data set).
   std::vector<std::size_t> detail_samples{0};
+  /// At detail iterations, also every sample's pass in brief (TrainingSnapshot::pass_pre and
+  /// pass_grad: two numbers per sample and unit), so that the page can walk any sample's pass.
+  bool every_sample = true;
 };
 
 /// Runs a Trainer's iterations and records them. Construct it right after the Trainer, before
@@ -54,6 +57,16 @@ class TrainingRecorder {
   /// RecordOptions, the last one always; returns every iteration's record.
   std::vector<IterationRecord> fit();
 
+  /// Any sample's backward pass through the units (as kept at detail iterations) with the
+  /// parameters of snapshot `snapshot` of the record (those its iteration's loss was computed
+  /// with); the graph's parameters are put back afterwards, bit for bit. UsageError if `row` is
+  /// not a row of the data or `snapshot` not one of the record's.
+  SampleDetail sample_detail(std::size_t row, std::size_t snapshot);
+
+  /// Frees the maps (score_map, unit_maps) of the snapshots before `before`: a live page that
+  /// has handed them on keeps a long run's record small.
+  void drop_maps(std::size_t before);
+
   /// The record so far.
   const TrainingRecord& record() const { return record_; }
   /// Moves the record out.
@@ -66,6 +79,7 @@ class TrainingRecorder {
   void snapshot(const IterationRecord& r, std::vector<double> params, bool detail);
   void fill_maps(TrainingSnapshot& s);
   void fill_detail(TrainingSnapshot& s);
+  SampleDetail detail_of(std::size_t row);
 
   Graph* g_;
   Trainer* trainer_;

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -119,6 +120,26 @@ inline std::string data_text(const std::string& page) {
   const auto end = page.find("</script>", start);
   REQUIRE(end != std::string::npos);
   return page.substr(start + open.size(), end - start - open.size());
+}
+
+/// The cells of each row of the table body `<tbody id="ID">` (the text of each <td>).
+inline std::vector<std::vector<std::string>> table_rows(const std::string& dom,
+                                                        const std::string& id) {
+  std::vector<std::vector<std::string>> rows;
+  const auto at = dom.find("<tbody id=\"" + id + "\">");
+  REQUIRE(at != std::string::npos);
+  const std::string body = dom.substr(at, dom.find("</tbody>", at) - at);
+  const std::regex row("<tr[^>]*>(.*?)</tr>"), cell("<td>([^<]*)</td>");
+  for (auto r = std::sregex_iterator(body.begin(), body.end(), row); r != std::sregex_iterator();
+       ++r) {
+    const std::string tr = (*r)[1].str();
+    std::vector<std::string> cells;
+    for (auto c = std::sregex_iterator(tr.begin(), tr.end(), cell); c != std::sregex_iterator();
+         ++c)
+      cells.push_back((*c)[1].str());
+    rows.push_back(cells);
+  }
+  return rows;
 }
 
 /// The value of attribute `name` of the first `tag` element that has it, or "<missing>".

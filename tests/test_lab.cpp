@@ -200,6 +200,7 @@ namespace {
 using gradflow::testing::attribute;
 using gradflow::testing::Browser;
 using gradflow::testing::element_text;
+using gradflow::testing::table_rows;
 
 const std::string lab_url = std::string("file://") + GRADFLOW_LAB_HTML;
 
@@ -296,7 +297,8 @@ TEST_CASE("lab page: #preset=moons&steps=100 shows tutorial_9_moons's step 99") 
   CHECK(std::stod(attribute(p.dom, "body", "data-loss")) ==
         doctest::Approx(last.loss).epsilon(1e-9));
   CHECK(attribute(p.dom, "body", "data-mode") == "network");
-  CHECK(p.dom.find("id=\"u1_1\"") != std::string::npos);  // the network is drawn
+  CHECK(p.dom.find("data-unit=\"L1.n1\"") != std::string::npos);  // the network is drawn
+  CHECK(attribute(p.dom, "body", "data-train") == "99");          // the timeline at the last step
 }
 
 TEST_CASE("lab page: network mode's buttons, a unit click and the edge toggle work") {
@@ -305,12 +307,15 @@ TEST_CASE("lab page: network mode's buttons, a unit click and the edge toggle wo
   INFO("browser log:\n" << p.log);
   CHECK(p.log.find("CONSOLE") == std::string::npos);
   CHECK(p.ready);
-  // One step after the link's 3; unit L1.n1 described; edges by gradient; reset to 2-4-1 (17
-  // parameters, no step yet); a learning rate 'fast' refused with the message box.
-  // A click on data point 1 opens its backward pass at the output unit L3.n1; ArrowRight moves
-  // to the first unit of layer 2 the pass reaches.
+  // One step after the link's 3 (the timeline at step 3); a click on unit L1.n1 lists its 5
+  // primitive nodes (y, z+b, z, two muls) at its place in the pass (step 399 of 403, as on the
+  // training page); edges by gradient; a click on data point 5 walks that sample's pass (from
+  // the engine) at step 3; n moves to the next node; reset to 2-4-1 (17 parameters, no step
+  // yet); a learning rate 'fast' refused with the message box.
   const std::string t = element_text(p.dom, "selftest");
-  CHECK(std::regex_match(t, std::regex("k4 unit by-grad sample1:L3.n1 L2.n[0-9]+ p17 k0 message")));
+  CHECK(t ==
+        "k4 it=3 | L1.n1 rows=5 step=399 | by-grad | sample5 L1.n1 rows=5 step=399 note | L1.n1 "
+        "rows=5 step=400 | p17 k0 | message");
   CHECK(std::regex_search(p.dom, std::regex("lr: .{1,3}fast.{1,3} is not a number")));
 }
 
@@ -321,6 +326,66 @@ TEST_CASE("lab page: an exploding learning rate shows where the numbers stopped 
   check_clean(p);
   CHECK(p.dom.find("The loss is no longer a number at step") != std::string::npos);
   CHECK(std::regex_search(p.dom, std::regex("first non-finite value|the batch loss overflowed")));
+}
+
+TEST_CASE("lab page: the timeline shows step K's loss as native, and any sample's pass at K") {
+  // The native lab after K = 7 steps holds step 7's parameters (the ones its loss is computed
+  // with); network_sample() is that sample's backward pass there, through the engine's Stepper.
+  // Pick a sample from row 37 on and a unit of layer 2 active for it whose gradient is not 0.
+  const int K = 7;
+  REQUIRE(lab::network_reset(R"({"preset":"moons"})").find("error") == std::string::npos);
+  REQUIRE(json::parse(lab::network_train(K))["records"].size() == K);
+  json native;
+  const json* unit = nullptr;
+  int sample = 37;
+  for (; sample < 100 && !unit; ++sample) {
+    native = json::parse(lab::network_sample(sample));
+    for (const auto& u : native["units"])
+      if (u["layer"] == 1 && u["out"].get<double>() > 0 && u["grad_out"].get<double>() != 0) {
+        unit = &u;
+        break;
+      }
+  }
+  --sample;
+  REQUIRE(unit != nullptr);
+  CAPTURE(sample);
+  const std::string name = (*unit)["name"];
+  CAPTURE(name);
+  Browser chrome;
+  const auto p = chrome.load(fmt::format(
+      "{}#preset=moons&steps=12&train={}&sample={}&unit={}&node=0", lab_url, K, sample, name));
+  check_clean(p);
+  CHECK(attribute(p.dom, "body", "data-train") == std::to_string(K));
+  CHECK(element_text(p.dom, "loss-text") == fmt::format("{:.12f}", native_moons().records[K].loss));
+  CHECK(attribute(p.dom, "body", "data-sample") == std::to_string(sample));
+  CHECK(attribute(p.dom, "body", "data-unit") == name);
+  CHECK(element_text(p.dom, "detail-note")
+            .find(fmt::format("Sample #{}'s backward pass at iteration {}", sample, K)) == 0);
+  // The unit's primitive nodes: y, z+b, z and 16 products; y's value and gradient, z+b's, as
+  // the page writes them (4 significant digits).
+  const auto rows = table_rows(p.dom, "nodes-body");
+  REQUIRE(rows.size() == 19);
+  REQUIRE(rows[0].size() == 4);
+  CHECK(rows[0][0] == name + ".y");
+  CHECK(rows[1][0] == name + ".z+b");
+  CHECK(std::stod(rows[0][2]) == doctest::Approx((*unit)["out"].get<double>()).epsilon(1e-3));
+  CHECK(std::stod(rows[0][3]) == doctest::Approx((*unit)["grad_out"].get<double>()).epsilon(1e-3));
+  CHECK(std::stod(rows[1][2]) == doctest::Approx((*unit)["pre"].get<double>()).epsilon(1e-3));
+  CHECK(std::stod(rows[1][3]) == doctest::Approx((*unit)["grad_pre"].get<double>()).epsilon(1e-3));
+}
+
+TEST_CASE("lab page: lang=zh shows the lab and network mode's view in Chinese") {
+  Browser chrome;
+  const auto p = chrome.load(lab_url + "#preset=moons&steps=3&lang=zh", "1024,700");
+  check_clean(p);
+  CHECK(p.dom.find("<html lang=\"zh-CN\"") != std::string::npos);
+  CHECK(element_text(p.dom, "mode-network") == "\xe7\xbd\x91\xe7\xbb\x9c");  // 网络
+  CHECK(element_text(p.dom, "one") == "\xe5\x8d\x95\xe6\xad\xa5");           // 单步
+  CHECK(p.dom.find("\xe6\x8d\x9f\xe5\xa4\xb1\xe4\xb8\x8e\xe5\x87\x86\xe7\xa1\xae\xe7\x8e\x87") !=
+        std::string::npos);  // 损失与准确率: the training view's heading
+  CHECK(element_text(p.dom, "lang-switch") == "English");
+  CHECK(element_text(p.dom, "loss-text") ==
+        fmt::format("{:.12f}", native_moons().records[2].loss));  // the numbers as in English
 }
 
 #endif

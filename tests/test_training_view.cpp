@@ -24,6 +24,7 @@
 #include <gradflow/views/training_view.hpp>
 
 #include "chromium.hpp"
+#include "lab.hpp"
 #include "run_command.hpp"
 
 namespace gf = gradflow;
@@ -247,6 +248,126 @@ TEST_CASE("training page: tutorial_9_moons --html in headless Chromium") {
     CHECK(element_text(r.dom, "detail-note").find("Sample #50's backward pass at iteration 99") ==
           0);
   }
+}
+
+TEST_CASE("training page: any data point walks its pass at a detail step, as the engine computes") {
+  // The page records sample 0's and 50's passes in full, and every sample's in brief (z + b and
+  // d loss / d output per unit) at the detail iterations 0, 10, ..., 90 and 99. A sample at
+  // iteration 90, independently: the lab's native engine (lab.cpp) runs tutorial_9_moons's
+  // training for 90 steps and walks the sample's backward pass with the Stepper. The sample is
+  // one still inside the hinge's margin and the unit one of layer 2 active for it, so that the
+  // numbers are not 0.
+  TempDir dir;
+  const fs::path html = dir.path / "moons.html";
+  const MoonsRun run = run_moons(html);
+  CHECK(run.page.size() < 5'000'000);
+  const int K = 90;
+  REQUIRE(gf::lab::network_reset(R"({"preset":"moons"})").find("error") == std::string::npos);
+  REQUIRE(nlohmann::json::parse(gf::lab::network_train(K))["records"].size() == K);
+  nlohmann::json native;
+  const nlohmann::json* unit = nullptr;
+  int sample = 1;  // the first sample past row 0 still inside the margin (a gradient to show)
+  for (; sample < 100 && !unit; ++sample) {
+    if (sample == 50) continue;
+    native = nlohmann::json::parse(gf::lab::network_sample(sample));
+    for (const auto& u : native["units"])
+      if (u["layer"] == 1 && u["out"].get<double>() > 0 && u["grad_out"].get<double>() != 0) {
+        unit = &u;
+        break;
+      }
+  }
+  --sample;
+  REQUIRE(unit != nullptr);
+  CAPTURE(sample);
+  const std::string name = (*unit)["name"];
+  CAPTURE(name);
+  gf::testing::Chromium chrome;
+  const Page p = dump_dom(chrome, fmt::format("file://{}#train={}&sample={}&unit={}&node=0",
+                                              html.string(), K, sample, name));
+  check_clean(p);
+  CHECK(attribute(p.dom, "body", "data-sample") == std::to_string(sample));
+  CHECK(attribute(p.dom, "body", "data-unit") == name);
+  CHECK(element_text(p.dom, "detail-note")
+            .find(fmt::format("Sample #{}'s backward pass at iteration {}", sample, K)) == 0);
+  CHECK(element_text(p.dom, "detail-gap").empty());
+  // Its nodes y, z+b, z and 16 products; y's value and gradient, z+b's; y's edge to z+b: the
+  // activation's local derivative and the contribution passed back (4 significant digits).
+  const auto rows = gf::testing::table_rows(p.dom, "nodes-body");
+  REQUIRE(rows.size() == 19);
+  REQUIRE(rows[0].size() == 4);
+  CHECK(rows[0][0] == name + ".y");
+  CHECK(std::stod(rows[0][2]) == doctest::Approx((*unit)["out"].get<double>()).epsilon(1e-3));
+  CHECK(std::stod(rows[0][3]) == doctest::Approx((*unit)["grad_out"].get<double>()).epsilon(1e-3));
+  CHECK(std::stod(rows[1][2]) == doctest::Approx((*unit)["pre"].get<double>()).epsilon(1e-3));
+  CHECK(std::stod(rows[1][3]) == doctest::Approx((*unit)["grad_pre"].get<double>()).epsilon(1e-3));
+  const auto edges = gf::testing::table_rows(p.dom, "edges-body");
+  REQUIRE(edges.size() == 1);
+  REQUIRE(edges[0].size() == 4);
+  CHECK(edges[0][0] == name + ".z+b");
+  CHECK(std::stod(edges[0][1]) == doctest::Approx((*unit)["slope"].get<double>()).epsilon(1e-3));
+  CHECK(std::stod(edges[0][2]) == doctest::Approx((*unit)["grad_pre"].get<double>()).epsilon(1e-3));
+  // Iteration 95 has no recorded pass: the page says so and shows iteration 90's.
+  const Page q = dump_dom(chrome, fmt::format("file://{}#train=95&sample={}&unit={}&node=0",
+                                              html.string(), sample, name));
+  check_clean(q);
+  CHECK(element_text(q.dom, "detail-gap") ==
+        "Iteration 95 has no recorded backward pass: shown is iteration 90's, the nearest "
+        "recorded.");
+  CHECK(gf::testing::table_rows(q.dom, "nodes-body")[0][2] == rows[0][2]);
+}
+
+TEST_CASE("training page: tutorial_9_moons --lang zh writes it in Chinese, no English label left") {
+  TempDir dir;
+  const fs::path html = dir.path / "moons_zh.html";
+  const Run r =
+      run_command(fmt::format("{}/examples/tutorial_9_moons --lang zh --out '{}' --html '{}'",
+                              GRADFLOW_BINARY_DIR, dir.path.string(), html.string()));
+  REQUIRE(r.status == 0);
+  const std::string page = read_file(html);
+  CHECK(page.find("<html lang=\"zh-CN\">") != std::string::npos);
+  gf::testing::Chromium chrome;
+  const Page p = dump_dom(chrome, "file://" + html.string() + "#train=last&unit=L2.n3&node=0");
+  check_clean(p);
+  CHECK(attribute(p.dom, "body", "data-unit") == "L2.n3");
+  // Chinese labels where the English page has its words (from the view's table of words).
+  CHECK(p.dom.find("\xe6\x8d\x9f\xe5\xa4\xb1\xe4\xb8\x8e\xe5\x87\x86\xe7\xa1\xae\xe7\x8e\x87") !=
+        std::string::npos);  // 损失与准确率 (loss and accuracy)
+  CHECK(element_text(p.dom, "detail-note")
+            .find("\xe6\xa0\xb7\xe6\x9c\xac #0 \xe5\x9c\xa8\xe7\xac\xac 99 "
+                  "\xe6\xac\xa1\xe8\xbf\xad\xe4\xbb\xa3") == 0);  // 样本 #0 在第 99 次迭代
+  CHECK(p.dom.find("<p id=\"unit-facts\"><span>\xe5\x81\x8f\xe7\xbd\xae") !=
+        std::string::npos);  // 偏置 (bias)
+  // No English word of the page's own: the visible text of the header and the view, less code
+  // (links, the trainer's printed line), node names, op names and numbers.
+  const auto from = p.dom.find("<header>"), to = p.dom.find("<ol id=\"errors\"");
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  std::string text = p.dom.substr(from, to - from);
+  text = std::regex_replace(text, std::regex("<code[^>]*>[^<]*</code>"), " ");
+  text = std::regex_replace(text, std::regex("<[^>]*>"), " ");
+  const std::regex english(
+      "\\b(iteration|loss|accuracy|weights?|gradients?|play|pause|fit|Backward|backward|Sample|"
+      "sample|dead|saturated|blocked|click|Loss|Gradient|Trainer|printed|back|next|layer|node|"
+      "recorded|value|contribution|local|operand|output|input|mean|passes|Training|parameters)\\b");
+  std::smatch m;
+  CHECK_MESSAGE(!std::regex_search(text, m, english), "English left: " << m.str());
+}
+
+TEST_CASE("training page: play advances the timeline in real time, pause and space stop it") {
+  // tests/cdp.py waits in real time (the page plays at one recorded step per 120 ms): play for
+  // 0.8 s moves on from step 0; pause holds it for 0.6 s; space plays and pauses again; End and
+  // Home jump to the last and first recorded steps.
+  TempDir dir;
+  const fs::path html = dir.path / "moons.html";
+  const MoonsRun run = run_moons(html);
+  gf::testing::Browser browser;
+  const auto p = browser.load("file://" + html.string() + "#train=0&playtest", "1024,700");
+  INFO("browser log:\n" << p.log);
+  CHECK(p.ready);
+  CHECK(p.log.find("CONSOLE") == std::string::npos);
+  CHECK(element_text(p.dom, "selftest") ==
+        "start=0 button=\xe2\x9d\x9a\xe2\x9d\x9a pause played=true button=\xe2\x96\xb6 play "
+        "paused=true space=true stopped=true end=99 home=0");
 }
 
 TEST_CASE("training page: the step, XOR and bias-moves experiments write theirs (1-D, 2-D)") {

@@ -1,171 +1,21 @@
 #include <gradflow/views/training_view.hpp>
 
-#include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <cstdint>
 #include <functional>
 #include <map>
 #include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <gradflow/ops/errors.hpp>
 #include <gradflow/views/chart.hpp>
 #include <gradflow/views/escape.hpp>
-#include <gradflow/views/look.hpp>
+#include <gradflow/views/training_data.hpp>
 #include <gradflow/web_assets.hpp>
 #include <gradflow/web_vendor.hpp>
 
 namespace gradflow {
 namespace {
-
-using nlohmann::json;
-
-// A number rounded to `digits` significant digits: nlohmann::json prints the shortest text that
-// reads back as the rounded double, so 0.123456 costs 8 characters, not 19. JSON has no NaN or
-// infinities: those become the strings the page turns back into numbers.
-json rounded(double v, int digits = 6) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  if (v == 0.0) return 0;
-  char buf[40];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
-  double out = v;
-  std::from_chars(buf, r.ptr, out);
-  return out;
-}
-
-json rounded_all(const std::vector<double>& v, int digits = 6) {
-  json out = json::array();
-  for (const double x : v) out.push_back(rounded(x, digits));
-  return out;
-}
-
-std::string base64(const std::vector<std::uint8_t>& bytes) {
-  static constexpr char table[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    const std::uint32_t b0 = bytes[i];
-    const std::uint32_t b1 = i + 1 < bytes.size() ? bytes[i + 1] : 0;
-    const std::uint32_t b2 = i + 2 < bytes.size() ? bytes[i + 2] : 0;
-    const std::uint32_t n = b0 << 16 | b1 << 8 | b2;
-    out += table[n >> 18 & 63];
-    out += table[n >> 12 & 63];
-    out += i + 1 < bytes.size() ? table[n >> 6 & 63] : '=';
-    out += i + 2 < bytes.size() ? table[n & 63] : '=';
-  }
-  return out;
-}
-
-// A map as 8-bit levels between its finite extremes: {"lo", "hi", "b64"}; level k stands for
-// lo + (hi - lo) k / 255. A symmetric map (the score) is scaled over [-m, m], so that level
-// 127.5 is 0 and the decision boundary keeps its side.
-json quantised(const std::vector<double>& v, bool symmetric) {
-  double lo = INFINITY, hi = -INFINITY;
-  for (const double x : v)
-    if (std::isfinite(x)) {
-      lo = std::min(lo, x);
-      hi = std::max(hi, x);
-    }
-  if (!(lo <= hi)) lo = hi = 0.0;
-  if (symmetric) {
-    const double m = std::max(std::abs(lo), std::abs(hi));
-    lo = -m;
-    hi = m;
-  }
-  std::vector<std::uint8_t> levels(v.size(), 0);
-  if (hi > lo)
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      const double x = std::isfinite(v[i]) ? v[i] : lo;
-      levels[i] = static_cast<std::uint8_t>(std::lround((x - lo) / (hi - lo) * 255.0));
-    }
-  return {{"lo", rounded(lo)}, {"hi", rounded(hi)}, {"b64", base64(levels)}};
-}
-
-json detail_json(const SampleDetail& d, std::map<NodeId, std::string>& labels) {
-  json units = json::array();
-  for (const auto& nodes : d.units) {
-    json list = json::array();
-    for (const RecordedNode& n : nodes) {
-      labels[n.node] = n.label;
-      json edges = json::array();
-      for (std::size_t i = 0; i < n.step.edges.size(); ++i) {
-        const BackwardEdge& e = n.step.edges[i];
-        if (i < n.operand_labels.size()) labels[e.operand] = n.operand_labels[i];
-        edges.push_back({e.operand, rounded(e.local_derivative), rounded(e.contribution),
-                         rounded(e.grad_after)});
-      }
-      const bool sat =
-          !n.step.edges.empty() && saturated(n.step.op, n.step.edges[0].local_derivative);
-      list.push_back({n.node, info(n.step.op).name, rounded(n.step.value), rounded(n.step.upstream),
-                      rounded(n.step.passed), std::move(edges), sat, n.step.index});
-    }
-    units.push_back(std::move(list));
-  }
-  return {{"sample", d.sample}, {"units", std::move(units)}};
-}
-
-json page_data(const TrainingRecord& r) {
-  json units = json::array();
-  for (const RecordedUnit& u : r.units)
-    units.push_back({u.name, u.layer, u.index, u.n_inputs, u.first_param, info(u.activation).name});
-  json colors = json::object();
-  for (const look::ActivationLook& a : look::activations)
-    colors[std::string(info(a.op).name)] = {a.color, a.fill};
-  std::map<NodeId, std::string> labels;
-  json steps = json::array();
-  for (const TrainingSnapshot& s : r.snapshots) {
-    json activity = json::array();
-    for (const UnitActivity& a : s.units)
-      activity.push_back({rounded(a.mean_pre, 4), rounded(a.mean_out, 4), rounded(a.blocked, 4),
-                          rounded(a.saturated, 4), rounded(a.mean_abs_grad, 4)});
-    json step{{"it", s.iteration},
-              {"loss", rounded(s.loss, 17)},
-              {"lossText", fmt::format("{:.12f}", s.loss)},
-              {"progress", s.progress},
-              {"acc", s.accuracy},
-              {"lr", rounded(s.lr, 12)},
-              {"p", rounded_all(s.params)},
-              {"g", rounded_all(s.grads)},
-              {"u", std::move(activity)}};
-    if (!s.score_map.empty()) step["map"] = quantised(s.score_map, true);
-    if (!s.unit_maps.empty()) {
-      json maps = json::array();
-      for (const auto& m : s.unit_maps) maps.push_back(quantised(m, false));
-      step["umaps"] = std::move(maps);
-    }
-    if (!s.detail.empty()) {
-      json details = json::array();
-      for (const SampleDetail& d : s.detail) details.push_back(detail_json(d, labels));
-      step["detail"] = std::move(details);
-    }
-    steps.push_back(std::move(step));
-  }
-  json label_table = json::object();
-  for (const auto& [id, label] : labels) label_table[std::to_string(id)] = label;
-  json data{{"sizes", r.sizes},
-            {"loss", r.loss_name},
-            {"units", std::move(units)},
-            {"paramNames", r.param_names},
-            {"colors", std::move(colors)},
-            {"marks", {{"blocked", look::blocked.color}, {"saturated", look::saturated.color}}},
-            {"saturationThreshold", saturation_threshold},
-            {"scoreThreshold", r.score_threshold},
-            {"targetThreshold", r.target_threshold},
-            {"features", r.features},
-            {"x", rounded_all(r.x, 5)},
-            {"y", rounded_all(r.y, 5)},
-            {"labels", std::move(label_table)},
-            {"steps", std::move(steps)}};
-  if (r.grid >= 2)
-    data["grid"] = {{"n", r.grid}, {"x", {r.x_min, r.x_max}}, {"y", {r.y_min, r.y_max}}};
-  return data;
-}
 
 std::string sizes_text(const std::vector<std::size_t>& sizes) {
   std::string out;
@@ -176,23 +26,37 @@ std::string sizes_text(const std::vector<std::size_t>& sizes) {
 }  // namespace
 
 std::string training_html(const TrainingRecord& record, const TrainingHtmlOptions& options) {
+  if (web::d3_bundle_js.empty())
+    throw UsageError(
+        "gradflow: training_html(): the training page is not built into this gradflow: it was "
+        "configured without npm (or with GRADFLOW_BUILD_PAGES=OFF), so the page's d3 modules "
+        "were not vendored; install npm and reconfigure");
   if (record.snapshots.empty())
     throw UsageError("gradflow: training_html(): the record has no snapshots");
-  const std::string title = options.title.empty()
-                                ? fmt::format("Training a {} network", sizes_text(record.sizes))
-                                : options.title;
-  const json data = page_data(record);
+  const bool zh = options.lang == Language::zh;
+  const std::string title =
+      !options.title.empty() ? options.title
+      : zh ? fmt::format("\u8bad\u7ec3\u4e00\u4e2a {} \u7f51\u7edc", sizes_text(record.sizes))
+           : fmt::format("Training a {} network", sizes_text(record.sizes));
+  // "N recorded iterations, hinge loss, P parameters." in the page's language.
+  const std::string facts =
+      zh ? fmt::format(
+               "\u8bb0\u5f55\u4e86 {} \u6b21\u8fed\u4ee3\uff0c{} \u635f\u5931\uff0c{} "
+               "\u4e2a\u53c2\u6570\u3002",
+               record.snapshots.size(), xml_escape(record.loss_name), record.param_names.size())
+         : fmt::format("{} recorded iterations, {} loss, {} parameters.", record.snapshots.size(),
+                       xml_escape(record.loss_name), record.param_names.size());
   const std::map<std::string, std::string, std::less<>> parts{
       {"title", xml_escape(title)},
-      {"lede", fmt::format("{}{}{} recorded iterations, {} loss, {} parameters.",
-                           xml_escape(options.subtitle), options.subtitle.empty() ? "" : " \u00b7 ",
-                           record.snapshots.size(), xml_escape(record.loss_name),
-                           record.param_names.size())},
-      {"data", script_safe_json(data.dump(-1, ' ', false, json::error_handler_t::replace))},
+      {"lede", fmt::format("{}{}{}", xml_escape(options.subtitle),
+                           options.subtitle.empty() ? "" : " \u00b7 ", facts)},
+      {"lang", language_tag(options.lang)},
+      {"data", script_safe_json(training_json(record))},
       {"error_trap_js", std::string(web::stepper_error_trap_js)},
       {"style_css", std::string(web::training_style_css)},
       {"d3_js", std::string(web::d3_bundle_js)},
       {"app_js", std::string(web::training_app_js)},
+      {"view_html", std::string(web::training_view_html)},
   };
   return fill_template(web::training_page_html, parts, "web/training/page.html");
 }

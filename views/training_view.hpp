@@ -20,6 +20,7 @@
 #include <string>
 
 #include <gradflow/engine/training_record.hpp>
+#include <gradflow/views/language.hpp>
 
 namespace gradflow {
 
@@ -29,9 +30,13 @@ struct TrainingHtmlOptions {
   std::string title;
   /// A line of text under the heading (the data, the loss, the schedule).
   std::string subtitle;
+  /// The page's own words (labels, captions, notes, help): English or Chinese; `<html lang>`
+  /// follows. The title and subtitle are put in as given.
+  Language lang = Language::en;
 };
 
-/// The page as text; UsageError for a record without snapshots.
+/// The page as text; UsageError for a record without snapshots, or if this gradflow was built
+/// without the page's d3 modules (configured without npm: GRADFLOW_BUILD_PAGES).
 std::string training_html(const TrainingRecord& record, const TrainingHtmlOptions& options = {});
 /// training_html() written to `path`; throws gradflow::Error on failure.
 void write_training_html(const std::string& path, const TrainingRecord& record,

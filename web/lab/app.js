@@ -8,8 +8,11 @@
 //            act=step|sigmoid|tanh|relu, surrogate=none|sigmoid|straight-through, step=K
 //   network: preset=moons (tutorial_9_moons exactly), data=moons|xor|circles|curve, points,
 //            noise, seed, layers=16,16, act=relu|tanh|sigmoid|identity, lr, lr_drop, schedule,
-//            batch, l2, steps=N (train N steps on load, then show the last step's line),
-//            sample=K (then open data point K's backward pass, unit by unit)
+//            batch, l2, steps=N (train N steps on load, then show the last step's line), and
+//            the training view's keys (web/training/app.js): train=K (the timeline's step),
+//            unit=L1.n3&node=J or step=N&by=node|unit|layer, sample=S (data row S, from 0:
+//            its backward pass from the engine at step K), edges=gradient;
+//            lang=zh: network mode's view in Chinese
 // For the tests the body carries data-status (loading, ready, error), data-mode, data-y and
 // data-loss (full precision), and every drawn node its data-value and data-grad.
 'use strict';
@@ -29,13 +32,48 @@
   var MOONS = { data: 'moons', points: 100, noise: 0.1, seed: 1, layers: '16,16', act: 'relu',
                 lr: 1, lr_drop: 0.9, schedule: 100, batch: 0, l2: 0.0001 };
 
+  // The lab's own words in Chinese (lang=zh); page.html's words carry data-t keys of this table.
+  // Network mode's view translates its own (web/training/app.js). Messages (the engine's errors)
+  // and neuron mode's step sentences stay English.
+  var ZH = {
+    neuron: '神经元', network: '网络', lede: 'C++ 引擎在这里运行，编译成了 WebAssembly：每次改动都会重新执行前向和反向传播。',
+    inputsLegend: '输入、权重、偏置', formLegend: '形式（同一个神经元，输出相同）',
+    formThreshold: 'f(z \u2212 h)，阈值 h = \u2212b', formBias: 'f(z + b)，偏置 b', formWeight: 'f(z + b\u00b71)，b 是常数输入 1 的权重',
+    actLegend: '激活函数 f', surrogate: 'step 的反向传播', exact0: '精确：0', sigmoidSurrogate: 'sigmoid 替代梯度',
+    straightThrough: '直通：1', firstStep: '第一步（Home）', lastStep: '最后一步（End）', back: '\u25C0 后退', next: '前进 \u25B6',
+    dataLegend: '数据与网络', data: '数据', circles: '同心圆', curve: '一维曲线 sin(\u03c0x)', points: '点数', noise: '噪声',
+    seed: '随机种子', hidden: '隐藏层', activation: '激活函数', linear: '线性', trainingLegend: '训练（SGD）',
+    lr: '学习率', decay: '按计划衰减', schedule: '计划步数', batch: '批大小（0：全部）',
+    train: '\u25B6 训练', pause: '\u23F8 暂停', oneStep: '单步', reset: '重置',
+    preset: '预设：<a href="#mode=network&amp;preset=moons&amp;steps=100&amp;lang=zh">micrograd 的 moons，100 步</a>（与 <code>tutorial_9_moons</code> 的运行相同）。',
+    notTrained: '第 \u2013 步：尚未训练（{0} 个参数，训练图中有 {1} 个节点）'
+  };
+  function word(key, fallback) { return state.lang === 'zh' && ZH[key] ? ZH[key] : fallback; }
+  function translatePage() {
+    if (state.lang !== 'zh') return;
+    document.querySelectorAll('body > header [data-t], main > aside [data-t], main > section > .stepbar [data-t]')
+      .forEach(function (e) { e.textContent = ZH[e.getAttribute('data-t')]; });
+    document.querySelectorAll('main > aside [data-t-html]').forEach(function (e) { e.innerHTML = ZH[e.getAttribute('data-t-html')]; });
+    document.querySelectorAll('main > section > .stepbar [data-t-title]')
+      .forEach(function (e) { e.title = ZH[e.getAttribute('data-t-title')]; });
+  }
+  // The switch in the header: the same lesson in the other language (a new page load, so that
+  // every word is drawn afresh).
+  function languageSwitch() {
+    var a = $('lang-switch'), h = readHash();
+    if (state.lang === 'zh') { delete h.lang; a.textContent = 'English'; a.lang = 'en'; } else { h.lang = 'zh'; }
+    a.href = '#' + Object.keys(h).map(function (k) {
+      return encodeURIComponent(k) + (h[k] === '' ? '' : '=' + encodeURIComponent(h[k]).replace(/%2C/g, ','));
+    }).join('&');
+    a.onclick = function (e) { e.preventDefault(); location.hash = a.getAttribute('href'); location.reload(); };
+  }
+
   var state = {
     mode: 'neuron',
     neuron: { values: Object.assign({}, NEURON_DEFAULT), form: 'bias', act: 'sigmoid', surrogate: 'none' },
     result: null, step: 0,
-    net: null, netInfo: null, records: [], view: null, playing: false, busy: false,
-    selected: null, edgeBy: 'weight',
-    sample: null, sampleStep: 0  // a clicked data point's backward pass, by unit
+    net: null, netInfo: null, records: [], playing: false, busy: false,
+    viewParams: null, viewHash: ''  // the training view's own fragment keys (train, unit, ...)
   };
 
   // ---- small helpers ---------------------------------------------------------------------------
@@ -75,8 +113,8 @@
     m.hidden = false;
   }
   function clearMessage() { $('message').hidden = true; $('message').textContent = ''; }
-  function call(fn, arg) {
-    var r = JSON.parse(lab[fn](arg));
+  function call(fn) {
+    var r = JSON.parse(lab[fn].apply(lab, Array.prototype.slice.call(arguments, 1)));
     if (r.error) throw new LabError(r.error);
     return r;
   }
@@ -112,6 +150,7 @@
   }
   function neuronHash() {
     var n = state.neuron, h = { mode: 'neuron' };
+    if (state.lang === 'zh') h.lang = 'zh';
     NEURON_FIELDS.forEach(function (f) { h[f] = n.values[f]; });
     h.form = n.form; h.act = n.act;
     if (n.act === 'step') h.surrogate = n.surrogate;
@@ -120,15 +159,24 @@
   }
   function networkHash() {
     var c = state.net, h = { mode: 'network' };
+    if (state.lang === 'zh') h.lang = 'zh';
     ['data', 'points', 'noise', 'seed', 'layers', 'act', 'lr', 'lr_drop', 'schedule', 'batch', 'l2']
       .forEach(function (k) { h[k] = c[k]; });
     h.steps = state.records.length;
+    if (state.viewHash) state.viewHash.split('&').forEach(function (kv) {
+      var i = kv.indexOf('=');
+      h[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1));
+    });
     return h;
   }
 
   // Applies the fragment; returns the messages of the keys it refused.
   function applyHash() {
     var h = readHash(), errors = [];
+    // lang=zh: the training view's words in Chinese (read once, when the view is first drawn).
+    state.lang = h.lang === 'zh' ? 'zh' : 'en';
+    if (h.lang && h.lang !== 'zh' && h.lang !== 'en') errors.push('lang: \u2018' + h.lang + '\u2019 is not en or zh');
+    document.documentElement.lang = state.lang === 'zh' ? 'zh-CN' : 'en';
     var mode = h.mode === 'network' || h.preset ? 'network' : 'neuron';
     if (h.mode && h.mode !== 'network' && h.mode !== 'neuron') errors.push('mode: \u2018' + h.mode + '\u2019 is not neuron or network');
     if (mode === 'neuron') {
@@ -185,11 +233,11 @@
         var t = readNumber('steps', h.steps, 'int', 0, 100000);
         if (t.error) errors.push(t.error); else state.pendingSteps = t.value;
       }
-      state.pendingSample = 0;
-      if ('sample' in h) {
-        var sm = readNumber('sample', h.sample, 'int', 1, 2000);
-        if (sm.error) errors.push(sm.error); else state.pendingSample = sm.value;
-      }
+      // The training view's keys, read by the view itself when it first draws.
+      state.viewParams = new Map();
+      ['train', 'step', 'by', 'unit', 'node', 'sample', 'edges'].forEach(function (k) {
+        if (k in h) state.viewParams.set(k, h[k]);
+      });
     }
     state.mode = mode;
     return errors;
@@ -444,11 +492,9 @@
       data: c.data, points: c.points, noise: c.noise, seed: c.seed, layers: parseLayers(c.layers).value,
       act: c.act, lr: c.lr, lr_drop: c.lr_drop, schedule: c.schedule, batch: c.batch, l2: c.l2 };
     state.playing = false;
-    $('play').textContent = '\u25B6 play';
+    $('train-play').textContent = word('train', '\u25B6 train');
     state.records = [];
-    state.selected = null;
-    state.sample = null;
-    $('sample-panel').hidden = true;
+    recordFresh = true;
     try {
       state.netInfo = call('networkReset', JSON.stringify(request));
     } catch (e) {
@@ -495,7 +541,7 @@
       if (r.diverged) {
         state.busy = false;
         state.playing = false;
-        $('play').textContent = '\u25B6 play';
+        $('train-play').textContent = word('train', '\u25B6 train');
         showMessage('The loss is no longer a number at step ' + (state.records.length - 1) + ': ' + r.diverged +
                     '. Lower the learning rate and reset.');
         if (done) done(false);
@@ -508,283 +554,59 @@
     run();
   }
 
+  // Network mode draws with web/training's view (window.gradflowTraining): the same network,
+  // timeline, charts and unit panel as the training page, fed the record that grows as the
+  // engine trains (lab.cpp's network_record: the page's JSON for the steps not yet seen). A
+  // click on a unit or a data point asks the engine for that sample's pass at the chosen step.
+  var view = null, record = null, recordFresh = true;
+  function trainingView() {
+    if (view) return view;
+    view = window.gradflowTraining({
+      hash: false,
+      lang: state.lang,
+      params: state.viewParams || new Map(),
+      hashKeys: { mode: 'edges' },
+      onHash: function (h) { state.viewHash = h; if (state.mode === 'network' && !state.busy) writeHash(networkHash()); },
+      active: function () { return state.mode === 'network'; },
+      detail: function (row, k) {
+        try {
+          return call('networkDetail', row, k);
+        } catch (e) {
+          if (!(e instanceof LabError)) throw e;
+          showMessage(e.message);
+          return null;
+        }
+      }
+    });
+    return view;
+  }
+
   function refreshView() {
     if (!state.netInfo) return;
-    try {
-      state.view = call('networkView', state.netInfo.regression ? 120 : 48);
-    } catch (e) {
-      if (!(e instanceof LabError)) throw e;
-      showMessage(e.message);
-      return;
-    }
     var last = state.records[state.records.length - 1];
-    $('status-line').textContent = last ? last.line : 'step \u2013: not trained yet (' +
-      state.netInfo.parameters + ' parameters, ' + state.netInfo.nodes + ' nodes in the training graph)';
+    $('status-line').textContent = last ? last.line : state.lang === 'zh'
+      ? ZH.notTrained.replace('{0}', state.netInfo.parameters).replace('{1}', state.netInfo.nodes)
+      : 'step \u2013: not trained yet (' + state.netInfo.parameters + ' parameters, ' + state.netInfo.nodes +
+        ' nodes in the training graph)';
     if (last) document.body.setAttribute('data-loss', String(value(last.loss)));
-    drawNetwork();
-    drawMap();
-    drawCurves();
-    if (state.selected) showUnit(state.selected[0], state.selected[1]);
-    if (state.sample) {  // the open sample again, at the parameters after this training
-      var keep = state.sampleStep;
-      openSample(state.sample.sample);
-      moveSample(keep);
-    }
-  }
-
-  function edgeStyle(v, maxAbs) {
-    var a = Math.abs(v);
-    if (!isFinite(a)) return { color: '#dc2626', width: 3 };
-    // a continuous log scale: 1e-4 of the largest is hairline, the largest 5 px
-    var t = maxAbs > 0 && a > 0 ? Math.max(0, 1 + Math.log10(a / maxAbs) / 4) : 0;
-    return { color: v >= 0 ? 'var(--pos)' : 'var(--neg)', width: 0.4 + 4.6 * t, opacity: 0.25 + 0.75 * t };
-  }
-
-  function drawNetwork() {
-    var v = state.view, sizes = state.netInfo.sizes, box = $('net-graph');
-    var W = Math.max(320, box.clientWidth || 480), maxUnits = Math.max.apply(null, sizes);
-    var rowH = maxUnits > 10 ? 24 : 34, H = 30 + maxUnits * rowH, colW = (W - 60) / (sizes.length - 1);
-    var X = function (c) { return 30 + c * colW; };
-    var Y = function (c, i) { return 20 + (maxUnits - sizes[c]) * rowH / 2 + i * rowH + rowH / 2; };
-    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H });
-    var byGrad = state.edgeBy === 'grad', maxAbs = 0;
-    v.layers.forEach(function (units) {
-      units.forEach(function (u) {
-        (byGrad ? u.gw : u.w).forEach(function (x) { var a = Math.abs(value(x)); if (isFinite(a)) maxAbs = Math.max(maxAbs, a); });
-      });
-    });
-    v.layers.forEach(function (units, l) {
-      units.forEach(function (u, i) {
-        (byGrad ? u.gw : u.w).forEach(function (x, j) {
-          var s = edgeStyle(value(x), maxAbs);
-          svg.appendChild(el('line', { class: 'conn', x1: X(l), y1: Y(l, j), x2: X(l + 1), y2: Y(l + 1, i),
-                                       stroke: s.color, 'stroke-width': s.width.toFixed(2),
-                                       'stroke-opacity': (s.opacity || 1).toFixed(2) }));
-        });
-      });
-    });
-    for (var j = 0; j < sizes[0]; ++j) {
-      var g = el('g', { class: 'unit input' });
-      g.appendChild(el('circle', { cx: X(0), cy: Y(0, j), r: 9, fill: '#f3f4f6' }));
-      g.appendChild(el('text', { x: X(0) - 14, y: Y(0, j) + 4, 'text-anchor': 'end' }, 'x' + (j + 1)));
-      svg.appendChild(g);
-    }
-    var maxB = 0;
-    v.layers.forEach(function (units) { units.forEach(function (u) { maxB = Math.max(maxB, Math.abs(value(u.b)) || 0); }); });
-    // With a sample open, a unit's fill is the gradient at its sum, d loss / d(z+b), for that
-    // sample, on a log scale; units the backward pass has not reached yet are white.
-    var order = state.sample ? sampleOrder() : null, reachedAt = {}, maxG = 0;
-    if (order) {
-      order.forEach(function (u, k) {
-        reachedAt[u.layer + ':' + u.unit] = k;
-        var a = Math.abs(value(u.grad_pre));
-        if (isFinite(a)) maxG = Math.max(maxG, a);
-      });
-    }
-    var shade = function (x, top, logScale) {
-      var a = Math.abs(x), t = top > 0 && a > 0 ? (logScale ? Math.max(0, 1 + Math.log10(a / top) / 4) : Math.min(1, a / top)) : 0;
-      return (x >= 0 ? 'rgba(37,99,235,' : 'rgba(234,88,12,') + (0.12 + 0.78 * t).toFixed(2) + ')';
-    };
-    v.layers.forEach(function (units, l) {
-      units.forEach(function (u, i) {
-        var b = value(u.b), fill = shade(b, maxB, false), cur = false;
-        if (order) {
-          var k = reachedAt[l + ':' + i];
-          fill = k !== undefined && k <= state.sampleStep ? shade(value(order[k].grad_pre), maxG, true) : '#fff';
-          cur = k === state.sampleStep;
-        }
-        var dead = u.act === 'relu' && u.batch > 0 && u.active === 0;
-        var sat = u.batch > 0 && u.saturated * 2 > u.batch;
-        var sel = state.selected && state.selected[0] === l && state.selected[1] === i;
-        var g = el('g', { class: 'unit' + (dead ? ' dead' : '') + (sat ? ' saturated' : '') + (sel || cur ? ' selected' : ''),
-                          id: 'u' + (l + 1) + '_' + (i + 1), tabindex: 0 });
-        g.appendChild(el('title', {}, 'L' + (l + 1) + '.n' + (i + 1) + ': bias ' + num(b) +
-                         (dead ? ' (dead: inactive on every sample)' : '') + (sat ? ' (saturated on most samples)' : '')));
-        g.appendChild(el('circle', { cx: X(l + 1), cy: Y(l + 1, i), r: 9, fill: fill }));
-        g.addEventListener('click', function () { state.selected = [l, i]; drawNetwork(); showUnit(l, i); });
-        svg.appendChild(g);
-      });
-    });
-    box.textContent = '';
-    box.appendChild(svg);
-    $('net-legend').textContent = 'Edges: blue positive, orange negative; width on a log scale of |' +
-      (byGrad ? 'gradient' : 'weight') + '| (the widest is ' + num(maxAbs) + ', hairline 10\u207B\u2074 of it). ' +
-      (order ? 'Units: fill = \u2202loss/\u2202(z+b) for the sample, log scale (the largest ' + num(maxG) +
-               '), white: not reached yet.'
-             : 'Units: fill = bias; grey dashed = dead ReLU; amber ring = saturated on most samples. ' +
-               'Click a unit, or a data point to walk its backward pass.');
-  }
-
-  // The units of the open sample in the order the backward pass reaches them (output first).
-  function sampleOrder() {
-    return state.sample.units.filter(function (u) { return u.step >= 0; })
-      .sort(function (a, b) { return a.step - b.step; });
-  }
-
-  function openSample(index) {
+    var box = document.querySelector('#network .gf-training');
+    box.hidden = !last;
+    if (!last) return;
+    var more;
     try {
-      state.sample = call('networkSample', index);
+      more = call('networkRecord', recordFresh ? 0 : record.steps.length);
     } catch (e) {
       if (!(e instanceof LabError)) throw e;
       showMessage(e.message);
       return;
     }
-    state.sampleStep = 0;
-    $('sample-panel').hidden = false;
-    showSampleStep();
-  }
-
-  function closeSample() {
-    state.sample = null;
-    $('sample-panel').hidden = true;
-    drawNetwork();
-    drawMap();
-  }
-
-  function moveSample(k) {
-    if (!state.sample) return;
-    state.sampleStep = Math.max(0, Math.min(k, sampleOrder().length - 1));
-    showSampleStep();
-  }
-
-  function showSampleStep() {
-    var sm = state.sample, order = sampleOrder(), k = state.sampleStep, u = order[k];
-    $('sample-slider').max = String(order.length);
-    $('sample-slider').value = String(k + 1);
-    $('sample-where').textContent = 'unit ' + (k + 1) + ' of ' + order.length;
-    var head = 'Sample ' + (sm.sample + 1) + ', x = (' + sm.x.map(num).join(', ') + '), target ' + num(sm.target) +
-      ': score ' + num(value(sm.score)) + ', loss ' + num(value(sm.loss)) + '. ';
-    var body = u.name + ' (' + u.act + ') receives \u2202loss/\u2202y = ' + num(value(u.grad_out)) + '; ' + u.act +
-      '\u2032(' + num(value(u.pre)) + ') = ' + num(value(u.slope)) + ', so \u2202loss/\u2202(z+b) = ' +
-      num(value(u.grad_pre)) + (value(u.slope) === 0 ? ' (blocked)' : '') +
-      '; its bias gets that, each weight that times its input.';
-    $('sample-sentence').textContent = head + body;
-    document.body.setAttribute('data-sample-unit', u.name);
-    drawNetwork();
-    drawMap();
-  }
-
-  function showUnit(l, i) {
-    var u = state.view.layers[l][i];
-    var parts = ['L' + (l + 1) + '.n' + (i + 1) + ' (' + u.act + '): bias ' + num(value(u.b)) +
-                 ', \u2202loss/\u2202b = ' + num(value(u.gb))];
-    if (u.batch) parts.push('activation input > 0 on ' + u.active + ' of ' + u.batch + ' samples' +
-                            (u.saturated ? ', saturated on ' + u.saturated : ''));
-    parts.push('weights ' + u.w.map(function (w, j) {
-      return 'w' + (j + 1) + ' = ' + num(value(w)) + ' (\u2202 ' + num(value(u.gw[j])) + ')';
-    }).join(', '));
-    $('unit-info').textContent = parts.join('; ');
-  }
-
-  function drawMap() {
-    var v = state.view, box = $('map'), pts = state.netInfo.points;
-    box.textContent = '';
-    var size = 300;
-    if (state.netInfo.regression) {
-      $('map-caption').textContent = 'Fitted curve and data';
-      drawCurve(box, v, pts);
-      return;
+    if (recordFresh) record = more;
+    else {
+      Array.prototype.push.apply(record.steps, more.steps);
+      Object.assign(record.labels, more.labels);
     }
-    $('map-caption').textContent = 'Decision map (score > 0 blue) and data';
-    var n = v.grid, small = document.createElement('canvas');
-    small.width = n; small.height = n;
-    var c = small.getContext('2d'), img = c.createImageData(n, n);
-    for (var k = 0; k < n * n; ++k) {
-      var s = value(v.map[k]), t = isFinite(s) ? Math.tanh(s) : 0, a = Math.abs(t);
-      var rgb = t >= 0 ? [37, 99, 235] : [234, 88, 12];
-      for (var ch = 0; ch < 3; ++ch) img.data[4 * k + ch] = Math.round(255 + (rgb[ch] - 255) * 0.55 * a);
-      img.data[4 * k + 3] = 255;
-    }
-    c.putImageData(img, 0, 0);
-    var canvas = document.createElement('canvas');
-    canvas.width = size; canvas.height = size;
-    var g = canvas.getContext('2d');
-    g.imageSmoothingEnabled = false;
-    g.drawImage(small, 0, 0, size, size);
-    var lo = v.lo, hi = v.hi;
-    pts.forEach(function (p) {
-      var x = (p.x[0] - lo[0]) / (hi[0] - lo[0]) * size, y = (hi[1] - p.x[1]) / (hi[1] - lo[1]) * size;
-      g.beginPath();
-      g.arc(x, y, 3.6, 0, 2 * Math.PI);
-      g.fillStyle = p.y > 0 ? '#1d4ed8' : '#c2410c';
-      g.fill();
-      g.strokeStyle = '#fff';
-      g.lineWidth = 1;
-      g.stroke();
-    });
-    if (state.sample) {  // the open sample, ringed
-      var sp = pts[state.sample.sample];
-      g.beginPath();
-      g.arc((sp.x[0] - lo[0]) / (hi[0] - lo[0]) * size, (hi[1] - sp.x[1]) / (hi[1] - lo[1]) * size, 8, 0, 2 * Math.PI);
-      g.strokeStyle = '#d946ef';
-      g.lineWidth = 3;
-      g.stroke();
-    }
-    canvas.setAttribute('aria-label', 'decision map: click a data point to walk its backward pass');
-    canvas.addEventListener('click', function (e) {  // the nearest point within 10 px
-      var r = canvas.getBoundingClientRect(), sx = size / r.width;
-      var px = (e.clientX - r.left) * sx, py = (e.clientY - r.top) * sx, best = -1, bestD = 100 * sx * sx;
-      pts.forEach(function (p, i) {
-        var dx = (p.x[0] - lo[0]) / (hi[0] - lo[0]) * size - px, dy = (hi[1] - p.x[1]) / (hi[1] - lo[1]) * size - py;
-        if (dx * dx + dy * dy < bestD) { bestD = dx * dx + dy * dy; best = i; }
-      });
-      if (best >= 0) openSample(best);
-    });
-    box.appendChild(canvas);
-  }
-
-  function axes(svg, W, H, m, xr, yr, xLabel) {
-    var g = el('g', { class: 'axis' });
-    g.appendChild(el('path', { d: 'M' + m.l + ',' + m.t + ' V' + (H - m.b) + ' H' + (W - m.r), fill: 'none' }));
-    g.appendChild(el('text', { x: m.l - 4, y: m.t + 9, 'text-anchor': 'end' }, num4(yr[1])));
-    g.appendChild(el('text', { x: m.l - 4, y: H - m.b, 'text-anchor': 'end' }, num4(yr[0])));
-    g.appendChild(el('text', { x: m.l, y: H - m.b + 15, 'text-anchor': 'middle' }, num4(xr[0])));
-    g.appendChild(el('text', { x: W - m.r, y: H - m.b + 15, 'text-anchor': 'middle' }, num4(xr[1])));
-    g.appendChild(el('text', { x: (m.l + W - m.r) / 2, y: H - m.b + 15, 'text-anchor': 'middle' }, xLabel));
-    svg.appendChild(g);
-  }
-
-  function drawCurve(box, v, pts) {
-    var W = 360, H = 260, m = { l: 44, r: 10, t: 10, b: 24 };
-    var ys = pts.map(function (p) { return p.y; }).concat(v.map.map(value).filter(isFinite));
-    var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
-    var X = function (x) { return m.l + (x - v.lo[0]) / (v.hi[0] - v.lo[0]) * (W - m.l - m.r); };
-    var Y = function (y) { return H - m.b - (y - y0) / (y1 - y0 || 1) * (H - m.t - m.b); };
-    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H });
-    axes(svg, W, H, m, [v.lo[0], v.hi[0]], [y0, y1], 'x');
-    pts.forEach(function (p) { svg.appendChild(el('circle', { cx: X(p.x[0]), cy: Y(p.y), r: 3, fill: '#c2410c' })); });
-    var d = v.map.map(function (s, i) {
-      return (i ? 'L' : 'M') + X(v.lo[0] + (v.hi[0] - v.lo[0]) * i / (v.grid - 1)).toFixed(1) + ',' + Y(value(s)).toFixed(1);
-    }).join(' ');
-    svg.appendChild(el('path', { d: d, fill: 'none', stroke: 'var(--pos)', 'stroke-width': 2.5 }));
-    box.appendChild(svg);
-  }
-
-  function drawCurves() {
-    var box = $('curves'), recs = state.records;
-    box.textContent = '';
-    var W = 400, H = 190, m = { l: 52, r: 12, t: 10, b: 24 };
-    var svg = el('svg', { viewBox: '0 0 ' + W + ' ' + H });
-    var n = Math.max(recs.length, 2), losses = recs.map(function (r) { return value(r.loss); }).filter(isFinite);
-    var top = losses.length ? Math.max.apply(null, losses) : 1;
-    axes(svg, W, H, m, [0, n - 1], [0, top], 'step');
-    var X = function (i) { return m.l + i / (n - 1) * (W - m.l - m.r); };
-    var Y = function (y, t) { return H - m.b - y / (t || 1) * (H - m.t - m.b); };
-    function line(get, t, colour, dash) {
-      var d = '', pen = 'M';
-      recs.forEach(function (r, i) {
-        var y = get(r);
-        if (!isFinite(y)) { pen = 'M'; return; }
-        d += pen + X(i).toFixed(1) + ',' + Y(y, t).toFixed(1) + ' ';
-        pen = 'L';
-      });
-      if (d) svg.appendChild(el('path', { d: d, fill: 'none', stroke: colour, 'stroke-width': 2, 'stroke-dasharray': dash || '' }));
-    }
-    line(function (r) { return value(r.loss); }, top, 'var(--ink)');
-    if (!state.netInfo.regression) line(function (r) { return value(r.accuracy); }, 1, 'var(--pos)', '6 4');
-    box.appendChild(svg);
-    $('curves-caption').textContent = state.netInfo.regression ? 'Loss per step'
-      : 'Loss (solid, left scale) and accuracy (dashed, 0 to 1) per step';
+    trainingView().load(record, recordFresh);
+    recordFresh = false;
   }
 
   // ---- modes, keys, start-up -------------------------------------------------------------------
@@ -796,6 +618,7 @@
     $('network').hidden = mode !== 'network';
     $('mode-neuron').setAttribute('aria-selected', String(mode === 'neuron'));
     $('mode-network').setAttribute('aria-selected', String(mode === 'network'));
+    if (mode === 'network' && view) view.resize();
   }
 
   function startNetwork(done) {
@@ -834,37 +657,40 @@
     $('selftest').textContent = out.join(' ');
   }
 
-  // #selftest in network mode: one step, a click on a unit, edges by gradient, a reset with other
-  // layers, a reset with a bad learning rate; written into <pre id="selftest"> for the tests.
+  // #selftest in network mode: one step, a click on a unit (its primitive nodes), edges by
+  // gradient, a click on data point 5 (its pass from the engine), n (the next node of the pass),
+  // a reset with other layers, a reset with a bad learning rate; written into <pre id="selftest">.
   function networkSelftest() {
-    var out = [];
+    var out = [], body = document.body;
+    var seen = function () {
+      return body.getAttribute('data-unit') + ' rows=' + $('nodes-body').children.length + ' step=' +
+        body.getAttribute('data-step');
+    };
     $('one').click();
-    out.push('k' + state.records.length);
-    $('u1_1').dispatchEvent(new MouseEvent('click', { bubbles: true }));
-    out.push($('unit-info').textContent.indexOf('L1.n1 (relu): bias') === 0 ? 'unit' : 'no unit');
-    $('edge-by').value = 'grad';
-    $('edge-by').dispatchEvent(new Event('change'));
-    out.push($('net-legend').textContent.indexOf('|gradient|') >= 0 ? 'by-grad' : 'by-weight');
-    var canvas = document.querySelector('#map canvas'), rect = canvas.getBoundingClientRect();
-    var p0 = state.netInfo.points[0], lo = state.view.lo, hi = state.view.hi;
-    canvas.dispatchEvent(new MouseEvent('click', { bubbles: true,
-      clientX: rect.left + (p0.x[0] - lo[0]) / (hi[0] - lo[0]) * rect.width,
-      clientY: rect.top + (hi[1] - p0.x[1]) / (hi[1] - lo[1]) * rect.height }));
-    out.push('sample' + (state.sample ? state.sample.sample + 1 : '-') + ':' + document.body.getAttribute('data-sample-unit'));
-    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
-    out.push(document.body.getAttribute('data-sample-unit'));
+    out.push('k' + state.records.length + ' it=' + body.getAttribute('data-train'));
+    document.querySelector('#net [data-unit="L1.n1"]').dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    out.push(seen());
+    document.querySelector('input[name=mode][value=gradient]').click();
+    out.push(document.getElementById('legend').textContent.indexOf('|gradient|') >= 0 ? 'by-grad' : 'by-weight');
+    document.querySelector('#decision circle.pt[data-sample="5"]').dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    out.push('sample' + body.getAttribute('data-sample') + ' ' + seen() + ' ' +
+      ($('detail-note').textContent.indexOf("Sample #5's backward pass at iteration 3") === 0 ? 'note' : 'no note'));
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'n', bubbles: true }));
+    out.push(seen());
     $('layers').value = '4';
     $('reset').click();
     out.push('p' + state.netInfo.parameters + ' k' + state.records.length);
     $('lr').value = 'fast';
     $('reset').click();
     out.push($('message').hidden ? 'no message' : 'message');
-    $('selftest').textContent = out.join(' ');
+    $('selftest').textContent = out.join(' | ');
   }
 
   function load() {
     var wantSelftest = 'selftest' in readHash();
     var errors = applyHash();
+    translatePage();
+    languageSwitch();
     showMode(state.mode);
     if (errors.length) showMessage(errors.join('; '));
     var finish = function () { document.body.setAttribute('data-status', 'ready'); };
@@ -876,11 +702,10 @@
     } else {
       if (!state.net) state.net = Object.assign({ preset: 'none' }, MOONS);
       startNetwork(function () {
-        if (state.pendingSample && state.netInfo) {
-          if (state.pendingSample > state.netInfo.points.length)
-            showMessage('sample: ' + state.pendingSample + ' is outside [1, ' + state.netInfo.points.length + ']');
-          else openSample(state.pendingSample - 1);
-        }
+        var sm = state.viewParams && state.viewParams.get('sample');
+        if (sm !== undefined && state.netInfo && !(Number(sm) >= 0 && Number(sm) < state.netInfo.points.length &&
+                                                   Math.floor(Number(sm)) === Number(sm)))
+          showMessage('sample: \u2018' + sm + '\u2019 is not a row in [0, ' + (state.netInfo.points.length - 1) + ']');
         if (wantSelftest) networkSelftest();
         finish();
       });
@@ -903,19 +728,7 @@
     $('step-next').addEventListener('click', function () { moveStep(state.step + 1); });
     $('step-last').addEventListener('click', function () { moveStep(Infinity); });
     $('step-slider').addEventListener('input', function () { moveStep(Number($('step-slider').value) - 1); });
-    $('sample-prev').addEventListener('click', function () { moveSample(state.sampleStep - 1); });
-    $('sample-next').addEventListener('click', function () { moveSample(state.sampleStep + 1); });
-    $('sample-close').addEventListener('click', closeSample);
-    $('sample-slider').addEventListener('input', function () { moveSample(Number($('sample-slider').value) - 1); });
     document.addEventListener('keydown', function (e) {
-      if (state.mode === 'network' && state.sample && e.target.tagName !== 'INPUT' && e.target.tagName !== 'SELECT') {
-        if (e.key === 'ArrowRight') moveSample(state.sampleStep + 1);
-        else if (e.key === 'ArrowLeft') moveSample(state.sampleStep - 1);
-        else if (e.key === 'Escape') closeSample();
-        else return;
-        e.preventDefault();
-        return;
-      }
       if (state.mode !== 'neuron' || e.target.tagName === 'INPUT' || e.target.tagName === 'SELECT') return;
       if (e.key === 'ArrowRight' || e.key === 'n') moveStep(state.step + 1);
       else if (e.key === 'ArrowLeft' || e.key === 'p') moveStep(state.step - 1);
@@ -936,23 +749,22 @@
     $('one').addEventListener('click', function () {
       if (!state.netInfo) return;
       state.playing = false;
-      $('play').textContent = '\u25B6 play';
+      $('train-play').textContent = word('train', '\u25B6 train');
       train(1, function () { writeHash(networkHash()); });
     });
-    $('play').addEventListener('click', function () {
+    $('train-play').addEventListener('click', function () {
       if (!state.netInfo) return;
       state.playing = !state.playing;
-      $('play').textContent = state.playing ? '\u23F8 pause' : '\u25B6 play';
+      $('train-play').textContent = state.playing ? word('pause', '\u23F8 pause') : word('train', '\u25B6 train');
       if (state.playing) train(Infinity, function () { writeHash(networkHash()); });
       else writeHash(networkHash());
     });
-    $('edge-by').addEventListener('change', function () { state.edgeBy = $('edge-by').value; drawNetwork(); });
     window.addEventListener('hashchange', function () {
       clearMessage();
       state.netInfo = null;
       load();
     });
-    window.addEventListener('resize', function () { if (state.mode === 'network' && state.view) drawNetwork(); });
+    window.addEventListener('resize', function () { if (state.mode === 'network' && view) view.resize(); });
   }
 
   document.addEventListener('DOMContentLoaded', function () {

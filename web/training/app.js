@@ -9,6 +9,7 @@
 //   paramNames   the parameters' labels, in the network's order
 //   colors       activation op name -> [line colour, fill]   (views/look.hpp)
 //   marks        {blocked, saturated} colours
+//   heat         views/look.hpp's |gradient| decades: [at least, colour, pen width], largest first
 //   x, y, features   the data set (features row-major, one target per sample)
 //   scoreThreshold, targetThreshold   the trainer's accuracy rule: right when
 //                (score > scoreThreshold) == (target > targetThreshold)
@@ -27,14 +28,99 @@
 //        position in the whole backward pass]}]
 // Numbers that are not finite arrive as the strings "NaN", "Infinity", "-Infinity".
 //
+// app.js defines window.gradflowTraining(options), the view as a reusable module: it draws into
+// the markup of view.html (in the page) and returns {load(data, reset), resize(), go(k), state}.
+// The training page calls it once with the JSON of #gf-data; the live lab (web/lab/app.js) calls
+// load() again as its record grows (the same JSON, more steps) and passes options.detail(row, k),
+// which returns any sample's backward pass at step k from the engine (WebAssembly), so that any
+// data point can be walked. Options: detail, hash (false: do not touch location.hash), onHash(h)
+// (told the view's fragment instead), params (a Map of fragment keys to start from), hashKeys
+// ({mode: 'edges'}: renames a key), active() (false: the keys are someone else's).
+//
 // The URL fragment: #train=K (iteration K, or "last"); &step=N&by=node|unit|layer (step N, from
 // 1, of the recorded sample's backward pass through the units' nodes, stepped by that
 // granularity); or &unit=NAME&node=J (J from 0 in the unit's backward order); &sample=S (a
 // recorded sample, by its row: ringed on the decision map, a click picks it); &mode=gradient;
 // &selftest (runs the scripted clicks and keys the tests read back from <pre id="selftest">).
-(function () {
+window.gradflowTraining = function (opts) {
   'use strict';
-  const D = JSON.parse(document.getElementById('gf-data').textContent);
+  opts = opts || {};
+  let D = null;
+
+  // ---- words ------------------------------------------------------------------------------------
+  // The view's words in English and Chinese (options.lang 'zh'); view.html's own words carry
+  // data-t keys of this table. {0}, {1}, ... are the numbers and names put in.
+  const WORDS = {
+    en: {
+      play: '\u25B6 play', pause: '\u275A\u275A pause', input: 'input',
+      weightScale: '|weight|', gradientScale: '|gradient|', loss: 'loss', accuracy: 'accuracy',
+      clickSample: 'sample #{0}: click to walk its backward pass',
+      edgeTip: '{0}: weight {1}, gradient {2}',
+      unitTip: '{0} ({1}): bias {2}, gradient of the bias {3}; blocked for {4}% of the batch',
+      unitTipSat: ', saturated for {0}%',
+      blockedRow: '\u2715 exactly 0: blocked', allPass: 'every unit passes gradient',
+      dead: '{0} of {1} dead ({2})', saturated: '{0} of {1} saturated ({2})',
+      facts: 'bias {0} (\u2207 {1}) \u00b7 mean z+b {2} \u00b7 mean output {3} \u00b7 mean |\u2202L/\u2202y| {4}. ',
+      blockedFor: 'Blocked for {0}% of the batch. ', saturatedFor: 'Saturated for {0}%. ',
+      unitOutputPlane: "{0}'s output over the input plane", unitOutputAxis: "{0}'s output along the input",
+      notRecorded: "Sample #{0}'s backward pass was not recorded", clickRinged: ': click a ringed point (sample #{0}).',
+      noPass: 'No backward pass through this unit for sample #{0}.',
+      passAt: "Sample #{0}'s backward pass at iteration {1}", nearest: ' (the nearest recorded)',
+      nodeByNode: ', node by node as backward visits them',
+      rebuilt: ' (its nodes\u2019 numbers rebuilt from the per-unit record of every sample):',
+      gap: "Iteration {0} has no recorded backward pass: shown is iteration {1}'s, the nearest recorded.",
+      where: 'Backward step {0} of {1} ({2}, layer L{3}): node {4} of {5} in this unit.',
+      decisionCurve: 'score along the input (the fitted curve); dots: the data by target, on the decision threshold (click one to walk its backward pass)',
+      decisionMap: 'score over the input plane, white at the decision boundary; dots: the data (click one to walk its backward pass)',
+    },
+    zh: {
+      play: '\u25B6 播放', pause: '\u275A\u275A 暂停', input: '输入',
+      weightScale: '|权重|', gradientScale: '|梯度|', loss: '损失', accuracy: '准确率',
+      clickSample: '样本 #{0}：点击逐步查看它的反向传播',
+      edgeTip: '{0}：权重 {1}，梯度 {2}',
+      unitTip: '{0}（{1}）：偏置 {2}，偏置的梯度 {3}；在本批次 {4}% 的样本上被阻断',
+      unitTipSat: '，{0}% 饱和',
+      blockedRow: '\u2715 恰好为 0：阻断', allPass: '每个单元都在传递梯度',
+      dead: '{1} 个中 {0} 个死亡（{2}）', saturated: '{1} 个中 {0} 个饱和（{2}）',
+      facts: '偏置 {0}（\u2207 {1}）\u00b7 z+b 均值 {2} \u00b7 输出均值 {3} \u00b7 |\u2202L/\u2202y| 均值 {4}。',
+      blockedFor: '在本批次 {0}% 的样本上被阻断。', saturatedFor: '{0}% 的样本上饱和。',
+      unitOutputPlane: '{0} 在输入平面上的输出', unitOutputAxis: '{0} 沿输入轴的输出',
+      notRecorded: '样本 #{0} 的反向传播没有被记录', clickRinged: '：请点击带圈的点（样本 #{0}）。',
+      noPass: '样本 #{0} 的反向传播没有经过这个单元。',
+      passAt: '样本 #{0} 在第 {1} 次迭代的反向传播', nearest: '（最近一次有记录的）',
+      nodeByNode: '，按反向传播访问的顺序逐个节点列出',
+      rebuilt: '（各节点的数值由每个样本逐单元的记录重建）：',
+      gap: '第 {0} 次迭代没有记录反向传播：这里显示的是最近一次有记录的第 {1} 次迭代。',
+      where: '反向传播第 {0} 步，共 {1} 步（{2}，第 L{3} 层）：本单元 {5} 个节点中的第 {4} 个。',
+      decisionCurve: '沿输入轴的得分（拟合曲线）；圆点：按目标着色的数据，位于决策阈值上（点击一个查看它的反向传播）',
+      decisionMap: '输入平面上的得分，决策边界为白色；圆点：数据（点击一个查看它的反向传播）',
+      // view.html's words
+      playTitle: '播放 / 暂停（空格）', firstTitle: '第一次记录的迭代（Home）', prevTitle: '上一次迭代（\u2190）',
+      sliderAria: '训练迭代', nextTitle: '下一次迭代（\u2192）', lastTitle: '最后一次记录的迭代（End）',
+      iteration: '迭代', edgesAria: '连线显示', weights: '权重', gradients: '梯度', scaleAria: '连线的刻度',
+      fit: '适应窗口', fitTitle: '重置缩放（0）', netAria: '网络', curvesHead: '损失与准确率',
+      printed: '训练程序输出：', unitmapEmpty: '点击一个单元，在这里查看它的输出', flowHead: '逐层的梯度流',
+      flowAria: '每层的平均梯度', back: '\u25C0 后退', backTitle: '反向传播后退一步（p）', nextStep: '前进 \u25B6',
+      nextStepTitle: '反向传播前进一步（n）', byAria: '步进单位', byTitle: '步进单位（g）', byNode: '按节点',
+      byUnit: '按单元', byLayer: '按层', walkAria: '反向传播的步', thNode: '节点', thOp: '运算',
+      thValue: '值', thGrad: '\u2207 梯度', thOperand: '传给操作数', thLocal: '局部 \u2202',
+      thContribution: '\u2190 贡献', thAfter: '\u2207 它的梯度',
+      help: '<kbd>\u2190</kbd> <kbd>\u2192</kbd> 切换迭代 \u00b7 <kbd>空格</kbd> 播放 \u00b7 点击一个单元后，' +
+        '用 <kbd>n</kbd> <kbd>p</kbd> 按节点、单元或层逐步查看反向传播（<kbd>g</kbd> 切换），<kbd>u</kbd> <kbd>U</kbd> 按单元 \u00b7 ' +
+        '拖动平移，滚轮缩放 \u00b7 链接：<code>#train=K</code>（或 <code>last</code>）、<code>&amp;step=N&amp;by=unit</code>、' +
+        '<code>&amp;unit=L1.n3&amp;node=2</code>。连线：蓝色为正，红色为负，粗细与深浅按上方的对数刻度；灰色虚线恰好为 0。' +
+        '红圈加 \u2715 的单元在整个批次上都已死亡（局部导数恰好为 0，阻断）；琥珀色加 \u26a0 的单元已饱和（低于阈值，梯度消失）。',
+    },
+  };
+  const lang = opts.lang === 'zh' ? 'zh' : 'en';
+  const say = (key, ...args) => (WORDS[lang][key] !== undefined ? WORDS[lang][key] : WORDS.en[key])
+    .replace(/\{(\d)\}/g, (m, i) => String(args[Number(i)]));
+  if (lang !== 'en') {
+    document.querySelectorAll('.gf-training [data-t]').forEach((el) => { el.textContent = say(el.dataset.t); });
+    document.querySelectorAll('.gf-training [data-t-html]').forEach((el) => { el.innerHTML = say(el.dataset.tHtml); });
+    document.querySelectorAll('.gf-training [data-t-title]').forEach((el) => { el.title = say(el.dataset.tTitle); });
+    document.querySelectorAll('.gf-training [data-t-aria]').forEach((el) => el.setAttribute('aria-label', say(el.dataset.tAria)));
+  }
   const num = (v) => (typeof v === 'string' ? Number(v) : v);
   const fmt = (v) => {
     v = num(v);
@@ -46,16 +132,16 @@
   };
   const signed = (v) => (num(v) > 0 ? '+' : '') + fmt(v);
 
-  const steps = D.steps;
-  const units = D.units.map((u, i) => ({
-    id: i, name: u[0], layer: u[1], index: u[2], n: u[3], p: u[4], act: u[5],
-  }));
-  const byName = new Map(units.map((u) => [u.name, u]));
-  const nCols = D.sizes.length;
+  let steps = [];
+  let units = [];
+  let byName = new Map();
+  let nCols = 0;
+  const labels = {};  // node id -> label, from the data and from every pass asked for
+  const passCache = new Map();  // 'k/row' -> a pass asked from options.detail
 
   // ---- state ------------------------------------------------------------------------------------
-  const state = { k: steps.length - 1, mode: 'weight', unit: null, node: 0, playing: null,
-    by: 'node', sample: 0 };
+  // sample: the data row whose backward pass the unit panel walks.
+  const state = { k: 0, mode: 'weight', unit: null, node: 0, playing: null, by: 'node', sample: 0 };
 
   function stepIndexOf(iteration) {
     let best = 0;
@@ -116,19 +202,24 @@
     const sy = d3.scaleLinear().domain(D.grid.y).range([100, 0]);
     const pts = [];
     for (let i = 0; i < D.y.length; ++i) pts.push([num(D.x[2 * i]), num(D.x[2 * i + 1]), num(D.y[i])]);
-    svg.selectAll('circle').data(pts).join('circle')
+    const dots = svg.selectAll('circle.pt').data(pts).join('circle').attr('class', 'pt')
       .attr('cx', (d) => sx(d[0])).attr('cy', (d) => sy(d[1])).attr('r', 1.6)
       .attr('fill', (d) => (d[2] > num(D.targetThreshold) ? '#1d4ed8' : '#c2410c'))
       .attr('stroke', '#fff').attr('stroke-width', 0.4);
     if (figure.id !== 'decision') return;
-    // The samples whose backward pass was recorded: ringed; a click walks that sample's pass.
-    svg.selectAll('circle.sample').data(detailSamples).join('circle')
+    // Every point: a click walks that sample's backward pass. Ringed: the samples whose pass the
+    // record holds at every detail iteration; the chosen sample in the accent colour.
+    dots.attr('data-sample', (d, i) => i).style('cursor', 'pointer')
+      .on('click', (ev, d) => selectSample(pts.indexOf(d)))
+      .append('title').text((d) => say('clickSample', pts.indexOf(d)));
+    const rings = detailSamples.includes(state.sample) ? detailSamples : detailSamples.concat([state.sample]);
+    svg.selectAll('circle.sample').data(rings).join('circle')
       .attr('class', 'sample').attr('data-sample', (d) => d)
       .attr('cx', (d) => sx(pts[d][0])).attr('cy', (d) => sy(pts[d][1])).attr('r', 3.6)
-      .attr('fill', 'transparent').attr('stroke', (d, i) => (i === state.sample ? '#d946ef' : '#111827'))
-      .attr('stroke-width', (d, i) => (i === state.sample ? 1.4 : 0.8)).style('cursor', 'pointer')
-      .on('click', (ev, d) => selectSample(detailSamples.indexOf(d)))
-      .append('title').text((d) => 'sample #' + d + ': click to walk its backward pass');
+      .attr('fill', 'transparent').attr('stroke', (d) => (d === state.sample ? '#d946ef' : '#111827'))
+      .attr('stroke-width', (d) => (d === state.sample ? 1.4 : 0.8)).style('cursor', 'pointer')
+      .on('click', (ev, d) => selectSample(d))
+      .append('title').text((d) => say('clickSample', d));
   }
   // 1-D inputs: the score (or a unit's output) along the input axis, the data on top.
   function drawCurve(svg, q, isScore) {
@@ -148,24 +239,23 @@
     if (!isScore) return;
     // The data on the threshold line, coloured by target: the curve should be above the line
     // at the blue points and below it at the orange ones.
-    svg.selectAll('circle').data(D.y.map((y, i) => [num(D.x[i]), num(y)])).join('circle')
-      .attr('cx', (d) => sx(d[0])).attr('cy', sy(thr)).attr('r', 1.6)
+    svg.selectAll('circle').data(D.y.map((y, i) => [num(D.x[i]), num(y), i])).join('circle')
+      .attr('class', 'pt').attr('data-sample', (d) => d[2])
+      .attr('cx', (d) => sx(d[0])).attr('cy', sy(thr)).attr('r', (d) => (d[2] === state.sample ? 2.6 : 1.6))
       .attr('fill', (d) => (d[1] > num(D.targetThreshold) ? '#1d4ed8' : '#c2410c'))
-      .attr('stroke', '#fff').attr('stroke-width', 0.4);
+      .attr('stroke', (d) => (d[2] === state.sample ? '#d946ef' : '#fff'))
+      .attr('stroke-width', (d) => (d[2] === state.sample ? 0.8 : 0.4)).style('cursor', 'pointer')
+      .on('click', (ev, d) => selectSample(d[2]))
+      .append('title').text((d) => say('clickSample', d[2]));
   }
-  if (D.features === 1) {
-    document.querySelector('#decision figcaption').textContent =
-      'score along the input (the fitted curve); dots: the data by target, on the decision threshold';
-  }
-  const withDetail = steps.find((st) => st.detail);
-  const detailSamples = withDetail ? withDetail.detail.map((d) => d.sample) : [];
-  function selectSample(i) {
-    state.sample = Math.max(0, Math.min(detailSamples.length - 1, i));
+  let detailSamples = [];  // the rows whose pass the record holds (ringed on the map)
+  function selectSample(row) {
+    state.sample = Math.max(0, Math.min(D.y.length - 1, row));
     if (!state.unit) {
       const seq = walk();
       if (seq.length) { state.unit = seq[0].unit; state.node = seq[0].j; }
     }
-    document.body.setAttribute('data-sample', String(detailSamples[state.sample]));
+    document.body.setAttribute('data-sample', String(state.sample));
     drawMap(document.getElementById('decision'), steps[state.k].map, true);
     drawUnit();
     writeHash();
@@ -173,6 +263,7 @@
 
   // ---- the network ------------------------------------------------------------------------------
   const net = d3.select('#net');
+  net.selectAll('*').remove();
   const zoomLayer = net.append('g').attr('class', 'zoom');
   const edgeLayer = zoomLayer.append('g');
   const nodeLayer = zoomLayer.append('g');
@@ -181,6 +272,7 @@
   let columns = [];  // one background rect per layer
 
   function layout() {
+    if (!D) return;
     const box = net.node().getBoundingClientRect();
     const W = Math.max(box.width, 300), H = Math.max(box.height, 240);
     const top = 34, bottom = 10, left = 46, right = 70;
@@ -218,7 +310,7 @@
       }
     });
     // Column headings.
-    const heads = ['input'];
+    const heads = [say('input')];
     for (let l = 1; l < nCols; ++l) {
       const u = units.find((v) => v.layer === l - 1);
       heads.push('L' + l + ' \u00b7 ' + u.act);
@@ -256,10 +348,11 @@
     hi = hi || 1;
     return [hi / (key === 'p' ? 1e3 : 1e4), hi];
   }
-  const scales = {
-    weight: d3.scaleLog().domain(extent('p')).range([0, 1]).clamp(true),
-    gradient: d3.scaleLog().domain(extent('g')).range([0, 1]).clamp(true),
-  };
+  const scales = {};
+  function makeScales() {
+    scales.weight = d3.scaleLog().domain(extent('p')).range([0, 1]).clamp(true);
+    scales.gradient = d3.scaleLog().domain(extent('g')).range([0, 1]).clamp(true);
+  }
   const edgeColor = (v, t) => d3.interpolateRdBu(v > 0 ? 0.62 + 0.38 * t : 0.38 - 0.38 * t);
   const edgeWidth = (t) => 0.3 + 3.4 * t;
 
@@ -278,7 +371,7 @@
     }
     svg.append('g').attr('transform', 'translate(0,18)')
       .call(d3.axisBottom(x).ticks(4, '~g').tickSizeOuter(0));
-    svg.append('text').attr('x', 0).attr('y', 14).text(state.mode === 'weight' ? '|weight|' : '|gradient|');
+    svg.append('text').attr('x', 0).attr('y', 14).text(say(state.mode === 'weight' ? 'weightScale' : 'gradientScale'));
   }
 
   function drawNetwork() {
@@ -292,8 +385,7 @@
         .attr('stroke', v === 0 ? null : edgeColor(v, t))
         .attr('stroke-width', v === 0 ? 1 : edgeWidth(t))
         .attr('stroke-opacity', v === 0 ? 0.8 : 0.12 + 0.68 * t);
-      e.line.select('title').text(D.paramNames[e.param] + ': weight ' + fmt(s.p[e.param]) +
-        ', gradient ' + fmt(s.g[e.param]));
+      e.line.select('title').text(say('edgeTip', D.paramNames[e.param], fmt(s.p[e.param]), fmt(s.g[e.param])));
     }
     for (const u of units) {
       const a = s.u[u.id];
@@ -302,9 +394,8 @@
       u.g.classed('dead', dead).classed('saturated', !dead && sat);
       u.g.select('text.bias').text('b ' + signed(b)).attr('fill', b < 0 ? '#b91c1c' : '#1d4ed8');
       u.g.select('text.mark').text(dead ? '\u2715' : sat ? '\u26a0' : '');
-      u.g.select('title').text(u.name + ' (' + u.act + '): bias ' + fmt(b) + ', gradient of the bias ' +
-        fmt(s.g[u.p + u.n]) + '; blocked for ' + Math.round(100 * num(a[2])) + '% of the batch' +
-        (num(a[3]) > 0 ? ', saturated for ' + Math.round(100 * num(a[3])) + '%' : ''));
+      u.g.select('title').text(say('unitTip', u.name, u.act, fmt(b), fmt(s.g[u.p + u.n]), Math.round(100 * num(a[2]))) +
+        (num(a[3]) > 0 ? say('unitTipSat', Math.round(100 * num(a[3]))) : ''));
     }
   }
 
@@ -314,8 +405,11 @@
   // ---- the curves -------------------------------------------------------------------------------
   const curves = d3.select('#curves');
   const cw = 340, ch = 150, cm = { l: 44, r: 34, t: 8, b: 22 };
+  let cx = null, cursor = null;
+  function drawCurves() {
+  curves.selectAll('*').remove();
   const its = steps.map((s) => s.it);
-  const cx = d3.scaleLinear().domain(d3.extent(its)).range([cm.l, cw - cm.r]);
+  cx = d3.scaleLinear().domain(d3.extent(its)).range([cm.l, cw - cm.r]);
   if (its.length === 1) cx.domain([its[0] - 1, its[0] + 1]);
   const losses = steps.map((s) => num(s.loss));
   const cyL = d3.scaleLinear().domain([0, d3.max(losses.filter(Number.isFinite)) || 1]).nice()
@@ -332,10 +426,11 @@
   curves.append('path').attr('fill', 'none').attr('stroke', '#059669').attr('stroke-width', 1.6)
     .attr('stroke-dasharray', '4 2')
     .attr('d', d3.line().x((d) => cx(d[0])).y((d) => cyA(d[1]))(steps.map((s) => [s.it, num(s.acc)])));
-  curves.append('text').attr('x', cm.l + 6).attr('y', cm.t + 10).attr('fill', '#1d4ed8').text('loss');
+  curves.append('text').attr('x', cm.l + 6).attr('y', cm.t + 10).attr('fill', '#1d4ed8').text(say('loss'));
   curves.append('text').attr('x', cw - cm.r - 6).attr('y', cm.t + 10).attr('text-anchor', 'end')
-    .attr('fill', '#059669').text('accuracy');
-  const cursor = curves.append('line').attr('class', 'cursor').attr('y1', cm.t).attr('y2', ch - cm.b);
+    .attr('fill', '#059669').text(say('accuracy'));
+  cursor = curves.append('line').attr('class', 'cursor').attr('y1', cm.t).attr('y2', ch - cm.b);
+  }
   curves.on('click', (ev) => {
     const it = cx.invert(d3.pointer(ev)[0]);
     let best = 0;
@@ -346,10 +441,10 @@
   // ---- layers: gradient flow and diagnostics, summarised -------------------------------------------
   // Per layer, the mean over its units of the recorded mean |d loss / d output| (an average of
   // recorded numbers, no derivative), and the units that are dead or saturated for the batch.
-  const nLayers = nCols - 1;
+
   function layerRows(s) {
     const rows = [];
-    for (let l = 0; l < nLayers; ++l) {
+    for (let l = 0; l < nCols - 1; ++l) {
       const us = units.filter((u) => u.layer === l);
       const dead = us.filter((u) => num(s.u[u.id][2]) >= 1);
       const sat = us.filter((u) => num(s.u[u.id][2]) < 1 && num(s.u[u.id][3]) >= 0.95);
@@ -357,12 +452,13 @@
     }
     return rows;
   }
-  const flowDomain = (() => {
+  let flowDomain = [1e-4, 1];
+  function makeFlowDomain() {
     let hi = 0;
     for (const s of steps) for (const r of layerRows(s)) if (Number.isFinite(r.g)) hi = Math.max(hi, r.g);
     hi = hi || 1;
-    return [hi / 1e4, hi];
-  })();
+    flowDomain = [hi / 1e4, hi];
+  }
   function drawLayers() {
     const s = steps[state.k];
     const rows = layerRows(s);
@@ -376,7 +472,7 @@
       svg.append('text').attr('class', 'name').attr('x', 0).attr('y', y + 11).text('L' + (r.l + 1));
       if (r.g === 0) {
         svg.append('text').attr('class', 'blocked').attr('x', 34).attr('y', y + 11)
-          .text('\u2715 exactly 0: blocked');
+          .text(say('blockedRow'));
         return;
       }
       const color = (D.colors[r.us[0].act] || ['#475569'])[0];
@@ -392,44 +488,134 @@
       const li = document.createElement('li');
       const names = (us) => us.slice(0, 6).map((u) => 'n' + (u.index + 1)).join(', ') + (us.length > 6 ? ', \u2026' : '');
       let text = 'L' + (r.l + 1) + ' (' + r.us[0].act + '): ';
-      if (!r.dead.length && !r.sat.length) text += 'every unit passes gradient';
-      if (r.dead.length) text += r.dead.length + ' of ' + r.us.length + ' dead (' + names(r.dead) + ')';
-      if (r.sat.length) text += (r.dead.length ? '; ' : '') + r.sat.length + ' of ' + r.us.length + ' saturated (' + names(r.sat) + ')';
-      li.textContent = text + '.';
+      if (!r.dead.length && !r.sat.length) text += say('allPass');
+      if (r.dead.length) text += say('dead', r.dead.length, r.us.length, names(r.dead));
+      if (r.sat.length) text += (r.dead.length ? '; ' : '') + say('saturated', r.sat.length, r.us.length, names(r.sat));
+      li.textContent = text + (lang === 'zh' ? '。' : '.');
       li.className = r.dead.length ? 'dead' : r.sat.length ? 'saturated' : '';
       list.appendChild(li);
     }
   }
 
-  // ---- the chosen unit --------------------------------------------------------------------------
-  // The recorded backward pass nearest the current iteration (the latest at or before it, else
-  // the first after it), for the first detail sample.
+  // ---- the chosen unit ---------------------------------------------------------------------------
+  // The recorded backward passes nearest the current iteration (the latest at or before it, else
+  // the first after it).
   function detailFor(k) {
     for (let i = k; i >= 0; --i) if (steps[i].detail) return i;
     for (let i = k + 1; i < steps.length; ++i) if (steps[i].detail) return i;
     return -1;
   }
 
-  function unitNodes() {
-    if (!state.unit) return { at: -1, nodes: [] };
-    const at = detailFor(state.k);
-    if (at < 0) return { at: at, nodes: [] };
-    const d = steps[at].detail[Math.min(state.sample, steps[at].detail.length - 1)];
-    return { at: at, sample: d.sample, nodes: d.units[state.unit.id] || [] };
+  // The chosen sample's backward pass through every unit's nodes: {at (the step it was taken
+  // at), d ({sample, units}) or null (not recorded there; why: the reason)}. Live (the lab): the
+  // engine's pass at this very step; else the record's at the nearest detail iteration.
+  function passAt(k) {
+    const row = state.sample;
+    if (opts.detail) {
+      const key = k + '/' + row;
+      if (!passCache.has(key)) {
+        const d = opts.detail(row, k);
+        if (d && d.labels) Object.assign(labels, d.labels);
+        passCache.set(key, d || null);
+      }
+      return { at: k, d: passCache.get(key) };
+    }
+    const at = detailFor(k);
+    if (at < 0) return { at: at, d: null };
+    const d = steps[at].detail.find((x) => x.sample === row) || rebuilt(at, row);
+    return { at: at, d: d };
   }
 
-  // The recorded sample's backward pass through every unit's nodes, in the order backward
-  // visits them: [{unit, j (position in the unit's list)}], at the detail iteration in use.
+  // Any sample's pass at a detail iteration, from the step's brief record (pass: per sample and
+  // unit, z + b and d loss / d output, from the engine's backward pass of that sample) and the
+  // step's parameters, on the pattern of the recorded pass there (the same nodes and edges, in
+  // the same order): values and local derivatives by each op's rule, contributions as upstream
+  // times local derivative. An operand's gradient after an edge is the recorded pass's, less its
+  // sample's contributions through the units so far, plus this sample's: what is left (the L2
+  // penalty's share) does not depend on the sample.
+  function f32(b64) {
+    const bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; ++i) bytes[i] = bin.charCodeAt(i);
+    return new Float32Array(bytes.buffer);
+  }
+  const activations = {
+    relu: (z) => [z > 0 ? z : 0, z > 0 ? 1 : 0],
+    identity: (z) => [z, 1],
+    sigmoid: (z) => { const y = 1 / (1 + Math.exp(-z)); return [y, y * (1 - y)]; },
+    tanh: (z) => { const y = Math.tanh(z); return [y, 1 - y * y]; },
+  };
+  const rebuiltCache = new Map();
+  function rebuilt(at, row) {
+    const st = steps[at], tpl = st.detail[0];
+    if (!st.pass || !tpl || row < 0 || row >= D.y.length) return null;
+    const key = at + '/' + row;
+    if (rebuiltCache.has(key)) return rebuiltCache.get(key);
+    if (units.some((u) => !activations[u.act])) return null;
+    if (!st.passDecoded) st.passDecoded = { pre: f32(st.pass.pre), grad: f32(st.pass.grad) };
+    const nU = units.length, P = st.passDecoded;
+    const out = units.map((u) => activations[u.act](P.pre[row * nU + u.id])[0]);
+    const firstOfLayer = [];
+    units.forEach((u) => { if (firstOfLayer[u.layer] === undefined) firstOfLayer[u.layer] = u.id; });
+    const input = (u, i) => (u.layer === 0 ? num(D.x[row * D.features + i]) : out[firstOfLayer[u.layer - 1] + i]);
+    const edgesInOrder = [];  // [global index, template edge, new edge]
+    const result = tpl.units.map((nodes, uid) => {
+      const u = units[uid];
+      const z = P.pre[row * nU + uid], gy = P.grad[row * nU + uid];
+      const a = activations[u.act](z), gz = gy * a[1];
+      const w = (i) => num(st.p[u.p + i]), b = num(st.p[u.p + u.n]);
+      return nodes.map((n) => {
+        let value, up, locals;
+        if (n[1] === 'mul') {
+          const m = /\.w(\d+)$/.exec(label(n[5][0][0]));
+          const i = m ? Number(m[1]) - 1 : 0, x = input(u, i);
+          value = w(i) * x; up = gz; locals = [x, w(i)];
+        } else if (n[1] === 'sum') {
+          value = z - b; up = gz; locals = n[5].map(() => 1);
+        } else if (n[1] === 'bias') {
+          value = z; up = gz; locals = n[5].map(() => 1);
+        } else {  // the activation
+          value = a[0]; up = gy; locals = [a[1]];
+        }
+        const edges = n[5].map((e, j) => {
+          const ne = [e[0], locals[j], up * locals[j], 0];
+          edgesInOrder.push([n[7], e, ne]);
+          return ne;
+        });
+        const sat = (u.act === 'sigmoid' || u.act === 'tanh') && n[1] === u.act && a[1] !== 0 &&
+          Math.abs(a[1]) < num(D.saturationThreshold);
+        return [n[0], n[1], value, up, up, edges, sat, n[7]];
+      });
+    });
+    edgesInOrder.sort((p, q) => p[0] - q[0]);
+    const was = new Map(), now = new Map();
+    for (const [, e, ne] of edgesInOrder) {
+      const id = e[0];
+      was.set(id, (was.get(id) || 0) + num(e[2]));
+      now.set(id, (now.get(id) || 0) + ne[2]);
+      ne[3] = num(e[3]) - was.get(id) + now.get(id);
+    }
+    const d = { sample: row, units: result, rebuilt: true };
+    rebuiltCache.set(key, d);
+    return d;
+  }
+
+  function unitNodes() {
+    if (!state.unit) return { at: -1, nodes: [] };
+    const p = passAt(state.k);
+    if (!p.d) return { at: p.at, nodes: [] };
+    return { at: p.at, sample: p.d.sample, rebuilt: !!p.d.rebuilt, nodes: p.d.units[state.unit.id] || [] };
+  }
+
+  // The chosen sample's backward pass through every unit's nodes, in the order backward visits
+  // them: [{unit, j (position in the unit's list)}], at the iteration in use.
   const walkCache = new Map();
   function walk() {
-    const at = detailFor(state.k);
-    if (at < 0) return [];
-    const list = steps[at].detail;
-    const d = list[Math.min(state.sample, list.length - 1)];
-    const key = at + '/' + d.sample;
+    const p = passAt(state.k);
+    if (!p.d) return [];
+    const key = p.at + '/' + p.d.sample;
     if (!walkCache.has(key)) {
       const seq = [];
-      d.units.forEach((nodes, u) => nodes.forEach((n, j) => seq.push({ unit: units[u], j: j, index: n[7] })));
+      p.d.units.forEach((nodes, u) => nodes.forEach((n, j) => seq.push({ unit: units[u], j: j, index: n[7] })));
       seq.sort((a, b) => a.index - b.index);
       walkCache.set(key, seq);
     }
@@ -472,10 +658,10 @@
     }
   }
 
-  function label(id) { return D.labels[String(id)] || '#' + id; }
+  function label(id) { return labels[String(id)] || '#' + id; }
   // A node's name; an unnamed one (a neuron's w_i * x_i) is named by its operands.
   function nodeName(n) {
-    const own = D.labels[String(n[0])];
+    const own = labels[String(n[0])];
     if (own && own[0] !== '#') return own;
     const ops = n[5].map((e) => label(e[0]).replace(/^.*\.(w\d+|b)$/, '$1'));
     return ops.length === 2 && n[1] === 'mul' ? ops[0] + ' \u00d7 ' + ops[1] : label(n[0]);
@@ -486,7 +672,8 @@
     const u = state.unit;
     units.forEach((v) => v.g.classed('current', v === u));
     columns.forEach((c, l) => c.classed('current', !!u && u.layer === l));
-    edges.forEach((e) => e.line.classed('lit', false));
+    edges.forEach((e) => e.line.classed('lit', false).style('stroke', null).style('stroke-width', null)
+      .style('stroke-dasharray', null));
     if (!u) {
       panel.hidden = true;
       document.body.removeAttribute('data-unit');
@@ -508,30 +695,34 @@
       span.textContent = text;
       facts.appendChild(span);
     };
-    add('bias ' + signed(s.p[u.p + u.n]) + ' (gradient ' + fmt(s.g[u.p + u.n]) + ') \u00b7 mean z+b ' +
-      fmt(a[0]) + ' \u00b7 mean output ' + fmt(a[1]) + ' \u00b7 mean |\u2202L/\u2202y| ' + fmt(a[4]) + '. ');
-    if (num(a[2]) > 0) add('Blocked for ' + Math.round(100 * num(a[2])) + '% of the batch. ', num(a[2]) >= 1 ? 'dead' : '');
-    if (num(a[3]) > 0) add('Saturated for ' + Math.round(100 * num(a[3])) + '%. ', 'saturated');
+    add(say('facts', signed(s.p[u.p + u.n]), fmt(s.g[u.p + u.n]), fmt(a[0]), fmt(a[1]), fmt(a[4])));
+    if (num(a[2]) > 0) add(say('blockedFor', Math.round(100 * num(a[2]))), num(a[2]) >= 1 ? 'dead' : '');
+    if (num(a[3]) > 0) add(say('saturatedFor', Math.round(100 * num(a[3]))), 'saturated');
     document.getElementById('unitmap-caption').textContent =
-      u.name + "'s output " + (D.features === 1 ? 'along the input' : 'over the input plane');
+      say(D.features === 1 ? 'unitOutputAxis' : 'unitOutputPlane', u.name);
     drawMap(document.getElementById('unitmap'), s.umaps ? s.umaps[u.id] : null, false);
 
     const nd = unitNodes();
+    document.getElementById('detail-gap').textContent = '';
     const note = document.getElementById('detail-note');
     const body = document.getElementById('nodes-body');
     const ebody = document.getElementById('edges-body');
     body.textContent = '';
     ebody.textContent = '';
     if (!nd.nodes.length) {
-      note.textContent = 'No backward pass through this unit was recorded.';
+      note.textContent = nd.at < 0 || !opts.detail && !detailSamples.includes(state.sample)
+        ? say('notRecorded', state.sample) + (detailSamples.length ? say('clickRinged', detailSamples.join(', #')) : '.')
+        : say('noPass', state.sample);
       document.getElementById('node-where').textContent = '';
       document.body.removeAttribute('data-node');
       document.body.removeAttribute('data-step');
       return;
     }
     state.node = Math.max(0, Math.min(state.node, nd.nodes.length - 1));
-    note.textContent = 'Sample #' + nd.sample + "'s backward pass at iteration " + steps[nd.at].it +
-      (nd.at === state.k ? '' : ' (the nearest recorded)') + ', node by node as backward visits them:';
+    note.textContent = say('passAt', nd.sample, steps[nd.at].it) + (nd.at === state.k ? '' : say('nearest')) +
+      say('nodeByNode') + (nd.rebuilt ? say('rebuilt') : lang === 'zh' ? '：' : ':');
+    document.getElementById('detail-gap').textContent = nd.at === state.k ? ''
+      : say('gap', steps[state.k].it, steps[nd.at].it);
     nd.nodes.forEach((n, j) => {
       const tr = document.createElement('tr');
       if (j === state.node) tr.className = 'current';
@@ -551,9 +742,8 @@
     walkSlider.max = String(seq.length);
     walkSlider.value = String(pos + 1);
     document.body.setAttribute('data-step', String(pos + 1));
-    document.getElementById('node-where').textContent = 'Backward step ' + (pos + 1) + ' of ' + seq.length +
-      ' (' + u.name + ', layer L' + (u.layer + 1) + '): node ' + (state.node + 1) + ' of ' + nd.nodes.length +
-      ' in this unit.';
+    document.getElementById('node-where').textContent =
+      say('where', pos + 1, seq.length, u.name, u.layer + 1, state.node + 1, nd.nodes.length);
     for (const e of cur[5]) {
       const tr = document.createElement('tr');
       if (num(e[1]) === 0 && num(cur[4]) !== 0) tr.className = 'blocked';
@@ -565,8 +755,24 @@
       ebody.appendChild(tr);
       // A weight times an input: light the connection it belongs to.
       const m = /\.w(\d+)$/.exec(label(e[0]));
-      if (m) edges.forEach((ed) => { if (ed.unit === u && ed.slot === Number(m[1]) - 1) ed.line.classed('lit', true).raise(); });
+      if (m) edges.forEach((ed) => { if (ed.unit === u && ed.slot === Number(m[1]) - 1) litEdge(ed.line, cur); });
     }
+  }
+
+  // A lit connection (the current w_i \u00d7 x_i node's): coloured and thickened by |the
+  // contribution passed back to x_i| on views/look.hpp's heat scale, as in the DOT dumps; exactly
+  // 0 (blocked) red and dashed.
+  function litEdge(line, node) {
+    const back = node[5][1] ? Math.abs(num(node[5][1][2])) : NaN;
+    const heat = D.heat || [];
+    const h = heat.find((x) => back >= num(x[0])) || heat[heat.length - 1];
+    line.classed('lit', true).raise();
+    if (back === 0) {
+      line.style('stroke', D.marks.blocked).style('stroke-width', '2px').style('stroke-dasharray', '4 3');
+    } else if (h) {
+      line.style('stroke', h[1]).style('stroke-width', num(h[2]) + 1 + 'px').style('stroke-dasharray', null);
+    }
+    line.select('title').text(label(node[5][1] ? node[5][1][0] : node[0]) + ' \u2190 ' + fmt(back));
   }
 
   function selectUnit(u) {
@@ -585,9 +791,9 @@
 
   // ---- the timeline -----------------------------------------------------------------------------
   const slider = document.getElementById('slider');
-  slider.max = String(steps.length - 1);
 
   function go(k) {
+    if (!steps.length) return;
     state.k = Math.max(0, Math.min(steps.length - 1, k));
     const s = steps[state.k];
     slider.value = String(state.k);
@@ -607,22 +813,30 @@
   function setMode(mode) {
     state.mode = mode === 'gradient' ? 'gradient' : 'weight';
     document.querySelectorAll('input[name=mode]').forEach((r) => { r.checked = r.value === state.mode; });
-    document.body.setAttribute('data-mode', state.mode);
+    document.body.setAttribute('data-' + hk('mode'), state.mode);
     drawLegend();
     drawNetwork();
     writeHash();
   }
 
   let hashReady = false;
-  function writeHash() {
-    if (!hashReady || selftest) return;
-    let h = '#train=' + steps[state.k].it;
+  const hk = (k) => (opts.hashKeys && opts.hashKeys[k]) || k;
+  // The view's part of the fragment: train=K, the step or unit and node, the sample, the edges.
+  function hashText() {
+    let h = hk('train') + '=' + steps[state.k].it;
     if (state.unit) {
       const pos = walkPosition();
       h += pos >= 0 ? '&step=' + (pos + 1) + '&by=' + state.by : '&unit=' + state.unit.name + '&node=' + state.node;
     }
-    if (state.sample > 0) h += '&sample=' + detailSamples[state.sample];
-    if (state.mode !== 'weight') h += '&mode=' + state.mode;
+    if (state.sample !== (detailSamples.length ? detailSamples[0] : 0)) h += '&sample=' + state.sample;
+    if (state.mode !== 'weight') h += '&' + hk('mode') + '=' + state.mode;
+    return h;
+  }
+  function writeHash() {
+    if (!hashReady || selftest || !steps.length) return;
+    if (opts.onHash) { opts.onHash(hashText()); return; }
+    if (opts.hash === false) return;
+    const h = '#' + hashText();
     if (location.hash !== h) history.replaceState(null, '', h);
   }
 
@@ -631,11 +845,11 @@
     if (state.playing) {
       clearInterval(state.playing);
       state.playing = null;
-      button.textContent = '\u25B6 play';
+      button.textContent = say('play');
       return;
     }
     if (state.k === steps.length - 1) go(0);
-    button.textContent = '\u275A\u275A pause';
+    button.textContent = say('pause');
     state.playing = setInterval(() => {
       if (state.k >= steps.length - 1) play();
       else go(state.k + 1);
@@ -655,6 +869,7 @@
   document.getElementById('reset-zoom').addEventListener('click', () => net.call(zoom.transform, d3.zoomIdentity));
   document.querySelectorAll('input[name=mode]').forEach((r) => r.addEventListener('change', () => setMode(r.value)));
   document.addEventListener('keydown', (ev) => {
+    if (!D || (opts.active && !opts.active())) return;
     if (ev.target && ev.target.tagName === 'INPUT' && ev.target.type === 'range' && ev.key.startsWith('Arrow')) return;
     if (ev.target && ev.target.tagName === 'SELECT') return;
     const keys = {
@@ -667,33 +882,75 @@
     const f = keys[ev.key];
     if (f) { ev.preventDefault(); f(); }
   });
-  window.addEventListener('resize', () => { layout(); drawNetwork(); drawUnit(); });
+  function resize() { if (!D) return; layout(); drawNetwork(); drawUnit(); }
+  window.addEventListener('resize', resize);
 
   // ---- start ------------------------------------------------------------------------------------
-  const params = new Map(location.hash.replace(/^#/, '').split('&').filter(Boolean)
+  const params = opts.params || new Map(location.hash.replace(/^#/, '').split('&').filter(Boolean)
     .map((kv) => { const i = kv.indexOf('='); return i < 0 ? [kv, ''] : [kv.slice(0, i), decodeURIComponent(kv.slice(i + 1))]; }));
-  const selftest = params.has('selftest');
-  layout();
-  if (params.get('mode') === 'gradient') state.mode = 'gradient';
-  setMode(state.mode);
-  if (params.has('unit') && byName.has(params.get('unit'))) {
-    state.unit = byName.get(params.get('unit'));
-    state.node = Number(params.get('node')) || 0;
+  const selftest = params.has('selftest') && !opts.detail;
+  const samePlan = (a, b) => a && b && a.sizes.join() === b.sizes.join() &&
+    a.units.map((u) => u[5]).join() === b.units.map((u) => u[5]).join();
+
+  // Draws `data` (the JSON above). The first call opens at the fragment's state; later ones (a
+  // live record that grew) keep the chosen unit, node and sample, and follow the last step if it
+  // was showing; reset: a new network (forget the passes asked for).
+  let shown = 0;  // the steps the last load() had (a live record grows in place)
+  function load(data, reset) {
+    const first = D === null;
+    const relayout = first || reset || !samePlan(D, data);
+    const following = !first && state.k >= shown - 1;
+    D = data;
+    steps = D.steps;
+    shown = steps.length;
+    Object.assign(labels, D.labels || {});
+    if (reset || relayout) { passCache.clear(); walkCache.clear(); rebuiltCache.clear(); }
+    if (relayout) {
+      units = D.units.map((u, i) => ({ id: i, name: u[0], layer: u[1], index: u[2], n: u[3], p: u[4], act: u[5] }));
+      byName = new Map(units.map((u) => [u.name, u]));
+      nCols = D.sizes.length;
+      if (!first) { state.unit = null; state.node = 0; }
+    }
+    const withDetail = steps.find((st) => st.detail);
+    detailSamples = withDetail ? withDetail.detail.map((d) => d.sample) : [];
+    document.querySelector('#decision figcaption').textContent = say(D.features === 1 ? 'decisionCurve' : 'decisionMap');
+    slider.max = String(Math.max(0, steps.length - 1));
+    if (!steps.length) return;
+    makeScales();
+    makeFlowDomain();
+    drawCurves();
+    if (relayout) layout();
+    if (first) {
+      hashReady = false;
+      if (params.get(hk('mode')) === 'gradient') state.mode = 'gradient';
+      setMode(state.mode);
+      if (params.has('unit') && byName.has(params.get('unit'))) {
+        state.unit = byName.get(params.get('unit'));
+        state.node = Number(params.get('node')) || 0;
+      }
+      setBy(params.get('by'));
+      state.sample = detailSamples.length ? detailSamples[0] : 0;
+      const sm = Number(params.get('sample'));
+      if (params.has('sample') && Number.isInteger(sm) && sm >= 0 && sm < D.y.length) state.sample = sm;
+      document.body.setAttribute('data-sample', String(state.sample));
+      const t = params.get(hk('train'));
+      state.k = t === undefined || t === 'last' ? steps.length - 1 : stepIndexOf(Number(t) || 0);
+      if (params.has('step')) {
+        const seq = walk();
+        const e = seq[Math.max(0, Math.min(seq.length - 1, (Number(params.get('step')) || 1) - 1))];
+        if (e) { state.unit = e.unit; state.node = e.j; }
+      }
+    } else {
+      if (relayout) { state.sample = Math.min(state.sample, D.y.length - 1); drawLegend(); }
+      state.k = following || reset || relayout ? steps.length - 1 : Math.min(state.k, steps.length - 1);
+    }
+    go(state.k);
+    hashReady = true;
+    writeHash();
   }
-  setBy(params.get('by'));
-  if (params.has('sample') && detailSamples.includes(Number(params.get('sample'))))
-    state.sample = detailSamples.indexOf(Number(params.get('sample')));
-  if (detailSamples.length) document.body.setAttribute('data-sample', String(detailSamples[state.sample]));
-  const t = params.get('train');
-  state.k = t === undefined || t === 'last' ? steps.length - 1 : stepIndexOf(Number(t) || 0);
-  if (params.has('step')) {
-    const seq = walk();
-    const e = seq[Math.max(0, Math.min(seq.length - 1, (Number(params.get('step')) || 1) - 1))];
-    if (e) { state.unit = e.unit; state.node = e.j; }
-  }
-  go(state.k);
-  hashReady = true;
-  writeHash();
+
+  if (opts.data) load(opts.data);
+  if (!D) return { load: load, resize: resize, go: go, state: state };
 
   if (selftest) {
     // Scripted clicks and keys, each followed by what the page shows; the tests read this back.
@@ -763,6 +1020,50 @@
     document.getElementById('selftest').textContent = out.join('\n');
   }
   // From navigation start to a drawn page, in ms (bench/training_page.sh reads it).
+  // #playtest: the timeline's playback in real time: play (the button), pause, space twice,
+  // then End and Home; what the page showed after each, into <pre id="selftest">. Resolves
+  // when done (the page says ready only then).
+  let pending = null;
+  if (params.has('playtest') && !opts.detail) {
+    const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+    const key = (k) => document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
+    const it = () => Number(document.body.getAttribute('data-train'));
+    const button = document.getElementById('play');
+    const out = ['start=' + it()];
+    pending = (async () => {
+      button.click();
+      out.push('button=' + button.textContent.trim());
+      await wait(800);
+      const a = it();
+      button.click();
+      const b = it();
+      out.push('played=' + (a > 0) + ' button=' + button.textContent.trim());
+      await wait(600);
+      out.push('paused=' + (it() === b));
+      key(' ');
+      await wait(800);
+      const c = it();
+      key(' ');
+      out.push('space=' + (c > b) + ' stopped=' + (state.playing === null));
+      key('End');
+      out.push('end=' + it());
+      key('Home');
+      out.push('home=' + it());
+      document.getElementById('selftest').textContent = out.join(' ');
+    })();
+  }
+
+  return { load: load, resize: resize, go: go, state: state, pending: pending };
+};
+
+// The training page: its record is the JSON of #gf-data.
+(function () {
+  const data = document.getElementById('gf-data');
+  if (!data) return;
+  const lang = document.documentElement.lang.startsWith('zh') ? 'zh' : 'en';
+  const view = window.gradflowTraining({ data: JSON.parse(data.textContent), lang: lang });
+  // From navigation start to a drawn page, in ms (bench/training_page.sh reads it).
   document.body.setAttribute('data-ready-ms', performance.now().toFixed(1));
-  document.body.setAttribute('data-status', 'ready');
+  if (!view.pending) document.body.setAttribute('data-status', 'ready');
+  else view.pending.then(() => document.body.setAttribute('data-status', 'ready'));
 })();
