@@ -1022,11 +1022,39 @@ TEST_CASE("dot: lang zh writes the legend, captions and rows in Chinese, en is u
   // Cluster titles and boxes: the kinds gradflow records, and the rows' captions.
   CHECK(has(zh, "<B>L1</B> <FONT POINT-SIZE=\"9\" COLOR=\"#6b7280\">" + refs("层") + "</FONT>"));
   CHECK(has(en, "<B>L1</B> <FONT POINT-SIZE=\"9\" COLOR=\"#6b7280\">layer</FONT>"));
-  // L1.n1's box, its label (tooltips stay in English)
+  // L1.n1's box, its label
   const std::string stmt = node_stmt(zh, g.groups()[1].end - 1);
   const std::string box = stmt.substr(0, stmt.find(", tooltip="));
   CHECK(has(box, refs("神经元 · 8 个节点")));
   CHECK(has(box, refs("∇ 梯度")));
   CHECK_FALSE(has(box, " nodes"));
   check_dot_accepts(zh, "mlp_zh");
+
+  // The tooltips (hover in the SVG): boxes, bundles, edges and nodes.
+  const auto tooltips = [](const std::string& dot) {
+    std::string all;
+    for (auto at = dot.find("tooltip=\""); at != std::string::npos;
+         at = dot.find("tooltip=\"", at + 1))
+      all += dot.substr(at, dot.find('"', at + 9) - at) + "\n";
+    return all;
+  };
+  // L1.n1's box: 8 nodes, its last the tanh.
+  CHECK(has(node_stmt(en, g.groups()[1].end - 1),
+            "tooltip=\"L1.n1 (neuron): 8 nodes drawn as one box; its last node L1.n1 tanh = "));
+  CHECK(has(node_stmt(zh, g.groups()[1].end - 1),
+            "tooltip=\"L1.n1" + refs("（neuron）：8 个节点画成一个方框；最后一个节点 ") +
+                "L1.n1 tanh = "));
+  gf::Graph small;
+  small.backward(mlp(small, {2, 1}));
+  o.lang = gf::Language::en;
+  const std::string small_en = tooltips(gf::to_dot(small, o));
+  o.lang = gf::Language::zh;
+  const std::string small_zh = tooltips(gf::to_dot(small, o));
+  CHECK(has(small_zh, refs("；传回 ")));
+  CHECK(has(small_zh, refs("；梯度 ")));
+  CHECK(has(small_en, "; passes back "));
+  CHECK(has(small_en, "; grad "));
+  for (const char* english : {"passes back", "; grad ", "nodes drawn", "edges from",
+                              "its last node", "largest", "not reached", "operands", "recorded by"})
+    CHECK_MESSAGE(!has(tooltips(zh) + small_zh, english), english);
 }
