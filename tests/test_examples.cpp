@@ -212,6 +212,14 @@ TEST_CASE("examples: every tutorial program writes its charts in English and wit
       // does not (and says "Experiment").
       CHECK(has(r.out, "实验") == zh);
       CHECK(has(r.out, "Experiment") == !zh);
+      if (std::string(program) == "tutorial_3_step_failures") {
+        // explain()'s finding about the step neuron (x = (1, 2, 3): z + b = 0.2), in the language.
+        CHECK(has(r.out, zh ? "- step 节点“y”挡住了全部梯度，因为在输入 0.2 处 step′ = 0；所以 "
+                              "w1、w2、w3、b 的梯度是 0。\n"
+                            : "- the step node 'y' blocks all gradient (step' = 0 at its input "
+                              "0.2): w1, w2, w3, b receive 0.\n"));
+        CHECK(has(r.out, "blocks all gradient") == !zh);
+      }
       int charts = 0;
       for (const auto& e : fs::directory_iterator(dir)) {
         if (e.path().extension() != ".svg") continue;
