@@ -229,8 +229,13 @@ std::vector<Finding> explain(const DiagnosticReport& r, std::span<const ReluActi
     return zh ? fmt::format("{} 节点“{}”", info(g.op(n)).name, g.label(n))
               : fmt::format("the {} node '{}'", info(g.op(n)).name, g.label(n));
   };
+  // In Chinese, the list followed by a space only when it ends in a Latin label ("w1、b 的"),
+  // not after "以及另外 39 个".
   const auto nodes_text = [&g, zh](std::span<const NodeId> ids) {
-    return zh ? list_nodes_zh(g, ids) : list_nodes(g, ids);
+    if (!zh) return list_nodes(g, ids);
+    std::string list = list_nodes_zh(g, ids);
+    if (!list.empty() && static_cast<unsigned char>(list.back()) < 0x80) list += ' ';
+    return list;
   };
 
   if (r.non_finite_value) {
@@ -298,7 +303,7 @@ std::vector<Finding> explain(const DiagnosticReport& r, std::span<const ReluActi
     if (zh) {
       const std::string effect = b.starved.empty()
                                      ? std::string("不过它下面的每个参数仍能沿别的路径得到梯度")
-                                     : fmt::format("所以 {} 的梯度是 0", nodes_text(b.starved));
+                                     : fmt::format("所以 {}的梯度是 0", nodes_text(b.starved));
       std::string what =
           all ? std::string("全部梯度") : fmt::format("它收到的梯度 {}", num(b.upstream));
       if (toward) what += fmt::format("（通往“{}”的那条边）", g.label(b.operand));
@@ -340,7 +345,7 @@ std::vector<Finding> explain(const DiagnosticReport& r, std::span<const ReluActi
       smallest = std::min(smallest, std::fabs(v.value));
     }
     say(Severity::warning, "vanishing",
-        zh ? fmt::format("梯度消失了：{} 得到的梯度小于 {}（或小于最大参数梯度 {} 的 {} 倍）；"
+        zh ? fmt::format("梯度消失了：{}得到的梯度小于 {}（或小于最大参数梯度 {} 的 {} 倍）；"
                          "最小的是 {}。",
                          nodes_text(ids), num(r.options.tiny_parameter_gradient),
                          num(r.largest_param_grad), num(r.options.tiny_parameter_gradient_ratio),
@@ -475,7 +480,7 @@ std::vector<Finding> explain(const DiagnosticReport& r, std::span<const ReluActi
           {a.node});
   if (!r.unreached.empty())
     say(Severity::note, "unreached",
-        zh ? fmt::format("{} 和“{}”之间没有路径相连，所以得不到来自它的梯度。",
+        zh ? fmt::format("{}和“{}”之间没有路径相连，所以得不到来自它的梯度。",
                          nodes_text(r.unreached), g.label(r.root))
            : fmt::format("{} do{} not reach '{}' and get{} no gradient from it.",
                          list_nodes(g, r.unreached), r.unreached.size() == 1 ? "es" : "",

@@ -525,6 +525,10 @@ TEST_CASE("diagnostics: findings in Chinese, and the English default unchanged")
     const auto zh = gf::explain(r, {}, gf::Language::zh);
     check_chinese(gf::explain(r), zh);
     CHECK(gf::to_text(zh).find("梯度消失了：") != std::string::npos);
+    // More than 8 parameters: the list ends "以及另外 N 个", with no space before the verb.
+    CHECK(gf::to_text(zh).find(" 个得到的梯度小于 1e-06（或小于最大参数梯度 ") !=
+          std::string::npos);
+    CHECK(gf::to_text(zh).find("个 得到") == std::string::npos);
     CHECK(gf::to_text(zh).find("平均 |梯度| 从深度 0 处的 1 降到深度 90 处的") !=
           std::string::npos);
 

@@ -220,6 +220,14 @@ TEST_CASE("examples: every tutorial program writes its charts in English and wit
                               "0.2): w1, w2, w3, b receive 0.\n"));
         CHECK(has(r.out, "blocks all gradient") == !zh);
       }
+      if (std::string(program) == "tutorial_5_vanishing_gradients") {
+        // explain() on the depth-30 sigmoid chain: 30 sigmoids, 3 edges each, depth 90 at x.
+        CHECK(has(r.out, zh ? "- 平均 |梯度| 从深度 0 处的 1 降到深度 90 处的 "
+                            : "- Mean |gradient| falls from 1 at depth 0 to "));
+        CHECK(has(r.out, zh ? "- 30 个 sigmoid/tanh 节点各自把梯度乘以 "
+                            : "- 30 sigmoid/tanh nodes multiply the gradient by between "));
+        CHECK(has(r.out, "The gradient vanishes") == !zh);
+      }
       int charts = 0;
       for (const auto& e : fs::directory_iterator(dir)) {
         if (e.path().extension() != ".svg") continue;
