@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include <gradflow/engine/language.hpp>
 #include <gradflow/engine/stepper.hpp>
 #include <gradflow/graph/graph.hpp>
 #include <gradflow/ops/ops.hpp>
@@ -150,10 +151,12 @@ struct Finding {
 
 /// The report as findings, most important first; `dead` (from relu_activity) is optional.
 /// Never empty: a pass without problems gives one "ok" finding. Throws UsageError for an empty
-/// report.
+/// report. `lang` is the language of the texts (Language::zh: Chinese sentences written for
+/// learners; node labels, op names and numbers stay as they are); `kind` is the same in both.
 std::vector<Finding> explain(const DiagnosticReport& report,
-                             std::span<const ReluActivity> dead = {});
-/// The findings as lines of text for the terminal, each "- <text>\n".
+                             std::span<const ReluActivity> dead = {}, Language lang = Language::en);
+/// The findings as lines of text for the terminal, each "- <text>\n" (the texts are already in
+/// the language explain() was given).
 std::string to_text(std::span<const Finding> findings);
 /// The gradient-flow tables (per depth, then per group) as fixed-width text.
 std::string flow_table(const DiagnosticReport& report);

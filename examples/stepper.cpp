@@ -77,9 +77,9 @@ Args parse(int argc, char** argv) {
       ->expected(2, 64)
       ->type_name("N,N,...");
   app.add_flag("--all", a.all, "Print every step without asking");
-  app.add_option(
-         "--lang", a.lang,
-         "Language of the browser view's and the flow chart's words:\nen (English) or zh (中文)")
+  app.add_option("--lang", a.lang,
+                 "Language of the browser view's and the flow chart's words and of the\n"
+                 "diagnostics' findings: en (English) or zh (中文)")
       ->option_text("en|zh")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, gf::Language>{{"en", gf::Language::en}, {"zh", gf::Language::zh}}));
@@ -164,7 +164,9 @@ void print_diagnostics(const gf::Stepper& s, const std::string& flow, gf::Langua
     fmt::print("chart written to {}\n", flow);
   }
   // Per layer when the network has them: a 2-16-16-1 net with zero inputs gave ~300 lines.
-  fmt::print("\nDiagnostics:\n{}", gf::to_text(gf::group_findings(s.graph(), gf::explain(report))));
+  const auto findings = gf::group_findings(s.graph(), gf::explain(report, {}, lang), 2, lang);
+  fmt::print("\n{}\n{}",
+             lang == gf::Language::zh ? "诊断：" : "Diagnostics:", gf::to_text(findings));
 }
 
 void interactive(gf::Stepper& s, const std::string& flow, gf::Language lang) {

@@ -40,6 +40,7 @@ struct Text {
   const char* depth_axis;
   const char* flow_axis;
   const char* flow_series[2];
+  const char* diagnosis;
 };
 
 const Text en{
@@ -74,6 +75,7 @@ const Text en{
     "depth (edges from the output)",
     "largest |gradient| (log scale; 0 = blocked)",
     {"step neuron", "sigmoid neuron"},
+    "3) What gradflow's diagnostics say about the step neuron (explain(diagnose(g, y))):\n",
 };
 
 const Text zh{
@@ -106,6 +108,7 @@ const Text zh{
     "深度（离输出的边数）",
     "最大 |梯度|（对数坐标；0 = 被阻断）",
     {"step 神经元", "sigmoid 神经元"},
+    "3）gradflow 的诊断对 step 神经元是这样说的（explain(diagnose(g, y))）：\n",
 };
 
 }  // namespace
@@ -203,6 +206,9 @@ int main(int argc, char** argv) try {
     gradflow::Graph g;
     const auto y = gt::neuron(g, gt::activation_op(act));
     const auto report = gradflow::diagnose(g, y);
+    if (i == 0)
+      fmt::print("{}{}\n", t.diagnosis,
+                 gradflow::to_text(gradflow::explain(report, {}, args.lang)));
     plot::Series s{t.flow_series[i],
                    {},
                    {},

@@ -298,7 +298,10 @@ TEST_CASE("diagnostics: gradient flow per depth and per group as a table and an 
   CHECK(r.by_group[1].label == "layer 2");
 
   const std::string table = gf::flow_table(r);
-  CHECK(table.find("depth  nodes  params  mean |grad|   max |grad|  zeros") != std::string::npos);
+  CHECK(table.find("depth  nodes  params     mean |\u2207|      max |\u2207|  zeros") !=
+        std::string::npos);
+  // The rule under the header is as wide as the header in columns (53), not in bytes.
+  CHECK(table.find("zeros\n" + std::string(53, '-') + "\n") != std::string::npos);
   CHECK(table.find("layer 2") != std::string::npos);
   const std::string svg = gf::flow_chart(r);
   CHECK(svg.rfind("<svg", 0) == 0);
@@ -417,5 +420,134 @@ TEST_CASE("diagnostics: one saturation threshold, and exactly 0 is blocked, not 
     CHECK(r1.vanishing[0].node == b.id());  // d out / d b = v = 1e-9
     o.tiny_parameter_gradient = 1e-12;
     CHECK(gf::diagnose(h, out, o).vanishing.empty());
+  }
+}
+
+namespace {
+
+// Words of explain()'s English sentences that a Chinese finding must not contain (node labels,
+// op names and numbers are the same in both languages).
+constexpr const char* english_words[] = {
+    "the ",       "gradient", "node",     "block",   "receive",   "saturat",  "vanish",
+    "derivative", "passes",   "dead",     "explode", "reach",     "problem",  "times",
+    "smaller",    "depth",    "Mean",     "every",   "surrogate", "identity", "because",
+    "input",      "more",     "findings", "worst",   "kind",      "about"};
+
+void check_chinese(const std::vector<gf::Finding>& en, const std::vector<gf::Finding>& zh) {
+  REQUIRE(zh.size() == en.size());
+  for (std::size_t i = 0; i < zh.size(); ++i) {
+    INFO(zh[i].text);
+    CHECK(zh[i].kind == en[i].kind);  // the kind is a word programs test: the same in both
+    CHECK(zh[i].severity == en[i].severity);
+    CHECK(zh[i].nodes == en[i].nodes);
+    CHECK(zh[i].text != en[i].text);
+    for (const char* word : english_words)
+      CHECK_MESSAGE(zh[i].text.find(word) == std::string::npos, word);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("diagnostics: findings in Chinese, and the English default unchanged") {
+  SUBCASE("a step neuron: blocked") {
+    gf::Graph g;
+    const auto r = gf::diagnose(g, neuron(g, gf::Op::step));
+    const auto en = gf::explain(r);
+    CHECK(gf::to_text(en) ==
+          "- the step node 'y' blocks all gradient (step' = 0 at its input 0.2): w1, w2, w3, b "
+          "receive 0.\n");
+    CHECK(gf::to_text(gf::explain(r, {}, gf::Language::en)) == gf::to_text(en));
+    const auto zh = gf::explain(r, {}, gf::Language::zh);
+    check_chinese(en, zh);
+    CHECK(gf::to_text(zh) ==
+          "- step 节点“y”挡住了全部梯度，因为在输入 0.2 处 step′ = 0；所以 w1、w2、"
+          "w3、b 的梯度是 0。\n");
+  }
+  SUBCASE("a sigmoid neuron: the gradient shrinks 4.04 times (1 / sigmoid'(0.2))") {
+    gf::Graph g;
+    const auto r = gf::diagnose(g, neuron(g, gf::Op::sigmoid));
+    CHECK(gf::to_text(gf::explain(r)) ==
+          "- the sigmoid node 'y' multiplies the gradient by 0.2475 (sigmoid' = y(1-y) is at most "
+          "0.25), so every gradient below it is 4.04 times smaller than without the sigmoid; "
+          "through n sigmoid layers it shrinks at least 4^n times.\n");
+    const auto zh = gf::explain(r, {}, gf::Language::zh);
+    check_chinese(gf::explain(r), zh);
+    CHECK(gf::to_text(zh) ==
+          "- sigmoid 节点“y”把梯度乘以 0.2475（sigmoid′ = y(1−y) 最大为 0.25），所以它下面的每个"
+          "梯度都只有去掉这个 sigmoid 时的 1/4.04；每经过一层 sigmoid，梯度至少缩小到原来的 1/4，"
+          "n 层就是 1/4ⁿ。\n");
+  }
+  SUBCASE("the straight-through surrogate, and a neuron without problems") {
+    gf::Graph g;
+    g.conventions().step_gradient = gf::StepGradient::straight_through;
+    const auto r = gf::diagnose(g, neuron(g, gf::Op::step));
+    const auto zh = gf::explain(r, {}, gf::Language::zh);
+    check_chinese(gf::explain(r), zh);
+    CHECK(gf::to_text(zh).find("替代梯度") != std::string::npos);
+    gf::Graph h;
+    const auto ok = gf::diagnose(h, neuron(h, gf::Op::relu));
+    CHECK(gf::to_text(gf::explain(ok)) ==
+          "- No problem found: every parameter receives gradient (largest |gradient| 3).\n");
+    CHECK(gf::to_text(gf::explain(ok, {}, gf::Language::zh)) ==
+          "- 没有发现问题：每个参数都得到了梯度（最大的 |梯度| 是 3）。\n");
+  }
+  SUBCASE("dead and blocked ReLUs, an unreached parameter") {
+    gf::Graph g;
+    const auto x = g.input("x", 0.5);
+    const auto w1 = g.parameter("w1", 1.0), b1 = g.parameter("b1", -10.0);
+    const auto w2 = g.parameter("w2", 1.0), b2 = g.parameter("b2", 0.0);
+    g.parameter("c", 2.0);
+    const auto y =
+        (relu(bias(w1 * x, b1)).named("h1") + relu(bias(w2 * x, b2)).named("h2")).named("y");
+    const std::vector<std::vector<double>> rows{{-1.0}, {0.5}};
+    const auto act = gf::relu_activity(g, y, rows);
+    const auto r = gf::diagnose(g, y);
+    const auto en = gf::explain(r, act);
+    const auto zh = gf::explain(r, act, gf::Language::zh);
+    check_chinese(en, zh);
+    const std::string text = gf::to_text(zh);
+    // h1's input is 0.5 - 10 = -9.5; it receives dy/dh1 = 1.
+    CHECK(text.find("relu 节点“h1”挡住了它收到的梯度 1，因为这个 ReLU 处于关闭状态：它的输入 "
+                    "-9.5 小于 0；所以 w1、b1 的梯度是 0。") != std::string::npos);
+    CHECK(text.find("relu 节点“h1”已经“死亡”：在全部 2 个输入上都处于关闭状态") !=
+          std::string::npos);
+    CHECK(text.find("c 和“y”之间没有路径相连") != std::string::npos);
+    CHECK(gf::to_text(en).find("- c does not reach 'y' and gets no gradient from it.\n") !=
+          std::string::npos);
+  }
+  SUBCASE("a deep sigmoid chain vanishes, a chain of x3 explodes, a NaN") {
+    gf::Graph g;
+    auto h = g.input("x", 1.0);
+    for (int k = 1; k <= 30; ++k)
+      h = sigmoid(bias(g.parameter(fmt::format("w{}", k), 1.0) * h,
+                       g.parameter(fmt::format("b{}", k), 0.0)));
+    const auto r = gf::diagnose(g, h);
+    const auto zh = gf::explain(r, {}, gf::Language::zh);
+    check_chinese(gf::explain(r), zh);
+    CHECK(gf::to_text(zh).find("梯度消失了：") != std::string::npos);
+    // More than 8 parameters: the list ends "以及另外 N 个", with no space before the verb.
+    CHECK(gf::to_text(zh).find(" 个得到的梯度小于 1e-06（或小于最大参数梯度 ") !=
+          std::string::npos);
+    CHECK(gf::to_text(zh).find("个 得到") == std::string::npos);
+    CHECK(gf::to_text(zh).find("平均 |梯度| 从深度 0 处的 1 降到深度 90 处的") !=
+          std::string::npos);
+
+    gf::Graph e;
+    auto m = e.input("x", 1.0);
+    for (int k = 1; k <= 20; ++k) m = e.parameter(fmt::format("w{}", k), 3.0) * m;
+    const auto re = gf::diagnose(e, m);
+    const auto zhe = gf::explain(re, {}, gf::Language::zh);
+    check_chinese(gf::explain(re), zhe);
+    // 3^19 = 1.162e+09 at w20, 3^20 = 3.487e+09 at x.
+    CHECK(gf::to_text(zhe).find("梯度爆炸了：28 个节点的 |梯度| > 1e+06，第一个是“w20”"
+                                "（1.162e+09），最大的是“x”（3.487e+09）。") != std::string::npos);
+
+    gf::Graph n;  // exp(1000) overflows to inf
+    const auto ex = exp(n.input("x", 1000.0)).named("e");
+    const auto out = ((ex - ex) * 2.0).named("y");
+    const auto rn = gf::diagnose(n, out);
+    const auto zhn = gf::explain(rn, {}, gf::Language::zh);
+    check_chinese(gf::explain(rn), zhn);
+    CHECK(gf::to_text(zhn).find("exp 节点“e”最先算出非有限值（inf）") != std::string::npos);
   }
 }

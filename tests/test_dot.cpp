@@ -608,6 +608,104 @@ std::string head(const std::string& stmt) {
 }
 }  // namespace
 
+namespace {
+// The slide order of an MLP drawn with `options`, from the positions `dot -Tplain` gives: the
+// layers as columns left to right (rows top to bottom with RankDir::TB), each strictly beyond the
+// one before; the inputs before the first layer, in order, and level with it (between its lowest
+// and highest node); the units of a layer, and the products under each neuron's sum, in index
+// order down the column (across the row with TB).
+void check_slide(const std::vector<int>& sizes, const gf::DotOptions& options) {
+  gf::Graph g;
+  g.backward(mlp(g, sizes));
+  const std::string dot = gf::to_dot(g, options);
+  const bool tb = options.rankdir == gf::RankDir::TB;
+  const auto at = positions(dot, fmt::format("mlp_slide_{}_{}_{}", g.size(), tb, options.clusters));
+  // Along the flow (x, or -y with TB), and down a column (-y, or x with TB: across a row).
+  const auto along = [&](gf::NodeId id) {
+    const auto& [x, y] = at.at(std::to_string(id));
+    return tb ? -y : x;
+  };
+  const auto down = [&](gf::NodeId id) {
+    const auto& [x, y] = at.at(std::to_string(id));
+    return tb ? x : -y;
+  };
+  const auto drawn = [&](gf::NodeId id) { return at.count(std::to_string(id)) > 0; };
+  const auto groups = g.groups();
+  std::vector<const gf::Group*> layers;
+  std::vector<std::vector<const gf::Group*>> units(sizes.size());
+  for (const auto& gr : groups) {
+    if (gr.kind == "layer") layers.push_back(&gr);
+    if (gr.kind == "neuron") units[static_cast<std::size_t>(gr.name[1] - '1')].push_back(&gr);
+  }
+  REQUIRE(layers.size() == sizes.size());
+  // Each layer's extent along the flow and down the column, over its drawn nodes and boxes.
+  struct Extent {
+    double first = 1e300, last = -1e300, top = 1e300, bottom = -1e300;
+  };
+  std::vector<Extent> extent(layers.size());
+  for (std::size_t l = 0; l < layers.size(); ++l)
+    for (gf::NodeId id = layers[l]->begin; id < layers[l]->end; ++id) {
+      if (!drawn(id)) continue;
+      extent[l].first = std::min(extent[l].first, along(id));
+      extent[l].last = std::max(extent[l].last, along(id));
+      extent[l].top = std::min(extent[l].top, down(id));
+      extent[l].bottom = std::max(extent[l].bottom, down(id));
+    }
+  // The inputs: before the first layer, x1 before x2, and level with the layer.
+  CHECK(down(0) < down(1));
+  for (const gf::NodeId x : {0u, 1u}) {
+    CAPTURE(x);
+    CHECK(along(x) < extent[0].first);
+    CHECK(down(x) > extent[0].top);
+    CHECK(down(x) < extent[0].bottom);
+  }
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    CAPTURE(l);
+    if (l > 0) CHECK(extent[l].first > extent[l - 1].last);  // strictly beyond the one before
+    for (std::size_t j = 0; j < units[l].size(); ++j) {
+      CAPTURE(j);
+      const gf::NodeId out = units[l][j]->end - 1;  // the unit's output, or its box
+      if (j > 0) CHECK(down(units[l][j - 1]->end - 1) < down(out));
+      if (!drawn(units[l][j]->begin)) continue;  // collapsed into a box
+      std::vector<gf::NodeId> products;
+      for (gf::NodeId id = units[l][j]->begin; id < units[l][j]->end; ++id)
+        if (g.op(id) == gf::Op::mul) products.push_back(id);
+      for (std::size_t k = 1; k < products.size(); ++k)
+        CHECK(down(products[k - 1]) < down(products[k]));
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE(
+    "dot: an MLP reads as a slide: inputs, then layers as columns, units and operands in order") {
+  for (const auto& sizes : {std::vector<int>{2, 1}, std::vector<int>{16, 16, 1}}) {
+    CAPTURE(sizes.size());
+    check_slide(sizes, {});
+  }
+}
+
+TEST_CASE("dot: an MLP top to bottom keeps the order, in rows") {
+  gf::DotOptions o;
+  o.rankdir = gf::RankDir::TB;
+  for (const auto& sizes : {std::vector<int>{2, 1}, std::vector<int>{16, 16, 1}}) {
+    CAPTURE(sizes.size());
+    check_slide(sizes, o);
+  }
+}
+
+TEST_CASE("dot: an MLP without clusters keeps the order") {
+  gf::DotOptions o;
+  o.clusters = false;
+  for (const auto& sizes : {std::vector<int>{2, 1}, std::vector<int>{16, 16, 1}}) {
+    CAPTURE(sizes.size());
+    check_slide(sizes, o);
+    o.rankdir = gf::RankDir::TB;
+    check_slide(sizes, o);
+    o.rankdir = gf::RankDir::LR;
+  }
+}
+
 TEST_CASE("dot: an MLP runs left to right, layers in order, units top to bottom, nodes named") {
   for (const auto& sizes : {std::vector<int>{2, 1}, std::vector<int>{16, 16, 1}}) {
     CAPTURE(sizes.size());
@@ -615,27 +713,6 @@ TEST_CASE("dot: an MLP runs left to right, layers in order, units top to bottom,
     g.backward(mlp(g, sizes));
     const std::string dot = gf::to_dot(g);
     CHECK(has(dot, "rankdir=RL"));  // mirrored: edges point to operands, so values flow LR
-    // Each layer's units: the drawn node standing for unit j (a box, or its activation).
-    const auto groups = g.groups();
-    std::vector<std::vector<std::string>> units(sizes.size());
-    for (const auto& gr : groups) {
-      if (gr.kind != "neuron") continue;
-      const int layer = gr.name[1] - '1';
-      units[static_cast<std::size_t>(layer)].push_back(std::to_string(gr.end - 1));
-    }
-    const auto at = positions(dot, fmt::format("mlp_order_{}", g.size()));
-    const auto x = [&](const std::string& n) { return at.at(n).first; };
-    const auto y = [&](const std::string& n) { return at.at(n).second; };
-    // Inputs left of every unit, x1 above x2.
-    CHECK(y("0") > y("1"));
-    for (std::size_t l = 0; l < units.size(); ++l) {
-      CAPTURE(l);
-      for (std::size_t j = 0; j < units[l].size(); ++j) {
-        CHECK(x(units[l][j]) > x("0"));
-        if (j > 0) CHECK(y(units[l][j - 1]) > y(units[l][j]));  // unit 1 on top
-        if (l > 0) CHECK(x(units[l][j]) > x(units[l - 1][0]));  // layers left to right
-      }
-    }
     // Every drawn node is named: no label is a bare "#id".
     std::istringstream lines(dot);
     for (std::string line; std::getline(lines, line);)
@@ -945,11 +1022,39 @@ TEST_CASE("dot: lang zh writes the legend, captions and rows in Chinese, en is u
   // Cluster titles and boxes: the kinds gradflow records, and the rows' captions.
   CHECK(has(zh, "<B>L1</B> <FONT POINT-SIZE=\"9\" COLOR=\"#6b7280\">" + refs("层") + "</FONT>"));
   CHECK(has(en, "<B>L1</B> <FONT POINT-SIZE=\"9\" COLOR=\"#6b7280\">layer</FONT>"));
-  // L1.n1's box, its label (tooltips stay in English)
+  // L1.n1's box, its label
   const std::string stmt = node_stmt(zh, g.groups()[1].end - 1);
   const std::string box = stmt.substr(0, stmt.find(", tooltip="));
   CHECK(has(box, refs("神经元 · 8 个节点")));
   CHECK(has(box, refs("∇ 梯度")));
   CHECK_FALSE(has(box, " nodes"));
   check_dot_accepts(zh, "mlp_zh");
+
+  // The tooltips (hover in the SVG): boxes, bundles, edges and nodes.
+  const auto tooltips = [](const std::string& dot) {
+    std::string all;
+    for (auto at = dot.find("tooltip=\""); at != std::string::npos;
+         at = dot.find("tooltip=\"", at + 1))
+      all += dot.substr(at, dot.find('"', at + 9) - at) + "\n";
+    return all;
+  };
+  // L1.n1's box: 8 nodes, its last the tanh.
+  CHECK(has(node_stmt(en, g.groups()[1].end - 1),
+            "tooltip=\"L1.n1 (neuron): 8 nodes drawn as one box; its last node L1.n1 tanh = "));
+  CHECK(has(node_stmt(zh, g.groups()[1].end - 1),
+            "tooltip=\"L1.n1" + refs("（neuron）：8 个节点画成一个方框；最后一个节点 ") +
+                "L1.n1 tanh = "));
+  gf::Graph small;
+  small.backward(mlp(small, {2, 1}));
+  o.lang = gf::Language::en;
+  const std::string small_en = tooltips(gf::to_dot(small, o));
+  o.lang = gf::Language::zh;
+  const std::string small_zh = tooltips(gf::to_dot(small, o));
+  CHECK(has(small_zh, refs("；传回 ")));
+  CHECK(has(small_zh, refs("；梯度 ")));
+  CHECK(has(small_en, "; passes back "));
+  CHECK(has(small_en, "; grad "));
+  for (const char* english : {"passes back", "; grad ", "nodes drawn", "edges from",
+                              "its last node", "largest", "not reached", "operands", "recorded by"})
+    CHECK_MESSAGE(!has(tooltips(zh) + small_zh, english), english);
 }

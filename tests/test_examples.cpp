@@ -212,6 +212,22 @@ TEST_CASE("examples: every tutorial program writes its charts in English and wit
       // does not (and says "Experiment").
       CHECK(has(r.out, "实验") == zh);
       CHECK(has(r.out, "Experiment") == !zh);
+      if (std::string(program) == "tutorial_3_step_failures") {
+        // explain()'s finding about the step neuron (x = (1, 2, 3): z + b = 0.2), in the language.
+        CHECK(has(r.out, zh ? "- step 节点“y”挡住了全部梯度，因为在输入 0.2 处 step′ = 0；所以 "
+                              "w1、w2、w3、b 的梯度是 0。\n"
+                            : "- the step node 'y' blocks all gradient (step' = 0 at its input "
+                              "0.2): w1, w2, w3, b receive 0.\n"));
+        CHECK(has(r.out, "blocks all gradient") == !zh);
+      }
+      if (std::string(program) == "tutorial_5_vanishing_gradients") {
+        // explain() on the depth-30 sigmoid chain: 30 sigmoids, 3 edges each, depth 90 at x.
+        CHECK(has(r.out, zh ? "- 平均 |梯度| 从深度 0 处的 1 降到深度 90 处的 "
+                            : "- Mean |gradient| falls from 1 at depth 0 to "));
+        CHECK(has(r.out, zh ? "- 30 个 sigmoid/tanh 节点各自把梯度乘以 "
+                            : "- 30 sigmoid/tanh nodes multiply the gradient by between "));
+        CHECK(has(r.out, "The gradient vanishes") == !zh);
+      }
       int charts = 0;
       for (const auto& e : fs::directory_iterator(dir)) {
         if (e.path().extension() != ".svg") continue;

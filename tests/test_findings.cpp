@@ -70,6 +70,38 @@ TEST_CASE("findings: a 2-16-16-1 net with zero inputs is summarised per layer, w
   CHECK(merged_any);
 }
 
+TEST_CASE("findings: in Chinese the merged summary is Chinese and the English one unchanged") {
+  gf::Graph g;
+  gf::nn::MLPOptions mo;
+  mo.hidden = gf::nn::Activation::relu;
+  const gf::nn::MLP net(g, {2, 16, 16, 1}, mo);
+  const std::vector<gf::Node> x = {g.input("x1", 0.0), g.input("x2", 0.0)};
+  const gf::Stepper s(g, net(x).front().named("y"));
+  const auto report = gf::diagnose(s);
+  const auto en = gf::group_findings(g, gf::explain(report));
+  const auto zh =
+      gf::group_findings(g, gf::explain(report, {}, gf::Language::zh), 2, gf::Language::zh);
+  INFO(gf::to_text(zh));
+  REQUIRE(zh.size() == en.size());
+  bool merged = false;
+  for (std::size_t i = 0; i < zh.size(); ++i) {
+    CHECK(zh[i].kind == en[i].kind);
+    CHECK(zh[i].nodes == en[i].nodes);
+    if (en[i].text.find("findings of the kind \"") == std::string::npos) continue;
+    merged = true;
+    // "<layer>: <n> findings of the kind "<kind>", about <m> nodes; the worst: (1) ..."
+    const auto colon = en[i].text.find(": ");
+    const std::string layer = en[i].text.substr(0, colon);
+    const std::size_t n = std::stoul(en[i].text.substr(colon + 2));
+    CHECK(zh[i].text.rfind(layer + "：" + std::to_string(n) + " 条“", 0) == 0);
+    CHECK(zh[i].text.find("（1）") != std::string::npos);
+    CHECK(zh[i].text.find("（另有 " + std::to_string(n - 2) + " 条）") != std::string::npos);
+    for (const char* english : {"findings", "kind", "worst", "more", "about", "nodes"})
+      CHECK_MESSAGE(zh[i].text.find(english) == std::string::npos, english);
+  }
+  CHECK(merged);
+}
+
 TEST_CASE("findings: a graph without groups keeps every finding as it is") {
   gf::Graph g;
   const auto x = g.input("x", 10.0);

@@ -403,7 +403,10 @@ TEST_CASE("html: --lang zh: the page's own words in Chinese, the English ones go
   const auto aside = p.dom.find("<aside>");
   REQUIRE(aside != std::string::npos);
   const std::string panel = p.dom.substr(aside, p.dom.find("</aside>") - aside);
-  for (const char* english :
-       {">back<", "Parameters: gradients so far", "receives", "Step ", "to operand"})
+  for (const char* english : {">back<", "Parameters: gradients so far", "receives", "Step ",
+                              "to operand", "gradient", "multiplies", "smaller"})
     CHECK_MESSAGE(panel.find(english) == std::string::npos, english);
+  // explain()'s finding in Chinese: sigmoid'(0.2) = 0.2475, 1 / 0.2475 = 4.04.
+  CHECK(panel.find("sigmoid 节点“y”把梯度乘以 0.2475") != std::string::npos);
+  CHECK(panel.find("只有去掉这个 sigmoid 时的 1/4.04") != std::string::npos);
 }

@@ -84,6 +84,16 @@ TEST_CASE("stepper: terminal --all for sigmoid and step and step's surrogates") 
               "w2, w3, b receive 0."));
     CHECK(has(r.out, "dy/dw1 = 0  dy/dw2 = 0  dy/dw3 = 0  dy/db = 0\n\nDiagnostics:"));
   }
+  SUBCASE("step, --lang zh: the findings in Chinese") {
+    const Run r = run_stepper("--all --activation step --lang zh", "");
+    INFO(r.out);
+    CHECK(r.status == 0);
+    CHECK(has(r.out,
+              "\n诊断：\n- step 节点“y”挡住了全部梯度，因为在输入 0.2 处 step′ = 0；所以 w1、w2、"
+              "w3、b 的梯度是 0。\n"));
+    CHECK_FALSE(has(r.out, "Diagnostics:"));
+    CHECK_FALSE(has(r.out, "blocks all gradient"));
+  }
   SUBCASE("step with the sigmoid surrogate: the sigmoid neuron's gradients") {
     const Run r = run_stepper("--all --activation step --surrogate", "");
     CHECK(r.status == 0);
@@ -110,7 +120,7 @@ TEST_CASE("stepper: terminal --html writes the browser view and bad arguments sa
   const Run f = run_stepper("--all --flow '" + chart.string() + "'", "");
   CHECK(f.status == 0);
   // Depths from y: y 0, z+b 1, z and b 2, the products 3, weights and inputs 4.
-  CHECK(has(f.out, "depth  nodes  params  mean |grad|   max |grad|  zeros\n"));
+  CHECK(has(f.out, "depth  nodes  params     mean |\u2207|      max |\u2207|  zeros\n"));
   CHECK(has(f.out, "\n2          2       1       0.2475       0.2475      0\n"));
   // Depth 4, with s = sigmoid'(0.2) = 0.247517: |grad| of w_i is s x_i, of x_i s |w_i|; the mean
   // is s (1 + 2 + 3 + 0.5 + 0.25 + 0.2) / 6 = 0.28670, the largest 3s = 0.74255.

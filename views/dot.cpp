@@ -144,16 +144,17 @@ std::string Drawing::node_attributes(NodeId id) const {
     constexpr std::size_t shown = 8;  // a sum over a thousand terms needs no thousand names
     for (std::size_t k = 0; k < std::min(ops.size(), shown); ++k)
       tip += (k ? ", " : "") + label(ops[k]);
-    if (ops.size() > shown) tip += fmt::format(", ... {} operands", ops.size());
+    if (ops.size() > shown) tip += fmt::format(fmt::runtime(w.tip_operands), ops.size());
     tip += ")";
   } else {
     tip += fmt::format(" ({})", info(op).name);
   }
   tip += " = " + num(value);
   if (backward != nullptr)
-    tip += fmt::format("; recorded by gradients(): order {} derivative, from the rule of {}",
-                       backward->order, g.describe(backward->of));
-  if (grads) tip += g.reached(id) ? "; grad " + num(g.grad(id)) : "; not reached by backward";
+    tip += fmt::format(fmt::runtime(w.tip_recorded), backward->order, g.describe(backward->of));
+  if (grads)
+    tip += g.reached(id) ? fmt::format(fmt::runtime(w.tip_grad), num(g.grad(id)))
+                         : std::string(w.tip_not_reached);
 
   return fmt::format(
       "[id=\"n{}\", class={}, label=<{}>, tooltip={}, style=\"{}\", fillcolor=\"{}\", "
@@ -246,8 +247,8 @@ std::string Drawing::box_attributes(int unit) const {
     color = look::highlight, width = 4.0;
     klass += " highlight";
   }
-  const std::string tip = fmt::format("{} ({}): {} nodes drawn as one box; its last node {} = {}",
-                                      un.name, un.kind, un.size, label(out), num(g.value(out)));
+  const std::string tip = fmt::format(fmt::runtime(w.tip_box), un.name, un.kind, un.size,
+                                      label(out), num(g.value(out)));
   return fmt::format(
       "[id=\"n{}\", class={}, shape=box3d, style=\"filled\", fillcolor=\"{}\", color=\"{}\", "
       "penwidth={}, label=<{}>, tooltip={}]",
@@ -278,8 +279,7 @@ std::string Drawing::edge_attributes(EdgeId e) const {
   } else if (grads) {
     const double c = g.contribution(u, slot);
     if (opt.show.contribution) lines.push_back(fmt::format("{} {}", back_arrow(), num(c)));
-    tip += fmt::format("; passes back {} \u00d7 {} = {} to {}", num(g.grad(u)), num(local), num(c),
-                       label(v));
+    tip += fmt::format(fmt::runtime(w.tip_passes), num(g.grad(u)), num(local), num(c), label(v));
     if (!std::isfinite(c)) {
       klass = "flow nonfinite", color = look::nonfinite, width = 3.0;
     } else if (c == 0.0) {
@@ -296,24 +296,23 @@ std::string Drawing::edge_attributes(EdgeId e) const {
     klass += " vanishing";
     color = look::vanishing.color, style = "dotted", width = 1.0;
     lines.push_back(look::vanishing.symbol);
-    tip += fmt::format("; vanishing: |local derivative| < {}, less than 1% of what arrives passes",
-                       saturation_threshold);
+    tip += fmt::format(fmt::runtime(w.tip_vanishing), saturation_threshold);
   }
   const bool detached = info(g.op(u)).stops_gradient;
   if (is_blocked && detached) {
     klass = "blocked detached";
     color = look::detached.color, style = "dashed", width = 2.0;
     lines.push_back(fmt::format("<B>{} {}</B>", look::detached.symbol, w.detached));
-    tip += "; detached: its derivative is 0 by definition (detach stops the gradient)";
+    tip += w.tip_detached;
   } else if (is_blocked) {
     klass = "blocked";
     color = look::blocked.color, style = "dashed", width = 2.0;
     lines.push_back(fmt::format("<B>{} {}</B>", look::blocked.symbol, w.blocked));
-    tip += "; blocked: a local derivative of 0 passes no gradient";
+    tip += w.tip_blocked;
   }
   if (is_saturated) {
     klass += " saturated";
-    tip += fmt::format("; saturated: |local derivative| < {}", saturation_threshold);
+    tip += fmt::format(fmt::runtime(w.tip_saturated), saturation_threshold);
   }
   std::string attrs = fmt::format("[id=\"e{}\", class={}, color=\"{}\", penwidth={}, style={}",
                                   e.edge, dot_string(klass), color, width, style);
@@ -360,8 +359,7 @@ std::string Drawing::bundle_attributes(const DrawnEdge& bundle) const {
                                   first.edge, dot_string(klass), color, width, style);
   if (model.edge_labels) attrs += fmt::format(", label=<{}>, fontcolor=\"{}\"", html, look::ink);
   const std::string tip =
-      fmt::format("{} edges from {} to {} (first: edge {}); largest |gradient passed back| {}",
-                  count, label(u), label(v), first.edge, num(max_abs));
+      fmt::format(fmt::runtime(w.tip_bundle), count, label(u), label(v), first.edge, num(max_abs));
   return attrs + fmt::format(", tooltip={}]", dot_string(tip));
 }
 

@@ -92,14 +92,16 @@ std::string Drawing::legend() const {
 // the flow left to right anyway.
 void Drawing::order(std::ostream& out) const {
   // Which way an invisible edge orders its ends was found by trying (tests/test_dot.cpp checks
-  // the positions `dot -Tplain` gives): nodes outside clusters stack in the edges' direction, and
-  // nodes inside clusters against it.
-  const auto chain = [&out](std::vector<NodeId> ids, bool clustered) {
+  // the positions `dot -Tplain` gives): with rankdir=RL (RankDir::LR) nodes outside clusters
+  // stack in the edges' direction and nodes inside clusters against it; with rankdir=BT
+  // (RankDir::TB) both stack in the edges' direction.
+  const bool mirrored = opt.rankdir == RankDir::TB;
+  const auto chain = [&out, mirrored](std::vector<NodeId> ids, bool clustered) {
     if (ids.size() < 2) return;
     out << "{ rank=same; ";
     for (const NodeId id : ids) out << id << "; ";
     out << "}\n";
-    if (clustered) std::reverse(ids.begin(), ids.end());
+    if (clustered && !mirrored) std::reverse(ids.begin(), ids.end());
     for (std::size_t k = 0; k < ids.size(); ++k) out << (k ? " -> " : "") << ids[k];
     out << " [style=invis];\n";
   };
@@ -107,6 +109,33 @@ void Drawing::order(std::ostream& out) const {
   for (NodeId id = 0; id < g.size(); ++id)
     if (g.kind(id) == NodeKind::input && model.owner[id] < 0) inputs.push_back(id);
   chain(inputs, false);
+  const auto drawn = [&](NodeId id) { return model.absorbed[id] < 0; };
+  // The inputs in a column of their own, left of the weights they meet: an input read by a node
+  // of a group (a neuron) drawn as itself is held one rank beyond that node's parameters (by an
+  // invisible edge), so the first layer's weights do not share its column and it sits at the
+  // height of what it feeds. Graphs without groups (the tutorial's neuron) are left as they are.
+  for (NodeId id = 0; id < g.size(); ++id) {
+    if (!drawn(id) || model.owner[id] < 0) continue;
+    const auto ops = g.operands(id);
+    for (const NodeId x : ops) {
+      if (g.kind(x) != NodeKind::input || model.owner[x] >= 0) continue;
+      for (const NodeId p : ops)
+        if (g.kind(p) == NodeKind::parameter && drawn(p))
+          out << p << " -> " << x << " [style=invis];\n";
+    }
+  }
+  // Operands in index order: the operands of one node that are nodes of one op in the node's own
+  // group (a neuron's products ×1, ×2, ... under its Σ) stack in the order they are read.
+  for (NodeId id = 0; id < g.size(); ++id) {
+    if (!drawn(id) || model.owner[id] < 0) continue;
+    std::vector<NodeId> same;
+    for (const NodeId o : g.operands(id))
+      if (drawn(o) && g.kind(o) == NodeKind::op && model.owner[o] == model.owner[id] &&
+          std::find(same.begin(), same.end(), o) == same.end() &&
+          (same.empty() || g.op(o) == g.op(same.front())))
+        same.push_back(o);
+    chain(same, opt.clusters);
+  }
 
   // The drawn node standing for unit k: its last node, or the box holding it.
   const auto anchor = [&](std::size_t k) {
@@ -131,6 +160,19 @@ void Drawing::order(std::ostream& out) const {
     if (u.size == 0 || inside_box || u.calls == 0) continue;
     siblings[u.parent < 0 ? model.units.size() : static_cast<std::size_t>(u.parent)].push_back(k);
   }
+  // Layers as columns: when a unit feeds the next one (layer 1 feeds layer 2), the parameters
+  // and constants drawn inside the later one are held right of the earlier one's output (by
+  // invisible edges), so the two clusters do not share a rank and stack side by side, not one
+  // above the other.
+  for (const auto& list : siblings)
+    for (std::size_t i = 1; i < list.size(); ++i) {
+      if (!feeds(list[i - 1], list[i])) continue;
+      const NodeId before = anchor(list[i - 1]);
+      for (const int gi : model.units[list[i]].groups)
+        for (NodeId id = g.groups()[gi].begin; id < g.groups()[gi].end && id < g.size(); ++id)
+          if (drawn(id) && g.kind(id) != NodeKind::op && g.kind(id) != NodeKind::input)
+            out << id << " -> " << before << " [style=invis];\n";
+    }
   for (const auto& list : siblings) {
     std::vector<NodeId> run;
     std::size_t run_start = 0;

@@ -61,6 +61,18 @@ struct Words {
   const char* layer;
   const char* neuron;
   const char* backward;
+  // tooltips (hover in the SVG)
+  const char* tip_operands;     // ", ... {n} operands"
+  const char* tip_recorded;     // "; recorded by gradients(): order {k} derivative, from ..."
+  const char* tip_grad;         // "; grad {}"
+  const char* tip_not_reached;  // "; not reached by backward"
+  const char* tip_box;          // {0} name {1} kind {2} nodes {3} last node {4} its value
+  const char* tip_passes;       // {0} ∇ {1} ∂ {2} ← {3} operand
+  const char* tip_vanishing;    // {} threshold
+  const char* tip_detached;
+  const char* tip_blocked;
+  const char* tip_saturated;  // {} threshold
+  const char* tip_bundle;     // {0} count {1} from {2} to {3} first edge {4} largest
 };
 
 inline constexpr Words english{
@@ -117,6 +129,17 @@ inline constexpr Words english{
     .layer = "layer",
     .neuron = "neuron",
     .backward = "backward",
+    .tip_operands = ", ... {} operands",
+    .tip_recorded = "; recorded by gradients(): order {} derivative, from the rule of {}",
+    .tip_grad = "; grad {}",
+    .tip_not_reached = "; not reached by backward",
+    .tip_box = "{0} ({1}): {2} nodes drawn as one box; its last node {3} = {4}",
+    .tip_passes = "; passes back {0} \u00d7 {1} = {2} to {3}",
+    .tip_vanishing = "; vanishing: |local derivative| < {}, less than 1% of what arrives passes",
+    .tip_detached = "; detached: its derivative is 0 by definition (detach stops the gradient)",
+    .tip_blocked = "; blocked: a local derivative of 0 passes no gradient",
+    .tip_saturated = "; saturated: |local derivative| < {}",
+    .tip_bundle = "{0} edges from {1} to {2} (first: edge {3}); largest |gradient passed back| {4}",
 };
 
 // Written for learners reading Chinese, in the terms of the Chinese tutorial
@@ -199,6 +222,17 @@ inline constexpr Words chinese{
     .layer = "\u5c42",               // 层
     .neuron = "\u795e\u7ecf\u5143",  // 神经元
     .backward = "\u53cd\u5411",      // 反向
+    .tip_operands = "，……共 {} 个操作数",
+    .tip_recorded = "；由 gradients() 记录：{} 阶导数，来自 {} 的求导规则",
+    .tip_grad = "；梯度 {}",
+    .tip_not_reached = "；反向传播没有到达这里",
+    .tip_box = "{0}（{1}）：{2} 个节点画成一个方框；最后一个节点 {3} = {4}",
+    .tip_passes = "；传回 {0} \u00d7 {1} = {2} 给 {3}",
+    .tip_vanishing = "；梯度消失：|局部导数| < {}，传过去的不到收到的 1%",
+    .tip_detached = "；已分离：按定义导数为 0（detach 截断了梯度）",
+    .tip_blocked = "；被阻断：局部导数为 0，梯度一点也传不过去",
+    .tip_saturated = "；饱和：|局部导数| < {}",
+    .tip_bundle = "从 {1} 到 {2} 的 {0} 条边（第一条：边 {3}）；传回的最大 |梯度| 是 {4}",
 };
 
 inline constexpr const Words& words(Language l) { return l == Language::zh ? chinese : english; }

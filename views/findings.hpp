@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <gradflow/engine/diagnostics.hpp>
+#include <gradflow/engine/language.hpp>
 #include <gradflow/graph/graph.hpp>
 
 namespace gradflow {
@@ -16,7 +17,8 @@ namespace gradflow {
 /// its text names the group, how many nodes, and the first `keep` findings' texts (explain()
 /// puts the worst first); its nodes are all of theirs, its severity the most severe. Findings
 /// about nodes outside groups, and graphs without groups, are kept as they are, in their order.
+/// `lang` is the language of the merged findings' summary; pass the one explain() was given.
 std::vector<Finding> group_findings(const Graph& g, std::span<const Finding> findings,
-                                    std::size_t keep = 2);
+                                    std::size_t keep = 2, Language lang = Language::en);
 
 }  // namespace gradflow

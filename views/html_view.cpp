@@ -260,7 +260,9 @@ std::string html_view(const Stepper& pass, const HtmlOptions& options) {
   // The findings summarised per layer when the graph has groups: a 2-16-16-1 network with zero
   // inputs gave about 300 findings, one per node.
   const std::vector<Finding> findings =
-      options.diagnostics ? group_findings(g, explain(diagnose(pass))) : std::vector<Finding>();
+      options.diagnostics
+          ? group_findings(g, explain(diagnose(pass), {}, options.lang), 2, options.lang)
+          : std::vector<Finding>();
   const DotOptions layout = layout_options(options.rankdir, options.lang);
   const std::string lede =
       zh ? fmt::format("共 {} 步：到达 <code>{}</code> 的每个节点，按反向传播处理它们的顺序排列。",

@@ -32,7 +32,7 @@ struct HtmlOptions {
   /// Where values flow in the drawing.
   RankDir rankdir = RankDir::LR;
   /// The language of the page's own words (labels, sentences, help, the drawing's captions).
-  /// The findings are explain()'s, in English.
+  /// The findings are explain()'s in the same language.
   Language lang = Language::en;
 };
 

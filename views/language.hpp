@@ -1,15 +1,4 @@
-// The language of a view's own words: titles, legends, captions and the pages' labels. Numbers,
-// node names and op names are the same in every language.
+// The views take the library's one Language (engine/language.hpp) in their options.
 #pragma once
 
-#include <cstdint>
-
-namespace gradflow {
-
-/// English (the default) or Chinese (简体中文). Views that write words take it in their options.
-enum class Language : std::uint8_t { en, zh };
-
-/// The BCP 47 tag of a language, for `<html lang="...">`: "en" or "zh-CN".
-constexpr const char* language_tag(Language l) { return l == Language::zh ? "zh-CN" : "en"; }
-
-}  // namespace gradflow
+#include <gradflow/engine/language.hpp>
