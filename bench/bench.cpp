@@ -450,7 +450,7 @@ struct HandBatched {
 
 // =================================================================================================
 // gradflow: the same MLP from primitive nodes (one mul per input, one sum, a bias node, the
-// activation), written here rather than taken from graph/nn.hpp so that the benchmark measures
+// activation), written here rather than taken from nn/nn.hpp so that the benchmark measures
 // the engine alone.
 
 gf::Node record_mlp(const std::vector<gf::Node>& p, gf::Node x1, gf::Node x2, Act a) {
