@@ -450,7 +450,7 @@ struct HandBatched {
 
 // =================================================================================================
 // gradflow: the same MLP from primitive nodes (one mul per input, one sum, a bias node, the
-// activation), written here rather than taken from graph/nn.hpp so that the benchmark measures
+// activation), written here rather than taken from nn/nn.hpp so that the benchmark measures
 // the engine alone.
 
 gf::Node record_mlp(const std::vector<gf::Node>& p, gf::Node x1, gf::Node x2, Act a) {
@@ -517,10 +517,19 @@ gf::Node record_step(gf::Graph& g, const std::vector<gf::Node>& p, const Moons& 
   return gf::sum(losses) * (1.0 / static_cast<double>(d.y.size())) + penalty(p);
 }
 
+// The largest relative error of a against b, each component judged against its own size or,
+// for components under a thousandth of the largest, against that thousandth. A gradient that is
+// zero in exact arithmetic comes out as a rounding residue of its terms (2.8e-17 by hand and
+// exactly 0 from the executor at batch 10, where the terms are about 0.1): relative to itself
+// (or to a fixed 1e-12 floor) that residue read as a 2.8e-05 "error" although both results
+// agree to the last bits that the terms carry.
 double max_rel_error(const std::vector<double>& a, const std::vector<double>& b) {
+  double scale = 0.0;
+  for (const double v : b) scale = std::max(scale, std::abs(v));
+  const double floor = std::max(1e-3 * scale, 1e-300);
   double worst = 0.0;
   for (std::size_t i = 0; i < a.size(); ++i)
-    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(1e-12, std::abs(b[i])));
+    worst = std::max(worst, std::abs(a[i] - b[i]) / std::max(floor, std::abs(b[i])));
   return worst;
 }
 

@@ -64,8 +64,11 @@ namespace detail {
 // without check mode: each instantiation has one call site of `visit`, so that GCC inlines the
 // node's rule into the loop.
 template <bool kPlan, bool kCheck, class Obs>
-void sweep_loop(const Graph& g, const GraphArrays& a, const double* v, double* grad,
+void sweep_loop(const Graph& g, const GraphArrays& arrays, const double* v, double* grad,
                 std::uint8_t* reached, NodeId root, const Plan* plan, Obs& obs) {
+  // A copy in locals: a store through `reached` may alias anything the caller can see, which
+  // forced a reload of the array addresses from `arrays` at every node.
+  const GraphArrays a = arrays;
   const auto visit = [&](NodeId i) __attribute__((always_inline)) {
     double gi = grad[i];
     if constexpr (Obs::rewrites || Obs::records) {

@@ -315,6 +315,17 @@ struct Affine {
   static typename B::E derivative_expr(B& b, std::size_t slot, std::size_t n) {
     return slot + 1 == n ? b.one() : b.x(slot ^ 1);
   }
+  // Every slot's derivative in slot order, pair by pair (what derivatives() calls: the same
+  // numbers as derivative(), without a test per slot).
+  template <class X, class F>
+  static void all_derivatives(std::size_t n, X&& x, F&& f) {
+    for (std::size_t k = 0; k + 1 < n; k += 2) {
+      const double w = x(k), in = x(k + 1);
+      f(k, in);
+      f(k + 1, w);
+    }
+    f(n - 1, 1.0);
+  }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -841,7 +852,9 @@ inline void derivatives(double attr, const Conventions& c, std::size_t n, X&& x,
     f(std::size_t{0}, d.da);
     f(std::size_t{1}, d.db);
   } else if constexpr (R::info.arity == variadic) {
-    if constexpr (requires { R::derivative(n, n, x); })
+    if constexpr (requires { R::all_derivatives(n, x, f); })
+      R::all_derivatives(n, x, f);
+    else if constexpr (requires { R::derivative(n, n, x); })
       for (std::size_t k = 0; k < n; ++k) f(k, R::derivative(k, n, x));
     else
       for (std::size_t k = 0; k < n; ++k) f(k, R::derivative(k));
