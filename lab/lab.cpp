@@ -9,13 +9,19 @@
 //   network_train(steps)   runs that many SGD steps; returns each step's record
 //   network_view(grid)     weights, biases, gradients, unit activity and the decision map
 //   network_sample(s)      one sample's backward pass at the current parameters, per unit
-//   network_record(first)  the steps so far from `first` on, as the training page's JSON
-//                          (views/training_data.hpp): the lab draws them with web/training's view
+//   network_record(first)  the kept steps from iteration `first` on, as the training page's JSON
+//                          (views/training_data.hpp): the lab draws them with web/training's view;
+//                          after a thinning (below) also "kept": the iterations still kept
 //   network_detail(s, k)   sample s's backward pass through every unit's primitive nodes with
-//                          the parameters of step k, as one entry of that JSON's "detail"
+//                          the parameters of iteration k, as one entry of that JSON's "detail"
+//
+// Snapshots are kept for at most kSnapshots steps (params, grads, maps: a page left playing for
+// minutes must not grow without bound): past that the older ones are thinned (RecordOptions::cap)
+// and the page drops those no longer kept; both sides address steps by iteration number.
 //
 // The page's own checks refuse bad fields first; these functions check again and throw
 // UsageError naming the field, so a caller that skips the page gets the same messages.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <memory>
@@ -215,8 +221,21 @@ struct Network {
   // Records every step for the training view (web/training/app.js): the page asks for the steps
   // it has not seen (network_record) and for any sample's backward pass (network_detail).
   std::unique_ptr<train::TrainingRecorder> recorder;
+  std::size_t thinnings_sent = 0;  // the recorder's thinnings() the page was last told of
   int steps = 0;
 };
+
+// The recorder's cap: the newest 250 steps every one, the older ones thinned.
+constexpr std::size_t kSnapshots = 500;
+
+// The index of the first snapshot at iteration `it` or later (the record's size if none).
+std::size_t first_at(const TrainingRecord& r, int it) {
+  const auto& v = r.snapshots;
+  return static_cast<std::size_t>(
+      std::lower_bound(v.begin(), v.end(), it,
+                       [](const TrainingSnapshot& s, int i) { return s.iteration < i; }) -
+      v.begin());
+}
 
 std::unique_ptr<Network>& network() {
   static std::unique_ptr<Network> n;
@@ -324,6 +343,7 @@ std::string network_reset(const std::string& config) {
     ro.every = 1;
     ro.grid = c.regression() ? 60 : 20;  // as the training page: a smaller grid trains faster
     ro.detail_every = 0;                 // the page asks network_detail() for the pass it shows
+    ro.cap = kSnapshots;
     n->recorder =
         std::make_unique<train::TrainingRecorder>(n->g, *n->net, *n->trainer, n->data, ro);
     json points = json::array();
@@ -447,13 +467,24 @@ std::string network_view(int grid) {
 std::string network_record(int first) {
   try {
     Network& n = current();
-    const std::size_t kept = n.recorder->record().snapshots.size();
-    if (first < 0 || static_cast<std::size_t>(first) > kept)
-      throw UsageError(fmt::format("first: {} is outside [0, {}]", first, kept));
+    const TrainingRecord& r = n.recorder->record();
+    const std::size_t kept = r.snapshots.size();
+    const int next = n.steps;  // the iteration the next step will be
+    if (first < 0 || first > next)
+      throw UsageError(fmt::format("first: {} is outside [0, {}]", first, next));
+    json thinned;
+    if (n.recorder->thinnings() != n.thinnings_sent) {
+      thinned = json::array();
+      for (const auto& s : r.snapshots) thinned.push_back(s.iteration);
+      n.thinnings_sent = n.recorder->thinnings();
+    }
     if (kept == 0) return json{{"steps", json::array()}}.dump();
-    std::string out = training_json(n.recorder->record(), static_cast<std::size_t>(first));
+    std::string out = training_json(r, first_at(r, first));
     // The page has the maps of these steps now: the record keeps only their numbers.
     n.recorder->drop_maps(kept);
+    // The page's JSON is an object: "kept" goes in front (no parse and dump of the whole text).
+    if (!thinned.is_null() && out.size() > 1 && out[0] == '{')
+      out.insert(1, "\"kept\":" + thinned.dump() + (out[1] == '}' ? "" : ","));
     return out;
   } catch (const std::exception& e) {
     return json{{"error", e.what()}}.dump();
@@ -463,14 +494,17 @@ std::string network_record(int first) {
 std::string network_detail(int sample, int step) {
   try {
     Network& n = current();
-    const std::size_t kept = n.recorder->record().snapshots.size();
+    const TrainingRecord& r = n.recorder->record();
     if (sample < 0 || static_cast<std::size_t>(sample) >= n.data.size())
       throw UsageError(fmt::format("sample: {} is outside [0, {}]", sample, n.data.size() - 1));
-    if (step < 0 || static_cast<std::size_t>(step) >= kept)
-      throw UsageError(kept == 0 ? std::string("step: no step trained yet")
-                                 : fmt::format("step: {} is outside [0, {}]", step, kept - 1));
-    return sample_detail_json(n.recorder->sample_detail(static_cast<std::size_t>(sample),
-                                                        static_cast<std::size_t>(step)));
+    if (r.snapshots.empty()) throw UsageError("step: no step trained yet");
+    const std::size_t k = first_at(r, step);
+    if (step < 0 || k == r.snapshots.size() || r.snapshots[k].iteration != step)
+      throw UsageError(fmt::format(
+          "step: iteration {} is not one of the {} kept (the first {}, the last {}; older ones are "
+          "thinned)",
+          step, r.snapshots.size(), r.snapshots.front().iteration, r.snapshots.back().iteration));
+    return sample_detail_json(n.recorder->sample_detail(static_cast<std::size_t>(sample), k));
   } catch (const std::exception& e) {
     return json{{"error", e.what()}}.dump();
   }

@@ -231,7 +231,30 @@ IterationRecord TrainingRecorder::iterate(bool last) {
     a.mean_abs_grad /= n;
   }
   record_.snapshots.push_back(std::move(s));
+  if (options_.cap > 0 && record_.snapshots.size() > options_.cap) thin();
   return r;
+}
+
+void TrainingRecorder::thin() {
+  auto& v = record_.snapshots;
+  const std::size_t recent = options_.cap / 2;
+  while (v.size() > options_.cap) {
+    // Keeps the first, the older ones at multiples of stride_ and the newest `recent`; when that
+    // is still too many, doubles the stride. Snapshots are moved, not copied.
+    const std::size_t older = v.size() - recent;
+    std::size_t out = 1;
+    for (std::size_t k = 1; k < v.size(); ++k)
+      if (k >= older || v[k].iteration % stride_ == 0) {
+        if (out != k) v[out] = std::move(v[k]);
+        ++out;
+      }
+    if (out == v.size()) {
+      stride_ *= 2;
+      continue;
+    }
+    v.erase(v.begin() + static_cast<std::ptrdiff_t>(out), v.end());
+    ++thinnings_;
+  }
 }
 
 std::vector<IterationRecord> TrainingRecorder::fit() {

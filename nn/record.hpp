@@ -38,6 +38,11 @@ struct RecordOptions {
   /// At detail iterations, also every sample's pass in brief (TrainingSnapshot::pass_pre and
   /// pass_grad: two numbers per sample and unit), so that the page can walk any sample's pass.
   bool every_sample = true;
+  /// At most this many snapshots (0: no limit), for a run of any length: past it, the snapshots
+  /// but the newest cap / 2 are thinned to the iterations that are multiples of 2, then 4, 8,
+  /// ... (as few doublings as bring the count to the cap), the first always kept; so the record
+  /// covers the whole run, coarser the older it is, and every one of the newest cap / 2.
+  std::size_t cap = 0;
 };
 
 /// Runs a Trainer's iterations and records them. Construct it right after the Trainer, before
@@ -67,6 +72,10 @@ class TrainingRecorder {
   /// has handed them on keeps a long run's record small.
   void drop_maps(std::size_t before);
 
+  /// How many times the record was thinned (RecordOptions::cap) so far: a reader holding
+  /// snapshots by iteration knows by a change of this number to drop those no longer kept.
+  std::size_t thinnings() const { return thinnings_; }
+
   /// The record so far.
   const TrainingRecord& record() const { return record_; }
   /// Moves the record out.
@@ -80,6 +89,7 @@ class TrainingRecorder {
   void fill_maps(TrainingSnapshot& s);
   void fill_detail(TrainingSnapshot& s);
   SampleDetail detail_of(std::size_t row);
+  void thin();
 
   Graph* g_;
   Trainer* trainer_;
@@ -89,6 +99,8 @@ class TrainingRecorder {
   std::vector<UnitNodes> unit_nodes_;
   std::optional<Executor> grid_exec_;  // over the score, one sample per grid point (2-D inputs)
   TrainingRecord record_;
+  int stride_ = 1;  // the older snapshots' iterations are multiples of this (RecordOptions::cap)
+  std::size_t thinnings_ = 0;
 };
 
 }  // namespace gradflow::train

@@ -1,11 +1,13 @@
 // The live lab (lab/lab.cpp and web/lab/): its calls checked natively against closed forms,
 // finite differences and tutorial_9_moons, then the WebAssembly page in headless Chromium
 // against the same calls compiled natively: the same numbers, the same messages.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -193,6 +195,71 @@ TEST_CASE("lab: bad network settings are refused with a message naming the setti
   CHECK(error_of(lab::network_view(1)) == "grid: 1 is outside [2, 200]");
 }
 
+TEST_CASE("lab: a long run keeps at most 500 snapshots, the whole run thinned, the newest exact") {
+  // 3000 steps at one snapshot a step would be 3000; the cap is 500: the newest 250 every step,
+  // the older 0 .. 2749 at the smallest power-of-2 stride s with 2750 / s + 1 + 250 <= 500, 16.
+  REQUIRE(error_of(lab::network_reset(R"({"preset":"moons"})")) == "<no error>");
+  const json t = json::parse(lab::network_train(3000));
+  REQUIRE(t["records"].size() == 3000);
+  const json r = json::parse(lab::network_record(0));
+  REQUIRE_MESSAGE(!r.contains("error"), r.dump().substr(0, 300));
+  const auto& steps = r["steps"];
+  CHECK(steps.size() <= 500);
+  CHECK(steps.size() > 250);
+  REQUIRE(r.contains("kept"));  // thinned since the last call: the iterations kept
+  REQUIRE(r["kept"].size() == steps.size());
+  CHECK(steps[0]["it"] == 0);
+  int before = -1, widest = 0;
+  for (std::size_t k = 0; k < steps.size(); ++k) {
+    const int it = steps[k]["it"];
+    CHECK(r["kept"][k] == it);
+    CHECK(it > before);
+    widest = std::max(widest, it - before);
+    before = it;
+  }
+  CHECK(widest <= 16);
+  for (std::size_t k = steps.size() - 250; k < steps.size(); ++k)
+    CHECK(steps[k]["it"] == 2750 + static_cast<int>(k - (steps.size() - 250)));
+  // The newest snapshot is the last step, its loss exactly.
+  const json& last = t["records"][2999];
+  CHECK(steps.back()["it"] == 2999);
+  CHECK(steps.back()["loss"].get<double>() == last["loss"].get<double>());
+  CHECK(steps.back()["progress"] == last["line"]);
+  // A step is asked for by iteration: a kept one answers, a thinned one is refused by name.
+  CHECK(error_of(lab::network_detail(5, 16)) == "<no error>");
+  CHECK(error_of(lab::network_detail(5, 2999)) == "<no error>");
+  CHECK(error_of(lab::network_detail(5, 17)).find("step: iteration 17 is not one of the") == 0);
+  CHECK(error_of(lab::network_record(3001)).find("first: 3001 is outside [0, 3000]") == 0);
+}
+
+TEST_CASE("lab: a page that mirrors network_record's thinning holds exactly the engine's steps") {
+  // As web/lab/app.js: train in chunks, ask for the steps after the last one held, drop those
+  // not in "kept" when it comes. In the end the page holds the engine's steps, by iteration.
+  REQUIRE(error_of(lab::network_reset(R"({"preset":"moons"})")) == "<no error>");
+  std::vector<int> page;
+  std::vector<double> losses;
+  int thinned = 0;
+  for (int chunk = 0; chunk < 40; ++chunk) {
+    REQUIRE(json::parse(lab::network_train(37))["records"].size() == 37);
+    const json r = json::parse(lab::network_record(page.empty() ? 0 : page.back() + 1));
+    REQUIRE(!r.contains("error"));
+    if (r.contains("kept")) {
+      ++thinned;
+      std::vector<int> kept = r["kept"].get<std::vector<int>>();
+      std::erase_if(page,
+                    [&](int it) { return !std::binary_search(kept.begin(), kept.end(), it); });
+    }
+    for (const auto& s : r["steps"]) page.push_back(s["it"]);
+    CHECK(page.size() <= 500);
+  }
+  CHECK(thinned > 0);
+  const json all = json::parse(lab::network_record(0));
+  std::vector<int> engine;
+  for (const auto& s : all["steps"]) engine.push_back(s["it"]);
+  CHECK(page == engine);
+  CHECK(page.back() == 40 * 37 - 1);
+}
+
 #ifdef GRADFLOW_LAB_HTML
 
 namespace {
@@ -372,6 +439,41 @@ TEST_CASE("lab page: the timeline shows step K's loss as native, and any sample'
   CHECK(std::stod(rows[0][3]) == doctest::Approx((*unit)["grad_out"].get<double>()).epsilon(1e-3));
   CHECK(std::stod(rows[1][2]) == doctest::Approx((*unit)["pre"].get<double>()).epsilon(1e-3));
   CHECK(std::stod(rows[1][3]) == doctest::Approx((*unit)["grad_pre"].get<double>()).epsilon(1e-3));
+}
+
+TEST_CASE(
+    "lab page: a long play keeps at most 500 steps, ends at the last, and thinned steps work") {
+  // The native lab after 1500 steps: the steps it keeps (RecordOptions::cap), iteration 901
+  // among the thinned (stride 8 below the newest 250 by then).
+  REQUIRE(error_of(lab::network_reset(R"({"preset":"moons"})")) == "<no error>");
+  const json t = json::parse(lab::network_train(1500));
+  REQUIRE(t["records"].size() == 1500);
+  const json all = json::parse(lab::network_record(0));
+  std::vector<int> kept;
+  for (const auto& s : all["steps"]) kept.push_back(s["it"]);
+  REQUIRE(kept.size() <= 500);
+  REQUIRE(!std::binary_search(kept.begin(), kept.end(), 901));
+  // The link opens at train=901 before it is thinned (the first 1000 steps run in one chunk);
+  // the timeline then stays on the latest kept iteration before it.
+  const int shown = *std::prev(std::upper_bound(kept.begin(), kept.end(), 901));
+  Browser chrome;
+  const auto p =
+      chrome.load(lab_url + "#preset=moons&steps=1500&train=901&sample=5&unit=L1.n1&node=0");
+  check_clean(p);
+  CHECK(attribute(p.dom, "body", "data-kept") == std::to_string(kept.size()));
+  CHECK(element_text(p.dom, "status-line") == t["records"][1499]["line"].get<std::string>());
+  CHECK(std::stod(attribute(p.dom, "body", "data-loss")) ==
+        doctest::Approx(t["records"][1499]["loss"].get<double>()).epsilon(1e-9));
+  CHECK(attribute(p.dom, "body", "data-train") == std::to_string(shown));
+  CHECK(element_text(p.dom, "loss-text") ==
+        fmt::format("{:.12f}", t["records"][shown]["loss"].get<double>()));
+  // Sample 5's pass at that step, asked from the engine by iteration: L1.n1's 5 nodes.
+  CHECK(attribute(p.dom, "body", "data-sample") == "5");
+  CHECK(element_text(p.dom, "detail-note")
+            .find(fmt::format("Sample #5's backward pass at iteration {}", shown)) == 0);
+  const auto rows = table_rows(p.dom, "nodes-body");
+  REQUIRE(rows.size() == 5);
+  CHECK(rows[0][0] == "L1.n1.y");
 }
 
 TEST_CASE("lab page: lang=zh shows the lab and network mode's view in Chinese") {

@@ -205,6 +205,49 @@ TEST_CASE("record: every-k snapshots keep the last iteration, misuse is a UsageE
   }
 }
 
+TEST_CASE("record: a cap thins the older snapshots, the kept ones as an uncapped run's") {
+  // 100 iterations, cap 10: the newest 5 every iteration, the older 0 .. 94 at the smallest
+  // power-of-2 stride s with 94 / s + 1 + 5 <= 10, s = 32 (0, 32, 64); the first always kept.
+  const train::Dataset data = train::make_moons(10, 0.1, 3);
+  train::TrainOptions o = options();
+  o.iterations = 100;
+  train::RecordOptions ro;
+  ro.detail_every = 0;
+  ro.grid = 4;
+  gf::Graph g1, g2;
+  const nn::MLP net1(g1, {2, 3, 1}, net_options());
+  train::Trainer t1(g1, net1, data.size(), o);
+  train::TrainingRecorder all(g1, net1, t1, data, ro);
+  const auto records = all.fit();
+  ro.cap = 10;
+  const nn::MLP net2(g2, {2, 3, 1}, net_options());
+  train::Trainer t2(g2, net2, data.size(), o);
+  train::TrainingRecorder capped(g2, net2, t2, data, ro);
+  capped.fit();
+  const auto& kept = capped.record().snapshots;
+  REQUIRE(records.size() == 100);
+  REQUIRE(all.record().snapshots.size() == 100);
+  CHECK(kept.size() <= 10);
+  CHECK(capped.thinnings() > 0);
+  CHECK(all.thinnings() == 0);
+  REQUIRE(kept.size() >= 6);
+  CHECK(kept[0].iteration == 0);
+  for (std::size_t k = 0; k < 5; ++k) CHECK(kept[kept.size() - 5 + k].iteration == 95 + int(k));
+  int before = -1;
+  for (const auto& s : kept) {
+    CHECK(s.iteration > before);
+    CHECK(s.iteration - before <= 32);
+    before = s.iteration;
+    // Moved, not mixed up: each kept snapshot is the uncapped run's at its iteration.
+    const auto& same = all.record().snapshots[static_cast<std::size_t>(s.iteration)];
+    CHECK(s.loss == records[static_cast<std::size_t>(s.iteration)].loss);
+    CHECK(s.params == same.params);
+    CHECK(s.grads == same.grads);
+    CHECK(s.score_map == same.score_map);
+    CHECK(s.progress == same.progress);
+  }
+}
+
 TEST_CASE("record: for 1-D inputs the maps are the fitted curve along the axis") {
   train::Dataset data;
   for (int i = 0; i < 6; ++i) {

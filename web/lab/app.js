@@ -72,7 +72,8 @@
     mode: 'neuron',
     neuron: { values: Object.assign({}, NEURON_DEFAULT), form: 'bias', act: 'sigmoid', surrogate: 'none' },
     result: null, step: 0,
-    net: null, netInfo: null, records: [], playing: false, busy: false,
+    net: null, netInfo: null, playing: false, busy: false,
+    trained: 0, last: null,  // the steps trained, the last one's record (line, loss): no list kept
     viewParams: null, viewHash: ''  // the training view's own fragment keys (train, unit, ...)
   };
 
@@ -162,7 +163,7 @@
     if (state.lang === 'zh') h.lang = 'zh';
     ['data', 'points', 'noise', 'seed', 'layers', 'act', 'lr', 'lr_drop', 'schedule', 'batch', 'l2']
       .forEach(function (k) { h[k] = c[k]; });
-    h.steps = state.records.length;
+    h.steps = state.trained;
     if (state.viewHash) state.viewHash.split('&').forEach(function (kv) {
       var i = kv.indexOf('=');
       h[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1));
@@ -493,7 +494,8 @@
       act: c.act, lr: c.lr, lr_drop: c.lr_drop, schedule: c.schedule, batch: c.batch, l2: c.l2 };
     state.playing = false;
     $('train-play').textContent = word('train', '\u25B6 train');
-    state.records = [];
+    state.trained = 0;
+    state.last = null;
     recordFresh = true;
     try {
       state.netInfo = call('networkReset', JSON.stringify(request));
@@ -533,7 +535,8 @@
         if (done) done(false);
         return;
       }
-      Array.prototype.push.apply(state.records, r.records);
+      state.trained += r.records.length;
+      if (r.records.length) state.last = r.records[r.records.length - 1];
       left -= r.records.length;
       var dt = performance.now() - t0;
       chunk = Math.max(1, Math.min(500, Math.round(steps * 30 / Math.max(dt, 1))));
@@ -542,7 +545,7 @@
         state.busy = false;
         state.playing = false;
         $('train-play').textContent = word('train', '\u25B6 train');
-        showMessage('The loss is no longer a number at step ' + (state.records.length - 1) + ': ' + r.diverged +
+        showMessage('The loss is no longer a number at step ' + (state.trained - 1) + ': ' + r.diverged +
                     '. Lower the learning rate and reset.');
         if (done) done(false);
         return;
@@ -556,8 +559,9 @@
 
   // Network mode draws with web/training's view (window.gradflowTraining): the same network,
   // timeline, charts and unit panel as the training page, fed the record that grows as the
-  // engine trains (lab.cpp's network_record: the page's JSON for the steps not yet seen). A
-  // click on a unit or a data point asks the engine for that sample's pass at the chosen step.
+  // engine trains (lab.cpp's network_record: the page's JSON for the steps not yet seen; at most
+  // 500 kept, the older ones thinned, so that a long play stays small). A click on a unit or a
+  // data point asks the engine for that sample's pass at the chosen step (by iteration number).
   var view = null, record = null, recordFresh = true;
   function trainingView() {
     if (view) return view;
@@ -570,7 +574,7 @@
       active: function () { return state.mode === 'network'; },
       detail: function (row, k) {
         try {
-          return call('networkDetail', row, k);
+          return call('networkDetail', row, record.steps[k].it);  // by iteration: steps are thinned
         } catch (e) {
           if (!(e instanceof LabError)) throw e;
           showMessage(e.message);
@@ -583,7 +587,7 @@
 
   function refreshView() {
     if (!state.netInfo) return;
-    var last = state.records[state.records.length - 1];
+    var last = state.last;
     $('status-line').textContent = last ? last.line : state.lang === 'zh'
       ? ZH.notTrained.replace('{0}', state.netInfo.parameters).replace('{1}', state.netInfo.nodes)
       : 'step \u2013: not trained yet (' + state.netInfo.parameters + ' parameters, ' + state.netInfo.nodes +
@@ -594,7 +598,7 @@
     if (!last) return;
     var more;
     try {
-      more = call('networkRecord', recordFresh ? 0 : record.steps.length);
+      more = call('networkRecord', recordFresh ? 0 : record.steps[record.steps.length - 1].it + 1);
     } catch (e) {
       if (!(e instanceof LabError)) throw e;
       showMessage(e.message);
@@ -602,9 +606,16 @@
     }
     if (recordFresh) record = more;
     else {
+      if (more.kept) {
+        // The engine thinned its older steps (at most 500 kept): drop those here too, into a new
+        // array, so that the view can still tell which iteration it was showing.
+        var kept = new Set(more.kept);
+        record.steps = record.steps.filter(function (st) { return kept.has(st.it); });
+      }
       Array.prototype.push.apply(record.steps, more.steps);
       Object.assign(record.labels, more.labels);
     }
+    document.body.setAttribute('data-kept', String(record.steps.length));
     trainingView().load(record, recordFresh);
     recordFresh = false;
   }
@@ -667,7 +678,7 @@
         body.getAttribute('data-step');
     };
     $('one').click();
-    out.push('k' + state.records.length + ' it=' + body.getAttribute('data-train'));
+    out.push('k' + state.trained + ' it=' + body.getAttribute('data-train'));
     document.querySelector('#net [data-unit="L1.n1"]').dispatchEvent(new MouseEvent('click', { bubbles: true }));
     out.push(seen());
     document.querySelector('input[name=mode][value=gradient]').click();
@@ -679,7 +690,7 @@
     out.push(seen());
     $('layers').value = '4';
     $('reset').click();
-    out.push('p' + state.netInfo.parameters + ' k' + state.records.length);
+    out.push('p' + state.netInfo.parameters + ' k' + state.trained);
     $('lr').value = 'fast';
     $('reset').click();
     out.push($('message').hidden ? 'no message' : 'message');

@@ -137,7 +137,7 @@ window.gradflowTraining = function (opts) {
   let byName = new Map();
   let nCols = 0;
   const labels = {};  // node id -> label, from the data and from every pass asked for
-  const passCache = new Map();  // 'k/row' -> a pass asked from options.detail
+  const passCache = new Map();  // 'iteration/row' -> a pass asked from options.detail
 
   // ---- state ------------------------------------------------------------------------------------
   // sample: the data row whose backward pass the unit panel walks.
@@ -512,7 +512,7 @@ window.gradflowTraining = function (opts) {
   function passAt(k) {
     const row = state.sample;
     if (opts.detail) {
-      const key = k + '/' + row;
+      const key = steps[k].it + '/' + row;  // by iteration: a live record may thin its steps
       if (!passCache.has(key)) {
         const d = opts.detail(row, k);
         if (d && d.labels) Object.assign(labels, d.labels);
@@ -548,7 +548,7 @@ window.gradflowTraining = function (opts) {
   function rebuilt(at, row) {
     const st = steps[at], tpl = st.detail[0];
     if (!st.pass || !tpl || row < 0 || row >= D.y.length) return null;
-    const key = at + '/' + row;
+    const key = st.it + '/' + row;
     if (rebuiltCache.has(key)) return rebuiltCache.get(key);
     if (units.some((u) => !activations[u.act])) return null;
     if (!st.passDecoded) st.passDecoded = { pre: f32(st.pass.pre), grad: f32(st.pass.grad) };
@@ -612,7 +612,7 @@ window.gradflowTraining = function (opts) {
   function walk() {
     const p = passAt(state.k);
     if (!p.d) return [];
-    const key = p.at + '/' + p.d.sample;
+    const key = steps[p.at].it + '/' + p.d.sample;
     if (!walkCache.has(key)) {
       const seq = [];
       p.d.units.forEach((nodes, u) => nodes.forEach((n, j) => seq.push({ unit: units[u], j: j, index: n[7] })));
@@ -900,6 +900,9 @@ window.gradflowTraining = function (opts) {
     const first = D === null;
     const relayout = first || reset || !samePlan(D, data);
     const following = !first && state.k >= shown - 1;
+    // The iteration showing: a live record that thinned its older steps (a new array; the lab)
+    // moves it to another index.
+    const showing = !first && steps[state.k] ? steps[state.k].it : 0;
     D = data;
     steps = D.steps;
     shown = steps.length;
@@ -942,7 +945,7 @@ window.gradflowTraining = function (opts) {
       }
     } else {
       if (relayout) { state.sample = Math.min(state.sample, D.y.length - 1); drawLegend(); }
-      state.k = following || reset || relayout ? steps.length - 1 : Math.min(state.k, steps.length - 1);
+      state.k = following || reset || relayout ? steps.length - 1 : stepIndexOf(showing);
     }
     go(state.k);
     hashReady = true;
