@@ -405,3 +405,64 @@ TEST_CASE("training page: the step, XOR and bias-moves experiments write theirs 
   CHECK(element_text(p.dom, "loss-text") == "0.750000000000");
   CHECK(p.dom.find("<li class=\"dead\">L1 (step): 1 of 1 dead (n1).</li>") != std::string::npos);
 }
+
+TEST_CASE("training page: a weight below 1% is drawn vanishing, apart from blocked") {
+  // One snapshot of a 2-3-1 tanh network whose first weight is 0.004: the product w1 x1 passes
+  // x1 only 0.4% of what arrives (its local derivative is w1), so that edge is "vanishing" (≈0),
+  // while w1's own edge (local derivative x1) and the second product's edges are not.
+  const train::Dataset data = train::make_moons(10, 0.1, 3);
+  gf::Graph g;
+  nn::MLPOptions no;
+  no.hidden = nn::Activation::tanh;
+  no.init.seed = 7;
+  const nn::MLP net(g, {2, 3, 1}, no);
+  std::vector<double> p = net.parameter_values();
+  p[0] = 0.004;  // L1.n1.w1
+  p[1] = 0.5;    // L1.n1.w2
+  p[9] = 0.7;    // L2.n1.w1: L1.n1's output counts
+  net.set_parameters(p);
+  train::TrainOptions o;
+  o.loss = train::Loss::mse;
+  o.iterations = 1;
+  train::Trainer trainer(g, net, data.size(), o);
+  train::RecordOptions ro;
+  ro.detail_every = 1;
+  train::TrainingRecorder rec(g, net, trainer, data, ro);
+  rec.fit();
+  REQUIRE(rec.record().snapshots.at(0).params.at(0) == 0.004);
+  TempDir dir;
+  const fs::path html = dir.path / "vanishing.html";
+  gf::write_training_html(html.string(), rec.record());
+  REQUIRE(std::abs(data.row(0)[0]) > 0.01);  // x1 of sample 0: w1's edge is not vanishing
+
+  gf::testing::Chromium chrome;
+  int products = 0;
+  for (const int node : {3, 4}) {  // y, z+b, z, then the two products
+    CAPTURE(node);
+    const Page page = dump_dom(
+        chrome, fmt::format("file://{}#train=0&sample=0&unit=L1.n1&node={}", html.string(), node));
+    check_clean(page);
+    const auto at = page.dom.find("<tbody id=\"edges-body\">");
+    REQUIRE(at != std::string::npos);
+    const std::string body = page.dom.substr(at, page.dom.find("</tbody>", at) - at);
+    const auto rows = gf::testing::table_rows(page.dom, "edges-body");
+    REQUIRE(rows.size() == 2);
+    const bool first_product = rows[0][0] == "L1.n1.w1" || rows[1][0] == "L1.n1.w1";
+    products += first_product ? 1 : 0;
+    // The lit connection: faint and dotted for the first product only.
+    const std::regex faint_line("<line[^>]*class=\"[^\"]*lit[^\"]*vanishing");
+    CHECK(std::regex_search(page.dom, faint_line) == first_product);
+    for (const auto& row : rows) {
+      CAPTURE(row[0]);
+      const bool is_x1 = first_product && row[0] != "L1.n1.w1";
+      CHECK((body.find("<tr class=\"vanishing\"><td>" + row[0] + "</td>") != std::string::npos) ==
+            is_x1);
+      if (is_x1)
+        CHECK(row[1] ==
+              "0.004 \xe2\x89\x88"
+              "0");
+      CHECK(body.find("class=\"blocked\"") == std::string::npos);
+    }
+  }
+  CHECK(products == 1);
+}

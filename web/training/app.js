@@ -672,7 +672,7 @@ window.gradflowTraining = function (opts) {
     const u = state.unit;
     units.forEach((v) => v.g.classed('current', v === u));
     columns.forEach((c, l) => c.classed('current', !!u && u.layer === l));
-    edges.forEach((e) => e.line.classed('lit', false).style('stroke', null).style('stroke-width', null)
+    edges.forEach((e) => e.line.classed('lit', false).classed('vanishing', false).style('stroke', null).style('stroke-width', null)
       .style('stroke-dasharray', null));
     if (!u) {
       panel.hidden = true;
@@ -747,7 +747,8 @@ window.gradflowTraining = function (opts) {
     for (const e of cur[5]) {
       const tr = document.createElement('tr');
       if (num(e[1]) === 0 && num(cur[4]) !== 0) tr.className = 'blocked';
-      [label(e[0]), fmt(e[1]), fmt(e[2]), fmt(e[3])].forEach((t) => {
+      else if (vanishing(e[1])) tr.className = 'vanishing';
+      [label(e[0]), fmt(e[1]) + (tr.className === 'vanishing' ? ' \u22480' : ''), fmt(e[2]), fmt(e[3])].forEach((t) => {
         const td = document.createElement('td');
         td.textContent = t;
         tr.appendChild(td);
@@ -759,20 +760,31 @@ window.gradflowTraining = function (opts) {
     }
   }
 
+  // An edge whose local derivative is not 0 but below the saturation threshold passes back less
+  // than 1% of what arrived: "vanishing" (\u22480), drawn faint and dotted, apart from blocked.
+  function vanishing(local) {
+    const d = Math.abs(num(local));
+    return d > 0 && d < num(D.saturationThreshold);
+  }
+
   // A lit connection (the current w_i \u00d7 x_i node's): coloured and thickened by |the
   // contribution passed back to x_i| on views/look.hpp's heat scale, as in the DOT dumps; exactly
-  // 0 (blocked) red and dashed.
+  // 0 (blocked) red and dashed; a weight below 1% (vanishing) grey and dotted, titled \u22480.
   function litEdge(line, node) {
-    const back = node[5][1] ? Math.abs(num(node[5][1][2])) : NaN;
+    const edge = node[5][1];
+    const back = edge ? Math.abs(num(edge[2])) : NaN;
+    const faint = !!edge && back !== 0 && vanishing(edge[1]);
     const heat = D.heat || [];
     const h = heat.find((x) => back >= num(x[0])) || heat[heat.length - 1];
-    line.classed('lit', true).raise();
+    line.classed('lit', true).classed('vanishing', faint).raise();
     if (back === 0) {
       line.style('stroke', D.marks.blocked).style('stroke-width', '2px').style('stroke-dasharray', '4 3');
+    } else if (faint) {
+      line.style('stroke', D.marks.vanishing).style('stroke-width', '2px').style('stroke-dasharray', '1 3');
     } else if (h) {
       line.style('stroke', h[1]).style('stroke-width', num(h[2]) + 1 + 'px').style('stroke-dasharray', null);
     }
-    line.select('title').text(label(node[5][1] ? node[5][1][0] : node[0]) + ' \u2190 ' + fmt(back));
+    line.select('title').text(label(edge ? edge[0] : node[0]) + ' \u2190 ' + fmt(back) + (faint ? ' \u22480' : ''));
   }
 
   function selectUnit(u) {
