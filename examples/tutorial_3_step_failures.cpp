@@ -127,13 +127,13 @@ int main(int argc, char** argv) try {
     step_file.insert(dot == std::string::npos ? step_file.size() : dot, "_step");
     gradflow::TrainingHtmlOptions ho;
     ho.lang = args.lang == gt::Lang::zh ? gradflow::Language::zh : gradflow::Language::en;
-    const bool zh = ho.lang == gradflow::Language::zh;
-    ho.subtitle = zh ? "一个神经元学习与门（AND），MSE，全批量，SGD 学习率 0.5，60 步"
-                     : "one neuron on the AND gate, MSE, full batch, SGD lr 0.5, 60 steps";
-    ho.title = zh ? "sigmoid 神经元学会了 AND" : "A sigmoid neuron learns AND";
+    const bool chinese = ho.lang == gradflow::Language::zh;
+    ho.subtitle = chinese ? "一个神经元学习与门（AND），MSE，全批量，SGD 学习率 0.5，60 步"
+                          : "one neuron on the AND gate, MSE, full batch, SGD lr 0.5, 60 steps";
+    ho.title = chinese ? "sigmoid 神经元学会了 AND" : "A sigmoid neuron learns AND";
     gradflow::write_training_html(*args.html, *r.sigmoid.record, ho);
-    ho.title = zh ? "step 神经元学不会 AND：每个梯度都恰好为 0"
-                  : "A step neuron cannot learn AND: every gradient is exactly 0";
+    ho.title = chinese ? "step 神经元学不会 AND：每个梯度都恰好为 0"
+                       : "A step neuron cannot learn AND: every gradient is exactly 0";
     gradflow::write_training_html(step_file, *r.step.record, ho);
     fmt::print("wrote {} and {}\n", *args.html, step_file);
   }

@@ -94,12 +94,14 @@ int main(int argc, char** argv) try {
   if (args.html) {
     gradflow::TrainingHtmlOptions ho;
     ho.lang = args.lang == gt::Lang::zh ? gradflow::Language::zh : gradflow::Language::en;
-    const bool zh = ho.lang == gradflow::Language::zh;
-    ho.title = zh ? "偏置移动激活：MLP(1, [2, 1]) 学习一个凸起"
-                  : "The bias moves the activation: MLP(1, [2, 1]) learning a bump";
+    const bool chinese = ho.lang == gradflow::Language::zh;
+    ho.title = chinese ? "偏置移动激活：MLP(1, [2, 1]) 学习一个凸起"
+                       : "The bias moves the activation: MLP(1, [2, 1]) learning a bump";
     ho.subtitle =
-        zh ? "-3 < x < 2 时目标为 1；基于 logits 的 BCE，SGD 学习率 0.5，动量 0.9；每 15 步记录一次"
-           : "target 1 for -3 < x < 2; BCE from logits, SGD lr 0.5, momentum 0.9; every 15th step";
+        chinese
+            ? "-3 < x < 2 时目标为 1；基于 logits 的 BCE，SGD 学习率 0.5，动量 0.9；每 15 "
+              "步记录一次"
+            : "target 1 for -3 < x < 2; BCE from logits, SGD lr 0.5, momentum 0.9; every 15th step";
     gradflow::write_training_html(*args.html, *r.record, ho);
     fmt::print("wrote {}\n", *args.html);
   }

@@ -149,12 +149,12 @@ int main(int argc, char** argv) try {
   if (args.html) {
     gradflow::TrainingHtmlOptions ho;
     ho.lang = args.lang == gt::Lang::zh ? gradflow::Language::zh : gradflow::Language::en;
-    const bool zh = ho.lang == gradflow::Language::zh;
-    ho.title = zh ? "XOR：带 tanh 隐藏层的 MLP(2, [4, 1]) 的学习过程"
-                  : "XOR: MLP(2, [4, 1]) with a tanh hidden layer learning";
+    const bool chinese = ho.lang == gradflow::Language::zh;
+    ho.title = chinese ? "XOR：带 tanh 隐藏层的 MLP(2, [4, 1]) 的学习过程"
+                       : "XOR: MLP(2, [4, 1]) with a tanh hidden layer learning";
     ho.subtitle =
-        zh ? "4 个点，MSE，全批量，SGD 学习率 0.1，动量 0.9，种子 7；每 4 步记录一次"
-           : "4 points, MSE, full batch, SGD lr 0.1, momentum 0.9, seed 7; every 4th step";
+        chinese ? "4 个点，MSE，全批量，SGD 学习率 0.1，动量 0.9，种子 7；每 4 步记录一次"
+                : "4 points, MSE, full batch, SGD lr 0.1, momentum 0.9, seed 7; every 4th step";
     gradflow::write_training_html(*args.html, *th.record, ho);
     fmt::print("wrote {}\n", *args.html);
   }

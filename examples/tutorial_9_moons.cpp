@@ -102,13 +102,13 @@ int main(int argc, char** argv) try {
   if (args.html) {
     gradflow::TrainingHtmlOptions ho;
     ho.lang = args.lang == gt::Lang::zh ? gradflow::Language::zh : gradflow::Language::en;
-    const bool zh = ho.lang == gradflow::Language::zh;
-    ho.title = zh ? "micrograd 的 moons 示例：MLP(2, [16, 16, 1]) 的学习过程"
-                  : "micrograd's moons demo: MLP(2, [16, 16, 1]) learning";
+    const bool chinese = ho.lang == gradflow::Language::zh;
+    ho.title = chinese ? "micrograd 的 moons 示例：MLP(2, [16, 16, 1]) 的学习过程"
+                       : "micrograd's moons demo: MLP(2, [16, 16, 1]) learning";
     ho.subtitle = fmt::format(
         fmt::runtime(
-            zh ? "{} 个点，最大间隔损失 + 1e-4 L2，全批量 SGD，学习率 1.0 - 0.9 k/100"
-               : "{} points, max-margin loss + 1e-4 L2, full-batch SGD, lr 1.0 - 0.9 k/100"),
+            chinese ? "{} 个点，最大间隔损失 + 1e-4 L2，全批量 SGD，学习率 1.0 - 0.9 k/100"
+                    : "{} points, max-margin loss + 1e-4 L2, full-batch SGD, lr 1.0 - 0.9 k/100"),
         r.data.size());
     gradflow::write_training_html(*args.html, *r.record, ho);
     fmt::print("wrote {}\n", *args.html);
