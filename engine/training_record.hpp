@@ -70,9 +70,11 @@ struct TrainingSnapshot {
   /// One sample's backward pass through every unit's nodes (only at detail iterations).
   std::vector<SampleDetail> detail;
   /// Every sample's backward pass in brief (only at detail iterations, if recorded): per sample
-  /// (row) and unit, row-major, the unit's pre-activation z + b and d loss_s / d output for the
-  /// sample's own loss. With the parameters these give every node's numbers of the pass.
-  std::vector<double> pass_pre, pass_grad;
+  /// (row) and unit, row-major, the unit's pre-activation z + b. With pass_grad and the
+  /// parameters these give every node's numbers of the pass.
+  std::vector<double> pass_pre;
+  /// Per sample and unit as pass_pre: d loss_s / d output for the sample's own loss.
+  std::vector<double> pass_grad;
 };
 
 /// A recorded training run.
