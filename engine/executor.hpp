@@ -171,6 +171,7 @@ class Executor {
     std::size_t nb;      // samples in the tile
     std::size_t stride;  // distance between two nodes' rows (the tile size)
     std::size_t s0;      // the tile's first sample
+    const double* gv;    // the graph's values (parameters and constants are read from it)
   };
   Bufs bufs(std::size_t tile);
   // kOne: the batch holds one sample, and every loop over it is known to run once.
@@ -178,6 +179,9 @@ class Executor {
   void forward_tile(std::size_t tile, std::size_t& step, bool check);
   template <bool kOne>
   void backward_tile(std::size_t tile, double scale);
+  // The uniform steps (parameters, constants, what only they compute), once per batch.
+  void uniform_forward(const Bufs& whole, bool check);
+  void uniform_backward(const Bufs& whole, double scale);
   // Runs f(tile) for every tile, on the arena when there are several threads and tiles.
   template <class F>
   void for_tiles(F&& f);

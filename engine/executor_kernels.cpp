@@ -60,8 +60,8 @@ template <bool kOne>
   const Graph& g = *g_;
   const double attr = st.attr;
   switch (st.kind) {
-    case Kind::leaf_uniform:
-      m.uv[st.out] = g.value(st.node);
+    case Kind::leaf_uniform:  // a parameter or constant: never stale, never failed
+      m.uv[st.out] = m.gv[st.node];
       return;
     case Kind::scalar: {
       double* u = m.uv;
@@ -201,7 +201,8 @@ Executor::Bufs Executor::bufs(std::size_t tile) {
           terms_.data(),
           std::min(tile_, batch_ - s0),
           tile_,
-          s0};
+          s0,
+          detail::Access::values(*g_)};
 }
 
 #ifdef GRADFLOW_NO_THREADS
@@ -434,6 +435,22 @@ template <bool kOne>
     backward_step<kOne>(b, *it, conv, scale);
 }
 
+// Flattened, so that each op's rule is inlined into the loop over the (many) uniform steps: an L2
+// penalty alone is one of them per parameter.
+[[gnu::flatten]] void Executor::uniform_forward(const Bufs& whole, bool check) {
+  const Conventions& conv = g_->conventions();
+  for (const Step& st : usteps_) {
+    forward_step<false>(whole, st, conv);
+    if (check) check_step(st, false, 0, 1);
+  }
+}
+
+[[gnu::flatten]] void Executor::uniform_backward(const Bufs& whole, double scale) {
+  const Conventions& conv = g_->conventions();
+  for (auto it = usteps_.rbegin(); it != usteps_.rend(); ++it)
+    backward_step<false>(whole, *it, conv, scale);
+}
+
 void Executor::forward() { sweep(true, false); }
 
 void Executor::backward() {
@@ -446,7 +463,6 @@ void Executor::run() { sweep(true, true); }
 // Forward and/or backward. With both, each tile runs backward right after its forward, while its
 // numbers are still in cache.
 void Executor::sweep(bool fwd, bool bwd) {
-  const Conventions& conv = g_->conventions();
   const bool check = g_->check_finite();
   const bool mean = options_.reduction == Reduction::mean;
   const double scale = mean ? 1.0 / static_cast<double>(batch_) : 1.0;
@@ -456,10 +472,7 @@ void Executor::sweep(bool fwd, bool bwd) {
   if (fwd) {
     evaluated_ = false;
     // Uniform nodes once (they read only uniform nodes), then the varying ones tile by tile.
-    for (const Step& st : usteps_) {
-      forward_step<false>(whole, st, conv);
-      if (check) check_step(st, false, 0, 1);
-    }
+    uniform_forward(whole, check);
   }
   if (bwd) {
     std::fill(ugrad_.begin(), ugrad_.end(), 0.0);
@@ -499,8 +512,7 @@ void Executor::sweep(bool fwd, bool bwd) {
     const double* part = tile_ug_.data() + (t - 1) * nu;
     for (std::size_t i = 0; i < nu; ++i) ugrad_[i] += part[i];
   }
-  for (auto it = usteps_.rbegin(); it != usteps_.rend(); ++it)
-    backward_step<false>(whole, *it, conv, scale);
+  uniform_backward(whole, scale);
   // Check mode: the first node, in reverse order, whose gradient is not finite in some sample.
   if (check)
     for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) check_step(*it, true, 0, batch_);

@@ -467,6 +467,8 @@ struct Access {
   static const std::uint32_t* first(const Graph& g) { return g.first_.data(); }
   static const NodeId* args(const Graph& g) { return g.args_.data(); }
   static const double* attrs(const Graph& g) { return g.attr_.data(); }
+  /// The graph's own values as they are (no re-evaluation): leaves' values are never stale.
+  static const double* values(const Graph& g) { return g.ws_.value.data(); }
 };
 }  // namespace detail
 
