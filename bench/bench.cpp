@@ -10,7 +10,8 @@
 //   gradflow_bench --profile NAME N   only the candidate NAME, N times, untimed (for a profiler)
 //
 // Workloads (micrograd's moons demo: MLP 2-16-16-1, 100 points, max-margin loss + 1e-4 L2):
-//   1. batched step: Executor over the one-sample graph vs the hand-written step;
+//   1. batched step: Executor over the one-sample graph vs the hand-written step (and the
+//      network recorded in the affine form vs the primitive one);
 //   2. record-and-reverse, the graph rebuilt every time: the tanh MLP on one sample vs its plain
 //      double evaluation, and the whole ReLU moons step vs the hand-written step;
 //   3. re-evaluation (forward + backward) of the already built moons-step graph vs the
@@ -766,6 +767,16 @@ int main(int argc, char** argv) {
   // One thread: workload 1 is timed in the thread's CPU time; threads are workload 5's.
   gf::Executor fused(one, loss1, batch, {gf::Reduction::mean, true, 1}),
       plain(one, loss1, batch, {gf::Reduction::mean, false, 1});
+  // The same network recorded in the affine form (one affine node per neuron), on the executor.
+  gf::Graph one_a;
+  const auto pa = add_parameters(one_a, init);
+  const auto ina1 = one_a.input("x1", 0.0), ina2 = one_a.input("x2", 0.0),
+             laba = one_a.input("y", 1.0);
+  const auto lossa = relu(1.0 - laba * record_mlp_affine(pa, ina1, ina2, Act::relu)) + penalty(pa);
+  gf::Executor affine(one_a, lossa, batch, {gf::Reduction::mean, true, 1});
+  affine.set_input(ina1, data.x1);
+  affine.set_input(ina2, data.x2);
+  affine.set_input(laba, data.y);
   HandMlp hand_b(init);
   HandBatched batched(hand_b);
   for (auto* ex : {&fused, &plain}) {
@@ -785,6 +796,18 @@ int main(int argc, char** argv) {
           "max relative error {:.1e}",
           ex->fused_sums() ? "fused" : "unfused", ex->loss(), want, max_rel_error(eg, hg)));
     }
+    // The affine form promises the fused primitive form's bits: count the gradients that differ.
+    affine.run();
+    std::vector<double> ag(pa.size()), fg(p1.size());
+    affine.gradients(pa, ag);
+    fused.gradients(p1, fg);
+    std::size_t differ = 0;
+    for (std::size_t k = 0; k < ag.size(); ++k) differ += ag[k] == fg[k] ? 0 : 1;
+    checks.push_back(fmt::format(
+        "executor (affine form): loss {:.12g} vs the fused primitive form's {:.12g} ({}), "
+        "{} of {} gradients differ from it",
+        affine.loss(), fused.loss(), affine.loss() == fused.loss() ? "equal" : "NOT equal", differ,
+        ag.size()));
     const double got = batched.step(data);
     checks.push_back(fmt::format(
         "hand-written batched step: loss {:.12g} vs {:.12g}, gradients max relative error {:.1e}",
@@ -802,7 +825,12 @@ int main(int argc, char** argv) {
                                plain.run();
                                return plain.loss();
                              }},
-                            {"hand-written batched step", [&] { return batched.step(data); }}},
+                            {"hand-written batched step", [&] { return batched.step(data); }},
+                            {"executor, affine form",
+                             [&] {
+                               affine.run();
+                               return affine.loss();
+                             }}},
                            opt);
     rows.push_back({"1", "moons step, batched executor (fused)", t[1].seconds * 1e6,
                     t[0].seconds * 1e6, t[1].ratio, 2.0, "hand-written step"});
@@ -812,6 +840,9 @@ int main(int argc, char** argv) {
                     t[0].seconds * 1e6, t[3].ratio, 0.0, "hand-written step"});
     rows.push_back({"1b", "moons step, batched executor (fused), 1 thread", t[1].seconds * 1e6,
                     t[3].seconds * 1e6, ratio_of(t[1], t[3]), 1.0, "hand-written batched step"});
+    rows.push_back({"1a", "moons step, batched executor, affine form (fused=true), 1 thread",
+                    t[4].seconds * 1e6, t[1].seconds * 1e6, ratio_of(t[4], t[1]), 0.0,
+                    "executor, fused primitive form"});
   }
 
   // ---- 2. record-and-reverse --------------------------------------------------------------------

@@ -65,12 +65,6 @@ void Executor::compile() {
   std::vector<std::uint32_t> uses(n, 0);
   std::vector<std::uint8_t> varying(n, 0);
   for (const NodeId i : plan_.order) {
-    if (g.op(i) == Op::affine)
-      throw UsageError(fmt::format(
-          "gradflow: Executor: node {} is an affine node, which the executor does not run; "
-          "record the network in the primitive form (mul, sum, bias: nn's default), which the "
-          "executor fuses itself",
-          g.describe(i)));
     bool v = g.op(i) == Op::input;
     for (const NodeId k : g.operands(i)) {
       ++uses[k];
@@ -99,9 +93,25 @@ void Executor::compile() {
     ++fused_sums_;
     for (const NodeId m : ts) loc_[m] = Loc{i, Storage::elided};
   }
-  // Tiles sized by what a fused run stores, for fused and unfused runs alike (the same tiling,
-  // so the same bits).
-  choose_tiles(static_cast<std::size_t>(std::count(varying.begin(), varying.end(), 1)) - terms);
+  // A varying affine node is one stored node where its primitive form bias(sum(w_k x_k), b)
+  // stores the bias, the sum if it varies, and the varying muls unless the sum runs fused.
+  std::size_t primitive = 0;  // nodes the primitive forms of the affine nodes store, beyond one
+  for (const NodeId i : plan_.order) {
+    if (g.op(i) != Op::affine || varying[i] == 0) continue;
+    const auto ops = g.operands(i);
+    std::size_t muls = 0;  // varying products
+    bool fusable = true;   // every product a uniform and a varying operand
+    for (std::size_t k = 0; k + 1 < ops.size(); k += 2) {
+      const bool vw = varying[ops[k]] != 0, vx = varying[ops[k + 1]] != 0;
+      muls += vw || vx ? 1 : 0;
+      fusable = fusable && vw != vx;
+    }
+    if (muls > 0) primitive += fusable ? 1 : 1 + muls;  // the sum (and its muls)
+  }
+  // Tiles sized by what a fused run of the primitive form stores, for fused and unfused runs and
+  // affine nodes alike (the same tiling, so the same bits).
+  choose_tiles(static_cast<std::size_t>(std::count(varying.begin(), varying.end(), 1)) - terms +
+               primitive);
 
   std::uint32_t nv = 0, nu = 0;
   for (const NodeId i : plan_.order) {
@@ -144,6 +154,25 @@ void Executor::compile() {
         } else {
           terms_.push_back(encode(slot(k), uni(k)));
         }
+      }
+    } else if (g.op(i) == Op::affine) {
+      // The fast kernel when every pair is a uniform and a varying operand (either way round:
+      // the product and the edges are symmetric) and the bias is uniform.
+      bool pairs = uni(ops.back());
+      for (std::size_t k = 0; k + 1 < ops.size(); k += 2)
+        pairs = pairs && uni(ops[k]) != uni(ops[k + 1]);
+      st.kind = !vary ? Kind::scalar : (pairs ? Kind::affine_dot : Kind::affine);
+      st.a = static_cast<std::uint32_t>(terms_.size());
+      st.b = static_cast<std::uint32_t>(ops.size());
+      if (st.kind == Kind::affine_dot) {
+        for (std::size_t k = 0; k + 1 < ops.size(); k += 2) {
+          const bool w_first = uni(ops[k]);
+          terms_.push_back(slot(ops[w_first ? k : k + 1]));
+          terms_.push_back(slot(ops[w_first ? k + 1 : k]));
+        }
+        terms_.push_back(slot(ops.back()));
+      } else {
+        for (const NodeId k : ops) terms_.push_back(encode(slot(k), uni(k)));
       }
     } else {
       st.a = slot(ops[0]);

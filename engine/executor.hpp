@@ -19,6 +19,14 @@
 // kernel. The graph, its dumps and the stepper still show the primitive mul nodes; value(m, s)
 // and grad(m, s) of such a mul are recomputed on demand, bit for bit what an unfused run stores.
 //
+// Affine nodes (gradflow::affine, nn's MLPOptions::fused: w_1 x_1 + ... + w_n x_n + b as one
+// node) run as a step of their own: when every pair is a uniform weight and a varying value and
+// the bias is uniform (a neuron), the weighted-sum kernel plus the bias; any other mix of
+// operands through rules::Affine sample by sample. Either gives, sample by sample, the bits of
+// Graph::backward on the affine graph, and for a network the bits of its primitive form
+// bias(sum(w_k x_k), b) run by the executor (the same products, added in the same order, and the
+// same tiling: an affine node counts as the nodes its primitive form stores).
+//
 // Threads: the batch is split into tiles of consecutive samples, small enough that a tile's values
 // and gradients stay in cache; the tiles run on a oneTBB task arena (ExecutorOptions::threads, by
 // default every core). The tiling depends on the graph and the batch, never on the thread count,
@@ -142,13 +150,16 @@ class Executor {
     binary_uv,     // first uniform, second varying
     sum,           // n-ary sum, terms in terms_ [first, first + count)
     dot,           // fused weighted sum, (weight, value) pairs in terms_
+    affine_dot,    // affine of (uniform, varying) pairs and a uniform bias: terms_ holds the
+                   // (uniform, varying) slots of each pair, then the bias's; b = operand count
+    affine,        // affine of any other mix: operands encoded as a sum's; b = operand count
   };
   struct Step {
     Kind kind;
     Op op;
     NodeId node;
     std::uint32_t out;   // slot of the result
-    std::uint32_t a, b;  // operand slots; for sum/dot: first term and term count
+    std::uint32_t a, b;  // operand slots; for sum/dot/affine: first term and term count
     double attr;
   };
 
@@ -216,7 +227,9 @@ class Executor {
   struct Pool;                   // the task arena (oneTBB, kept out of this header)
   std::shared_ptr<Pool> pool_;   // null: the tiles run on the calling thread
   static std::shared_ptr<Pool> make_pool(std::size_t threads);
-  std::vector<std::uint32_t> terms_;  // sum: encoded slots (slot << 1 | uniform); dot: pairs
+  // sum, affine and uniform variadic steps: encoded slots (slot << 1 | uniform); dot and
+  // affine_dot: raw slots, see Kind
+  std::vector<std::uint32_t> terms_;
   std::vector<double> vval_, vgrad_;  // varying nodes: at(slot, sample)
   std::vector<double> uval_, ugrad_;  // uniform nodes: slot
   bool evaluated_ = false;

@@ -65,12 +65,16 @@ template <bool kOne>
       return;
     case Kind::scalar: {
       double* u = m.uv;
-      // Operand k of a unary/binary step is u[a] or u[b]; of a sum, its k-th term.
-      const auto x = [&](std::size_t k) {
-        return st.op == Op::sum ? u[m.terms[st.a + k] >> 1] : u[k == 0 ? st.a : st.b];
-      };
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
+        // Operand k of a unary/binary step is u[a] or u[b]; of a sum or an affine node, its k-th
+        // term.
+        const auto x = [&](std::size_t k) {
+          if constexpr (R::info.arity == variadic)
+            return u[m.terms[st.a + k] >> 1];
+          else
+            return u[k == 0 ? st.a : st.b];
+        };
         if constexpr (R::info.arity != 0) {
           if (const DomainCheck d = domain<R>(attr, x); d.reason != nullptr)
             throw_domain(g, st.node, d.slot, Executor::no_sample, x(d.slot), d.reason);
@@ -167,6 +171,47 @@ template <bool kOne>
         for (std::size_t k = 0; k < count; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
         y[s] = acc;
       }
+      return;
+    }
+    case Kind::affine_dot: {
+      // The dot kernel, then the bias: rules::Affine's arithmetic (the products added left to
+      // right from 0, then the bias), spelled out to be register-blocked over samples.
+      double* y = vrow(st.out);
+      const std::uint32_t* p = m.terms + st.a;
+      const std::size_t pairs = st.b / 2;
+      const double bias = m.uv[p[2 * pairs]];
+      constexpr std::size_t block = 8;
+      std::size_t s0 = 0;
+      for (; s0 + block <= nb; s0 += block) {
+        double acc[block] = {};
+        for (std::size_t k = 0; k < pairs; ++k) {
+          const double w = m.uv[p[2 * k]];
+          const double* x = vrow(p[2 * k + 1]) + s0;
+          for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
+        }
+        for (std::size_t j = 0; j < block; ++j) y[s0 + j] = acc[j] + bias;
+      }
+      for (std::size_t s = s0; s < nb; ++s) {
+        double acc = 0.0;
+        for (std::size_t k = 0; k < pairs; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
+        y[s] = acc + bias;
+      }
+      return;
+    }
+    case Kind::affine: {
+      // Any mix of uniform and varying operands: the op's rule, sample by sample.
+      double* y = vrow(st.out);
+      const std::uint32_t* p = m.terms + st.a;
+      const std::size_t n = st.b;
+      with_rule(st.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == variadic)
+          for (std::size_t s = 0; s < nb; ++s)
+            y[s] = compute<R>(attr, conv, n, [&](std::size_t k) {
+              const std::uint32_t e = p[k];
+              return e & 1u ? m.uv[e >> 1] : vrow(e >> 1)[s];
+            });
+      });
       return;
     }
   }
@@ -300,11 +345,15 @@ template <bool kOne>
       const double* u = m.uv;
       double* gu = m.ug;
       const double gi = gu[st.out];
-      const auto slot = [&](std::size_t k) {
-        return st.op == Op::sum ? m.terms[st.a + k] >> 1 : (k == 0 ? st.a : st.b);
-      };
       with_rule(st.op, [&](auto rule) {
-        derivatives<decltype(rule)>(
+        using R = decltype(rule);
+        const auto slot = [&](std::size_t k) {
+          if constexpr (R::info.arity == variadic)
+            return m.terms[st.a + k] >> 1;
+          else
+            return k == 0 ? st.a : st.b;
+        };
+        derivatives<R>(
             attr, conv, st.b, [&](std::size_t k) { return u[slot(k)]; }, u[st.out],
             [&](std::size_t k, double d) { gu[slot(k)] += gi * d; });
       });
@@ -417,6 +466,89 @@ template <bool kOne>
           a0 += gy[s] * x[s];
         }
         m.ug[p[2 * k]] += scale * ((a0 + a1) + (a2 + a3));
+      }
+      return;
+    }
+    case Kind::affine_dot: {
+      // The dot kernel's arithmetic, pairs in slot order (the order Graph::backward passes an
+      // affine node's edges; a pair's two edges reach a uniform and a varying node, apart), then
+      // the bias: d/dw_k = x_k, d/dx_k = w_k, d/db = 1, as rules::Affine gives them.
+      const double* gy = vgrad(st.out);
+      const std::uint32_t* p = m.terms + st.a;
+      const std::size_t pairs = st.b / 2;
+      const std::uint32_t bi = p[2 * pairs];
+      if constexpr (kOne) {  // the same arithmetic, with the node's gradient held in a register
+        const double g = gy[0];
+        for (std::size_t k = 0; k < pairs; ++k) {
+          const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
+          m.vg[xi] += g * m.uv[wi];
+          m.ug[wi] += scale * (g * m.vv[xi]);
+        }
+        m.ug[bi] += scale * g;
+        return;
+      }
+      for (std::size_t k = 0; k < pairs; ++k) {
+        const double w = m.uv[p[2 * k]];
+        const double* x = vrow(p[2 * k + 1]);
+        double* gx = vgrad(p[2 * k + 1]);
+        if (nb == 1) {
+          gx[0] += gy[0] * w;
+          m.ug[p[2 * k]] += scale * (gy[0] * x[0]);
+          continue;
+        }
+        // One pass for both edges, the weight's reduced in batch_reduce's order.
+        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+        std::size_t s = 0;
+        for (; s + 4 <= nb; s += 4) {
+          gx[s] += gy[s] * w;
+          gx[s + 1] += gy[s + 1] * w;
+          gx[s + 2] += gy[s + 2] * w;
+          gx[s + 3] += gy[s + 3] * w;
+          a0 += gy[s] * x[s];
+          a1 += gy[s + 1] * x[s + 1];
+          a2 += gy[s + 2] * x[s + 2];
+          a3 += gy[s + 3] * x[s + 3];
+        }
+        for (; s < nb; ++s) {
+          gx[s] += gy[s] * w;
+          a0 += gy[s] * x[s];
+        }
+        m.ug[p[2 * k]] += scale * ((a0 + a1) + (a2 + a3));
+      }
+      m.ug[bi] += scale * detail::batch_reduce(nb, [gy](std::size_t s) { return gy[s]; });
+      return;
+    }
+    case Kind::affine: {
+      // Any mix, through the op's rule: the varying operands' edges sample by sample in slot
+      // order (as Graph::backward passes them), each uniform operand's reduced over the tile's
+      // samples (uniform and varying gradients lie apart, so the two orders do not interact).
+      const double* gy = vgrad(st.out);
+      const double* y = vrow(st.out);
+      const std::uint32_t* p = m.terms + st.a;
+      const std::size_t n = st.b;
+      const auto operands = [&](std::size_t s) {
+        return [&, s](std::size_t k) {
+          const std::uint32_t e = p[k];
+          return e & 1u ? m.uv[e >> 1] : vrow(e >> 1)[s];
+        };
+      };
+      with_rule(st.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == variadic)
+          for (std::size_t s = 0; s < nb; ++s) {
+            const double gs = gy[s];
+            derivatives<R>(attr, conv, n, operands(s), y[s], [&](std::size_t k, double d) {
+              const std::uint32_t e = p[k];
+              if (!(e & 1u)) vgrad(e >> 1)[s] += gs * d;
+            });
+          }
+      });
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::uint32_t e = p[k];
+        if (!(e & 1u)) continue;
+        m.ug[e >> 1] += scale * detail::batch_reduce(nb, [&](std::size_t s) {
+                          return gy[s] * derivative(st.op, k, attr, conv, n, operands(s), y[s]);
+                        });
       }
       return;
     }

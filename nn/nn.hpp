@@ -167,7 +167,7 @@ struct MLPOptions {
   BiasForm bias_form = BiasForm::node;       ///< how every neuron adds its bias
   /// Each neuron's weighted sum and bias as one `affine` node (BiasForm::affine), for speed;
   /// the primitive form (mul, sum, bias) stays the default for teaching. The Executor (and so
-  /// the Trainer) runs the primitive form only.
+  /// the Trainer) runs both forms with the same numbers, bit for bit.
   bool fused = false;
   Init init{};  ///< initial weights and biases (one Rng for all)
 };

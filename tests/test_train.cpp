@@ -475,3 +475,39 @@ TEST_CASE("train: a short moons run reproduces micrograd's numbers") {
   }
   CHECK(train::progress_line(records[1]) == "step 1 loss 0.565514146846 accuracy 85%");
 }
+
+TEST_CASE("train: a fused network (affine nodes) trains with the primitive form's numbers") {
+  // The executor runs an affine node with the bits of its primitive form bias(sum(w x), b), so
+  // the two networks follow the same trajectory, iteration by iteration, bit for bit.
+  const auto data = train::make_moons(45, 0.1, 4);
+  for (const std::size_t batch : {0u, 16u}) {
+    CAPTURE(batch);
+    nn::MLPOptions mo;
+    mo.hidden = nn::Activation::relu;
+    gf::Graph gp, gfu;
+    const nn::MLP prim(gp, {2, 8, 8, 1}, mo);
+    mo.fused = true;
+    const nn::MLP fused(gfu, {2, 8, 8, 1}, mo);
+    REQUIRE(prim.parameter_values() == fused.parameter_values());
+    train::TrainOptions o;
+    o.loss = train::Loss::hinge;
+    o.l2 = 1e-4;
+    o.momentum = 0.9;
+    o.iterations = 6;
+    o.batch_size = batch;
+    o.lr = {.start = 0.5, .drop = 0.4};
+    train::Trainer tp(gp, prim, data.size(), o), tf(gfu, fused, data.size(), o);
+    CHECK(gfu.size() < gp.size());
+    for (int k = 0; k < o.iterations; ++k) {
+      CAPTURE(k);
+      const auto rp = tp.iterate(data), rf = tf.iterate(data);
+      CHECK(rf.loss == rp.loss);
+      CHECK(rf.data_loss == rp.data_loss);
+      CHECK(rf.accuracy == rp.accuracy);
+      CHECK(std::equal(tf.gradients().begin(), tf.gradients().end(), tp.gradients().begin(),
+                       tp.gradients().end()));
+      CHECK(fused.parameter_values() == prim.parameter_values());
+    }
+    CHECK(tf.predict(data.row(7)) == tp.predict(data.row(7)));
+  }
+}
