@@ -150,7 +150,7 @@ std::string Graph::dropped_message(const Node& n) const {
   return fmt::format(
       "node #{} was dropped by Graph::rewind() (the graph kept its first {} nodes); a handle "
       "must not outlive the part of the graph it points into",
-      n.id_, rewinds_[n.epoch_]);
+      n.id_, kept(n.epoch_));
 }
 
 void Graph::check_id(NodeId id, std::string_view what) const {
@@ -329,9 +329,15 @@ void Graph::rewind(const Mark& m) {
   }
   update_slow();
   // Handles made since an earlier rewind keep only what every later rewind kept.
-  rewinds_.push_back(n);
-  epoch_ = static_cast<std::uint32_t>(rewinds_.size());
-  for (std::size_t e = rewinds_.size() - 1; e-- > 0 && rewinds_[e] > n;) rewinds_[e] = n;
+  // kept(e) = n for the new epoch and for every earlier one that kept more: those are the last
+  // runs, which merge into one.
+  std::uint32_t first = epoch_;
+  while (!rewinds_.empty() && rewinds_.back().kept >= n) {
+    first = rewinds_.back().first;
+    rewinds_.pop_back();
+  }
+  rewinds_.push_back({first, n});
+  ++epoch_;
 }
 
 void Graph::reserve(std::size_t nodes, std::size_t operands) {

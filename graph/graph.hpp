@@ -213,10 +213,15 @@ struct GraphState {
   mutable std::vector<NodeId> origin_;
   mutable std::unordered_map<NodeId, std::exception_ptr> failures_;
 
-  // rewind(): rewinds_[e] is the fewest nodes any rewind since the e-th kept (a handle made after
-  // e rewinds is alive if its id is below it); its size is the number of rewinds.
-  std::vector<NodeId> rewinds_;
-  std::uint32_t epoch_ = 0;  // rewinds_.size(), kept for the recording's handles
+  // rewind(): kept(e) is the fewest nodes any rewind since the e-th kept (a handle made after e
+  // rewinds is alive if its id is below it). kept() does not decrease with e, so it is stored as
+  // runs of equal values: a training loop that rewinds to one mark every step holds one run.
+  struct RewindRun {
+    std::uint32_t first;  // the run covers epochs first, ..., the next run's first - 1
+    NodeId kept;          // kept(e) for those epochs
+  };
+  std::vector<RewindRun> rewinds_;
+  std::uint32_t epoch_ = 0;  // the number of rewinds, kept for the recording's handles
   NodeId names_end_ = 0;     // every named node's id is below it
   // Nodes 0, ..., leaf_prefix_ - 1 are all leaves (the parameters before a mark): the reverse
   // sweep, which has nothing to do at a leaf, stops there.
@@ -453,7 +458,14 @@ class Graph : private detail::GraphState {
   std::uint32_t epoch() const { return epoch_; }
   // Whether handle `n` (of this graph) survived every rewind since it was made.
   bool alive(const Node& n) const {
-    return n.epoch_ == epoch() || (n.epoch_ < rewinds_.size() && n.id_ < rewinds_[n.epoch_]);
+    return n.epoch_ == epoch() || (n.epoch_ < epoch() && n.id_ < kept(n.epoch_));
+  }
+  // The fewest nodes any rewind since the e-th kept (e < epoch()).
+  NodeId kept(std::uint32_t e) const {
+    const auto it =
+        std::upper_bound(rewinds_.begin(), rewinds_.end(), e,
+                         [](std::uint32_t v, const RewindRun& r) { return v < r.first; });
+    return (it - 1)->kept;
   }
 };
 

@@ -149,3 +149,35 @@ TEST_CASE("rewind: handles to dropped nodes are rejected") {
   CHECK_THROWS_AS((void)(old + w), gf::UsageError);
 #endif
 }
+
+TEST_CASE("rewind: a handle lives as long as every rewind since it was made kept it") {
+  gf::Graph g;
+  const auto a = g.parameter("a", 2.0), b = g.parameter("b", 3.0);
+  const gf::Mark params = g.mark();  // 2 nodes
+  const auto ab = a * b;             // #2, made before any rewind
+  const gf::Mark shared = g.mark();  // 3 nodes
+  // A training loop rewinds to the same mark at every step: `ab` survives them all, each step's
+  // handles die with the next step.
+  gf::Node last;
+  for (int step = 0; step < 1000; ++step) {
+    g.rewind(shared);
+    if (last.valid()) CHECK_THROWS_AS(g.backward(last), gf::UsageError);
+    last = ab * static_cast<double>(step);
+  }
+  CHECK_NOTHROW(g.backward(ab));
+  CHECK(a.grad() == 3.0);
+  // A rewind that keeps fewer nodes drops `ab` for good, also after a later rewind to a longer
+  // mark; handles made after it live on while later rewinds keep them.
+  g.rewind(params);
+  CHECK_THROWS_AS(g.backward(ab), gf::UsageError);
+  const auto sum = a + b;  // #2 again
+  const auto extra = sum * 2.0;
+  (void)extra;
+  g.rewind(shared);
+  CHECK_THROWS_AS(g.backward(ab), gf::UsageError);
+  CHECK_NOTHROW(g.backward(sum));
+  CHECK(b.grad() == 1.0);
+  g.rewind(params);
+  CHECK_THROWS_AS(g.backward(sum), gf::UsageError);
+  CHECK_NOTHROW(g.backward(a));
+}
