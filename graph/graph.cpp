@@ -80,7 +80,8 @@ double Node::contribution(std::size_t slot) const { return graph().contribution(
 Graph::Graph(Conventions conventions)
     : anchor_(std::make_unique<detail::Anchor>(detail::Anchor{this})) {
   conventions_ = conventions;
-  first_.push_back(0);
+  first_.reserve(1);
+  first_[0] = 0;
 #ifdef GRADFLOW_CHECK_HANDLES
   const std::lock_guard lock(live_mutex);
   live_graphs().insert(anchor_.get());
@@ -105,7 +106,8 @@ void Graph::take(Graph& other) noexcept {
   const Conventions conventions = conventions_;
   static_cast<GraphState&>(other) = GraphState{};
   other.conventions_ = conventions;
-  other.first_.assign(1, 0);
+  other.first_.reserve(1);
+  other.first_[0] = 0;
   other.anchor_ = std::make_unique<detail::Anchor>(detail::Anchor{&other});
 #ifdef GRADFLOW_CHECK_HANDLES
   const std::lock_guard lock(live_mutex);
@@ -169,10 +171,10 @@ Node Graph::append(Op op, std::span<const Node> operands, double attr) {
   // The same room check as push(): the node arrays grow together, or push()'s single check
   // would miss an array that a push_back here had left smaller than the others.
   if (op_.n == op_.room() || args_.n + operands.size() + 2 > args_.room()) grow(operands.size());
-  op_.put(op);
-  attr_.put(attr);
+  attr_[id] = attr;
   for (const Node& n : operands) args_.buf[args_.n++] = n.id();
-  first_.put(static_cast<std::uint32_t>(args_.n));
+  first_[std::size_t{id} + 1] = static_cast<std::uint32_t>(args_.n);
+  op_.put(op);
   ws_.value.push_back(0.0);
   if (info(op).kind == NodeKind::op) {
     try {
@@ -192,7 +194,7 @@ void Graph::grow(std::size_t operands) {
       std::min<std::size_t>(no_node, std::max<std::size_t>(64, 2 * op_.room()));
   const std::size_t edges =
       std::max<std::size_t>(args_.n + operands + 2, std::max<std::size_t>(128, 2 * args_.room()));
-  if (nodes > op_.room()) op_.buf.resize(nodes);
+  if (nodes > op_.room()) op_.set_room(nodes);
   attr_.reserve(op_.room());
   first_.reserve(op_.room() + 1);
   args_.reserve(edges);
@@ -281,9 +283,7 @@ Node Graph::apply(Op op, std::span<const Node> operands, std::optional<double> a
 void Graph::pop_last() {
   names_.erase(static_cast<NodeId>(size() - 1));
   op_.pop_back();
-  attr_.pop_back();
-  first_.pop_back();
-  args_.resize(first_.back());
+  args_.resize(first_[size()]);
   ws_.value.pop_back();
   if (origin_.size() > size()) origin_.pop_back();
   leaf_prefix_ = std::min(leaf_prefix_, static_cast<NodeId>(size()));
@@ -303,9 +303,7 @@ void Graph::rewind(const Mark& m) {
   const NodeId n = m.nodes;
   leaf_prefix_ = std::min(leaf_prefix_, n);
   op_.resize(n);
-  attr_.resize(n);
-  first_.resize(std::size_t{n} + 1);
-  args_.resize(first_.back());
+  args_.resize(first_[n]);
   ws_.value.resize(n);
   if (ws_.root != no_node && ws_.root >= n) {  // the gradients were of a dropped root
     ws_.grad.clear();
@@ -342,7 +340,7 @@ void Graph::rewind(const Mark& m) {
 
 void Graph::reserve(std::size_t nodes, std::size_t operands) {
   nodes = std::min<std::size_t>(nodes, no_node);
-  if (nodes > op_.room()) op_.buf.resize(nodes);
+  if (nodes > op_.room()) op_.set_room(nodes);
   attr_.reserve(op_.room());
   first_.reserve(op_.room() + 1);
   args_.reserve(operands + 2);  // push() stores two operands unconditionally

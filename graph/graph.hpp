@@ -157,10 +157,11 @@ struct Differentiator;
 /// the room of all of a graph's arrays once per node, then writes without further checks.
 template <class T>
 struct Column {
-  std::vector<T> buf;  ///< storage; buf.size() is the capacity
-  std::size_t n = 0;   ///< elements in use
+  std::vector<T> buf;   ///< storage; buf.size() is the capacity
+  std::size_t n = 0;    ///< elements in use
+  std::size_t cap = 0;  ///< buf.size(), kept apart so that the room check is one load
   std::size_t size() const { return n; }
-  std::size_t room() const { return buf.size(); }
+  std::size_t room() const { return cap; }
   T* data() { return buf.data(); }
   const T* data() const { return buf.data(); }
   T& operator[](std::size_t i) { return buf[i]; }
@@ -168,8 +169,13 @@ struct Column {
   const T& back() const { return buf[n - 1]; }
   /// Appends without a check: room() > size() is the caller's promise.
   void put(T v) { buf[n++] = v; }
-  void reserve(std::size_t cap) {
-    if (cap > buf.size()) buf.resize(std::max(cap, 2 * buf.size()));
+  /// Room for exactly `m` elements (at least size()).
+  void set_room(std::size_t m) {
+    buf.resize(std::max(m, n));
+    cap = buf.size();
+  }
+  void reserve(std::size_t m) {
+    if (m > buf.size()) set_room(std::max(m, 2 * buf.size()));
   }
   void push_back(T v) {
     reserve(n + 1);
@@ -188,14 +194,28 @@ struct Column {
   }
 };
 
+/// Storage indexed like the node arrays, whose size is the graph's node count (internal): a node's
+/// constant and its operand offset are written without a count of their own.
+template <class T>
+struct Rows {
+  std::vector<T> buf;  ///< storage; at least as long as the node arrays need
+  T* data() { return buf.data(); }
+  const T* data() const { return buf.data(); }
+  T& operator[](std::size_t i) { return buf[i]; }
+  const T& operator[](std::size_t i) const { return buf[i]; }
+  void reserve(std::size_t m) {
+    if (m > buf.size()) buf.resize(std::max(m, 2 * buf.size()));
+  }
+};
+
 /// Everything a graph holds but its anchor: one place, so that moving and cloning a graph
 /// cannot forget a member (internal; Graph's base).
 struct GraphState {
   // structure
-  Column<Op> op_;
-  Column<std::uint32_t> first_;  // size()+1 offsets into args_
+  Column<Op> op_;              // its size is the node count
+  Rows<std::uint32_t> first_;  // size()+1 offsets into args_
   Column<NodeId> args_;
-  Column<double> attr_;
+  Rows<double> attr_;
   std::unordered_map<NodeId, std::string> names_;
   mutable std::vector<Group> groups_;  // mutable: open groups grow as groups() is read
   std::vector<std::size_t> open_groups_;
@@ -426,8 +446,7 @@ class Graph : private detail::GraphState {
     ar[e + 1] = b;
     f[n + 1] = static_cast<std::uint32_t>(e + count);
     o[n] = op;
-    op_.n = attr_.n = n + 1;
-    first_.n = n + 2;
+    op_.n = n + 1;
     args_.n = e + count;
     return static_cast<NodeId>(n);
   }
