@@ -42,9 +42,10 @@ std::string operand_text(const Graph& g, NodeId id, double v) {
     if constexpr (R::info.arity != 0) {
       const NodeId* p = a.args(i);
       const auto x = [&](std::size_t k) { return v[p[k]]; };
-      if (const DomainCheck d = domain<R>(a.attr[i], x); d.reason != nullptr) [[unlikely]]
+      if (const DomainCheck d = domain<R>(a.template attr_of<R>(i), x); d.reason != nullptr)
+          [[unlikely]]
         throw_domain(g, ws, i, d.slot, d.reason, recording);
-      v[i] = compute<R>(a.attr[i], a.conv, a.arity(i), x);
+      v[i] = compute<R>(a.template attr_of<R>(i), a.conv, a.arity(i), x);
     }
   });
 }

@@ -39,7 +39,7 @@ struct Differentiator {
   E y() const { return g.handle(node); }
   double value(std::size_t k) const { return g.ws_.value[operand[k]]; }
   double y_value() const { return g.ws_.value[node]; }
-  double attr() const { return g.attr_[node]; }
+  double attr() const { return g.attr(node); }
   const Conventions& conventions() const { return g.conventions_; }
 
   static E zero() { return {}; }

@@ -325,8 +325,9 @@ class Graph : private detail::GraphState {
   Op op(NodeId id) const { return op_[id]; }
   /// Kind of node `id`.
   NodeKind kind(NodeId id) const { return info(op_[id]).kind; }
-  /// The op's constant: pow's exponent, leaky_relu's slope; 0 otherwise.
-  double attr(NodeId id) const { return attr_[id]; }
+  /// The op's constant: pow's exponent, leaky_relu's slope, heaviside's value at 0; 0 for ops
+  /// without one (whose constant is not stored).
+  double attr(NodeId id) const { return info(op_[id]).attr == AttrKind::none ? 0.0 : attr_[id]; }
   /// Operand ids of node `id`, in slot order.
   std::span<const NodeId> operands(NodeId id) const {
     return {args_.data() + first_[id], args_.data() + first_[id + 1]};
@@ -429,6 +430,8 @@ class Graph : private detail::GraphState {
   // Appends a node whose value is already computed (no checks): the recording fast path, one
   // room check for every array (their room never exceeds no_node nodes, so the id fits).
   // Operands beyond the first `count` of (a, b) must already be in args_. Only while !slow_.
+  // The constant is stored only for ops that have one (`kAttr`); attr() reads 0 for the others.
+  template <bool kAttr = true>
   [[gnu::always_inline]] NodeId push_fast(Op op, double attr, double value, NodeId a, NodeId b,
                                           std::size_t count) {
     const std::size_t n = op_.n, e = args_.n;
@@ -441,7 +444,7 @@ class Graph : private detail::GraphState {
     NodeId* ar = args_.buf.data();
     std::uint32_t* f = first_.buf.data();
     ws_.value.push_back(value);
-    at[n] = attr;
+    if constexpr (kAttr) at[n] = attr;
     ar[e] = a;  // stored unconditionally, kept if count says so: no branch
     ar[e + 1] = b;
     f[n + 1] = static_cast<std::uint32_t>(e + count);
@@ -573,7 +576,9 @@ struct Recorder {
       if (domain<R>(0.0, x).reason != nullptr) [[unlikely]]
         return general(g, R::info.op, a, b, 0.0, 2);
     const double r = compute<R>(0.0, g.conventions_, 2, x);
-    return Node(a.anchor_, g.push_fast(R::info.op, 0.0, r, a.id_, b.id_, 2), g.epoch());
+    return Node(a.anchor_,
+                g.push_fast<R::info.attr != AttrKind::none>(R::info.op, 0.0, r, a.id_, b.id_, 2),
+                g.epoch());
   }
 
   template <class R>
@@ -591,7 +596,9 @@ struct Recorder {
       if (domain<R>(attr, x).reason != nullptr) [[unlikely]]
         return general(g, R::info.op, a, a, attr, 1);
     const double r = compute<R>(attr, g.conventions_, 1, x);
-    return Node(a.anchor_, g.push_fast(R::info.op, attr, r, a.id_, 0, 1), g.epoch());
+    return Node(a.anchor_,
+                g.push_fast<R::info.attr != AttrKind::none>(R::info.op, attr, r, a.id_, 0, 1),
+                g.epoch());
   }
 
   // A binary op with a plain double operand: the double becomes a constant node, which is
@@ -632,7 +639,7 @@ struct Recorder {
       if (!ok(g, t)) return sum_general(g, terms);
 #endif
     g.args_.n += n;
-    return Node(g.anchor_.get(), g.push_fast(Op::sum, 0.0, s, 0, 0, 0), g.epoch());
+    return Node(g.anchor_.get(), g.push_fast<false>(Op::sum, 0.0, s, 0, 0, 0), g.epoch());
   }
 
   // The same single pass for rules::Affine: operands w_1, x_1, ..., w_n, x_n, b; the value in
@@ -668,7 +675,7 @@ struct Recorder {
     out[2 * n] = b.id_;
     s += v[b.id_];
     g.args_.n += 2 * n + 1;
-    return Node(anchor, g.push_fast(Op::affine, 0.0, s, 0, 0, 0), g.epoch());
+    return Node(anchor, g.push_fast<false>(Op::affine, 0.0, s, 0, 0, 0), g.epoch());
   }
 };
 }  // namespace detail

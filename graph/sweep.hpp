@@ -34,11 +34,19 @@ struct GraphArrays {
   const Op* op;                ///< op per node
   const std::uint32_t* first;  ///< operand offsets, n + 1
   const NodeId* arg;           ///< operand ids
-  const double* attr;          ///< constant per node
+  const double* attr;          ///< constant per node (only for ops that have one)
   /// Operand ids of node i.
   const NodeId* args(NodeId i) const { return arg + first[i]; }
   /// Operand count of node i.
   std::size_t arity(NodeId i) const { return first[i + 1] - first[i]; }
+  /// The constant of node i, whose op's rule is R: stored only for ops that have one.
+  template <class R>
+  double attr_of(NodeId i) const {
+    if constexpr (R::info.attr != AttrKind::none)
+      return attr[i];
+    else
+      return 0.0;
+  }
 };
 
 /// What a reverse sweep tells its observer. The default does nothing and costs nothing.
@@ -97,14 +105,14 @@ void sweep_loop(const Graph& g, const GraphArrays& arrays, const double* v, doub
         double d[n];
         for (std::size_t k = 0; k < n; ++k) ids[k] = p[k];
         derivatives<R>(
-            a.attr[i], a.conv, n, [&](std::size_t k) { return v[ids[k]]; }, v[i],
+            a.template attr_of<R>(i), a.conv, n, [&](std::size_t k) { return v[ids[k]]; }, v[i],
             [&](std::size_t k, double dk) { d[k] = dk; });
         for (std::size_t k = 0; k < n; ++k) pass(k, ids[k], d[k]);
         for (std::size_t k = 0; k < n; ++k) reached[ids[k]] = 1;
       } else if constexpr (R::info.arity == variadic) {
         const std::size_t n = a.arity(i);
         derivatives<R>(
-            a.attr[i], a.conv, n, [&](std::size_t k) { return v[p[k]]; }, v[i],
+            a.template attr_of<R>(i), a.conv, n, [&](std::size_t k) { return v[p[k]]; }, v[i],
             [&](std::size_t k, double dk) {
               pass(k, p[k], dk);
               reached[p[k]] = 1;
