@@ -131,7 +131,7 @@ void Executor::compile() {
   for (const NodeId i : plan_.order) {
     const Loc& l = loc_[i];
     if (l.storage == Storage::elided) continue;
-    Step st{Kind::scalar, g.op(i), i, l.index, 0, 0, g.attr(i)};
+    Step st{Kind::scalar, g.op(i), 0, i, l.index, 0, 0, g.attr(i)};
     const auto ops = g.operands(i);
     const bool vary = l.storage == Storage::varying;
     if (ops.empty()) {
@@ -189,6 +189,67 @@ void Executor::compile() {
     steps_.push_back(st);
     (st.kind == Kind::leaf_uniform || st.kind == Kind::scalar ? usteps_ : vsteps_).push_back(st);
   }
+  plan_first_writes();
+}
+
+// Which backward edge writes a varying gradient row first. Walks the varying steps in backward
+// order, and each step's edges in the order its kernel writes them: the first write to a row
+// stores (gy·d, the bits of 0 + gy·d but for the sign of a zero), so that only the rows no edge
+// writes, or that an adding edge writes first, are zeroed before the sweep.
+void Executor::plan_first_writes() {
+  std::vector<std::uint8_t> written(nv_, 0);
+  const Loc& r = loc_[plan_.root];
+  if (r.storage == Storage::varying) written[r.index] = 1;  // set to 1 before the sweep
+  first_.assign(terms_.size(), 0);
+  zero_rows_.clear();
+  // The edge to varying row `slot`: whether it is the first write (and it stores).
+  const auto write = [&](std::uint32_t slot, bool stores) {
+    if (written[slot] != 0) return false;
+    written[slot] = 1;
+    if (!stores) zero_rows_.push_back(slot);
+    return stores;
+  };
+  for (auto it = vsteps_.rbegin(); it != vsteps_.rend(); ++it) {
+    Step& st = *it;
+    switch (st.kind) {
+      case Kind::unary:
+      case Kind::binary_vu:
+        st.first = write(st.a, true) ? 1 : 0;
+        break;
+      case Kind::binary_uv:
+        st.first = write(st.b, true) ? 2 : 0;
+        break;
+      case Kind::binary_vv:
+        st.first =
+            static_cast<std::uint8_t>((write(st.a, true) ? 1 : 0) | (write(st.b, true) ? 2 : 0));
+        break;
+      case Kind::sum:
+        for (std::uint32_t t = st.a; t < st.a + st.b; ++t)
+          if ((terms_[t] & 1u) == 0) first_[t] = write(terms_[t] >> 1, true) ? 1 : 0;
+        break;
+      case Kind::dot:  // terms in reverse order
+        for (std::uint32_t k = st.b; k-- > 0;) {
+          const std::uint32_t t = st.a + 2 * k + 1;
+          first_[t] = write(terms_[t], true) ? 1 : 0;
+        }
+        break;
+      case Kind::affine_dot:  // pairs in slot order
+        for (std::uint32_t k = 0; k < st.b / 2; ++k) {
+          const std::uint32_t t = st.a + 2 * k + 1;
+          first_[t] = write(terms_[t], true) ? 1 : 0;
+        }
+        break;
+      case Kind::affine:
+        for (std::uint32_t t = st.a; t < st.a + st.b; ++t)
+          if ((terms_[t] & 1u) == 0) write(terms_[t] >> 1, false);
+        break;
+      case Kind::leaf_uniform:
+      case Kind::scalar:
+        break;
+    }
+  }
+  for (std::uint32_t k = 0; k < nv_; ++k)
+    if (written[k] == 0) zero_rows_.push_back(k);
 }
 
 bool Executor::varies(Node n) const {

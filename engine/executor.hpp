@@ -157,6 +157,9 @@ class Executor {
   struct Step {
     Kind kind;
     Op op;
+    // Backward: bit 0 (1) / bit 1 (2) set when the edge to operand a / b is the first write to
+    // that operand's gradient row in the sweep (it stores instead of adding to a zeroed row).
+    std::uint8_t first = 0;
     NodeId node;
     std::uint32_t out;   // slot of the result
     std::uint32_t a, b;  // operand slots; for sum/dot/affine: first term and term count
@@ -179,10 +182,11 @@ class Executor {
     double* uv;  // uniform values
     double* ug;  // uniform gradients (the tile's own partial sums in backward)
     const std::uint32_t* terms;
-    std::size_t nb;      // samples in the tile
-    std::size_t stride;  // distance between two nodes' rows (the tile size)
-    std::size_t s0;      // the tile's first sample
-    const double* gv;    // the graph's values (parameters and constants are read from it)
+    const std::uint8_t* first;  // first_, beside terms
+    std::size_t nb;             // samples in the tile
+    std::size_t stride;         // distance between two nodes' rows (the tile size)
+    std::size_t s0;             // the tile's first sample
+    const double* gv;           // the graph's values (parameters and constants are read from it)
   };
   Bufs bufs(std::size_t tile);
   // kOne: the batch holds one sample, and every loop over it is known to run once.
@@ -230,6 +234,13 @@ class Executor {
   // sum, affine and uniform variadic steps: encoded slots (slot << 1 | uniform); dot and
   // affine_dot: raw slots, see Kind
   std::vector<std::uint32_t> terms_;
+  // Beside terms_: 1 where the term's edge to a varying operand is the first write to that
+  // operand's gradient row in the backward sweep (for dot and affine_dot pairs, at the value).
+  std::vector<std::uint8_t> first_;
+  // Varying gradient rows zeroed before each backward sweep: the rows no edge writes (but the
+  // root's), and those whose first write is an edge that adds (an affine step of any mix).
+  std::vector<std::uint32_t> zero_rows_;
+  void plan_first_writes();
   std::vector<double> vval_, vgrad_;  // varying nodes: at(slot, sample)
   std::vector<double> uval_, ugrad_;  // uniform nodes: slot
   bool evaluated_ = false;

@@ -244,6 +244,7 @@ Executor::Bufs Executor::bufs(std::size_t tile) {
           uval_.data(),
           ug,
           terms_.data(),
+          first_.data(),
           std::min(tile_, batch_ - s0),
           tile_,
           s0,
@@ -329,6 +330,58 @@ template <bool kOne>
 
 // ---- backward -----------------------------------------------------------------------------------
 
+namespace {
+// An edge's write to a varying gradient row: the row's first write stores v (the bits of 0 + v,
+// but for the sign of a zero), any later one adds.
+template <bool kStore>
+[[gnu::always_inline]] inline void put(double& dst, double v) {
+  if constexpr (kStore)
+    dst = v;
+  else
+    dst += v;
+}
+// f(std::true_type{}) for a first write, f(std::false_type{}) otherwise: a loop per case.
+template <class F>
+[[gnu::always_inline]] inline void stores(bool first, F&& f) {
+  if (first)
+    f(std::true_type{});
+  else
+    f(std::false_type{});
+}
+}  // namespace
+
+namespace {
+// A weighted-sum term's backward in one pass over its samples: gx += gy w (stored on the row's
+// first write), and returns Σ gy x in batch_reduce's order (four interleaved partial sums), so
+// that the bits are an unfused mul's.
+[[gnu::always_inline]] inline double term_backward(bool first, std::size_t nb, const double* gy,
+                                                   double w, const double* x, double* gx) {
+  if (nb == 1) {
+    gx[0] = first ? gy[0] * w : gx[0] + gy[0] * w;
+    return gy[0] * x[0];
+  }
+  double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+  stores(first, [&](auto store) {
+    std::size_t s = 0;
+    for (; s + 4 <= nb; s += 4) {
+      put<decltype(store)::value>(gx[s], gy[s] * w);
+      put<decltype(store)::value>(gx[s + 1], gy[s + 1] * w);
+      put<decltype(store)::value>(gx[s + 2], gy[s + 2] * w);
+      put<decltype(store)::value>(gx[s + 3], gy[s + 3] * w);
+      a0 += gy[s] * x[s];
+      a1 += gy[s + 1] * x[s + 1];
+      a2 += gy[s + 2] * x[s + 2];
+      a3 += gy[s + 3] * x[s + 3];
+    }
+    for (; s < nb; ++s) {
+      put<decltype(store)::value>(gx[s], gy[s] * w);
+      a0 += gy[s] * x[s];
+    }
+  });
+  return (a0 + a1) + (a2 + a3);
+}
+}  // namespace
+
 template <bool kOne>
 [[gnu::always_inline]] inline void Executor::backward_step(const Bufs& m, const Step& st,
                                                            const Conventions& conv,
@@ -367,10 +420,12 @@ template <bool kOne>
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 1)
-          for (std::size_t s = 0; s < nb; ++s)
-            derivatives<R>(
-                attr, conv, 1, [&](std::size_t) { return x[s]; }, y[s],
-                [&](std::size_t, double d) { gx[s] += gy[s] * d; });
+          stores((st.first & 1) != 0, [&](auto store) {
+            for (std::size_t s = 0; s < nb; ++s)
+              derivatives<R>(
+                  attr, conv, 1, [&](std::size_t) { return x[s]; }, y[s],
+                  [&](std::size_t, double d) { put<decltype(store)::value>(gx[s], gy[s] * d); });
+          });
       });
       return;
     }
@@ -385,16 +440,23 @@ template <bool kOne>
           if (st.kind == Kind::binary_vv) {
             const double *a = vrow(st.a), *b = vrow(st.b);
             double *ga = vgrad(st.a), *gb = vgrad(st.b);
-            for (std::size_t s = 0; s < nb; ++s) {
-              const Partials2 d = R::derivative(a[s], b[s], y[s]);
-              ga[s] += gy[s] * d.da;
-              gb[s] += gy[s] * d.db;
-            }
+            stores((st.first & 1) != 0, [&](auto store_a) {
+              stores((st.first & 2) != 0, [&](auto store_b) {
+                for (std::size_t s = 0; s < nb; ++s) {
+                  const Partials2 d = R::derivative(a[s], b[s], y[s]);
+                  put<decltype(store_a)::value>(ga[s], gy[s] * d.da);
+                  put<decltype(store_b)::value>(gb[s], gy[s] * d.db);
+                }
+              });
+            });
           } else if (st.kind == Kind::binary_vu) {
             const double* a = vrow(st.a);
             const double b = m.uv[st.b];
             double* ga = vgrad(st.a);
-            for (std::size_t s = 0; s < nb; ++s) ga[s] += gy[s] * R::derivative(a[s], b, y[s]).da;
+            stores((st.first & 1) != 0, [&](auto store) {
+              for (std::size_t s = 0; s < nb; ++s)
+                put<decltype(store)::value>(ga[s], gy[s] * R::derivative(a[s], b, y[s]).da);
+            });
             m.ug[st.b] += scale * detail::batch_reduce(nb, [&](std::size_t s) {
                             return gy[s] * R::derivative(a[s], b, y[s]).db;
                           });
@@ -402,7 +464,10 @@ template <bool kOne>
             const double a = m.uv[st.a];
             const double* b = vrow(st.b);
             double* gb = vgrad(st.b);
-            for (std::size_t s = 0; s < nb; ++s) gb[s] += gy[s] * R::derivative(a, b[s], y[s]).db;
+            stores((st.first & 2) != 0, [&](auto store) {
+              for (std::size_t s = 0; s < nb; ++s)
+                put<decltype(store)::value>(gb[s], gy[s] * R::derivative(a, b[s], y[s]).db);
+            });
             m.ug[st.a] += scale * detail::batch_reduce(nb, [&](std::size_t s) {
                             return gy[s] * R::derivative(a, b[s], y[s]).da;
                           });
@@ -419,7 +484,10 @@ template <bool kOne>
           m.ug[e >> 1] += scale * detail::batch_reduce(nb, [gy](std::size_t s) { return gy[s]; });
         } else {
           double* gx = vgrad(e >> 1);
-          for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s];
+          if (m.first[t] != 0)
+            std::copy_n(gy, nb, gx);
+          else
+            for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s];
         }
       }
       return;
@@ -432,7 +500,8 @@ template <bool kOne>
         const double g = gy[0];
         for (std::size_t k = st.b; k-- > 0;) {
           const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
-          m.vg[xi] += g * m.uv[wi];
+          const double gx = g * m.uv[wi];
+          m.vg[xi] = m.first[st.a + 2 * k + 1] != 0 ? gx : m.vg[xi] + gx;
           m.ug[wi] += scale * (g * m.vv[xi]);
         }
         return;
@@ -441,31 +510,7 @@ template <bool kOne>
         const double w = m.uv[p[2 * k]];
         const double* x = vrow(p[2 * k + 1]);
         double* gx = vgrad(p[2 * k + 1]);
-        if (nb == 1) {
-          gx[0] += gy[0] * w;
-          m.ug[p[2 * k]] += scale * (gy[0] * x[0]);
-          continue;
-        }
-        // One pass for both edges of the term: the value's gradient, and the weight's reduced
-        // in batch_reduce's order (four interleaved partial sums), so the bits are an unfused
-        // mul's.
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        std::size_t s = 0;
-        for (; s + 4 <= nb; s += 4) {
-          gx[s] += gy[s] * w;
-          gx[s + 1] += gy[s + 1] * w;
-          gx[s + 2] += gy[s + 2] * w;
-          gx[s + 3] += gy[s + 3] * w;
-          a0 += gy[s] * x[s];
-          a1 += gy[s + 1] * x[s + 1];
-          a2 += gy[s + 2] * x[s + 2];
-          a3 += gy[s + 3] * x[s + 3];
-        }
-        for (; s < nb; ++s) {
-          gx[s] += gy[s] * w;
-          a0 += gy[s] * x[s];
-        }
-        m.ug[p[2 * k]] += scale * ((a0 + a1) + (a2 + a3));
+        m.ug[p[2 * k]] += scale * term_backward(m.first[st.a + 2 * k + 1] != 0, nb, gy, w, x, gx);
       }
       return;
     }
@@ -481,7 +526,8 @@ template <bool kOne>
         const double g = gy[0];
         for (std::size_t k = 0; k < pairs; ++k) {
           const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
-          m.vg[xi] += g * m.uv[wi];
+          const double gx = g * m.uv[wi];
+          m.vg[xi] = m.first[st.a + 2 * k + 1] != 0 ? gx : m.vg[xi] + gx;
           m.ug[wi] += scale * (g * m.vv[xi]);
         }
         m.ug[bi] += scale * g;
@@ -491,29 +537,7 @@ template <bool kOne>
         const double w = m.uv[p[2 * k]];
         const double* x = vrow(p[2 * k + 1]);
         double* gx = vgrad(p[2 * k + 1]);
-        if (nb == 1) {
-          gx[0] += gy[0] * w;
-          m.ug[p[2 * k]] += scale * (gy[0] * x[0]);
-          continue;
-        }
-        // One pass for both edges, the weight's reduced in batch_reduce's order.
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        std::size_t s = 0;
-        for (; s + 4 <= nb; s += 4) {
-          gx[s] += gy[s] * w;
-          gx[s + 1] += gy[s + 1] * w;
-          gx[s + 2] += gy[s + 2] * w;
-          gx[s + 3] += gy[s + 3] * w;
-          a0 += gy[s] * x[s];
-          a1 += gy[s + 1] * x[s + 1];
-          a2 += gy[s + 2] * x[s + 2];
-          a3 += gy[s + 3] * x[s + 3];
-        }
-        for (; s < nb; ++s) {
-          gx[s] += gy[s] * w;
-          a0 += gy[s] * x[s];
-        }
-        m.ug[p[2 * k]] += scale * ((a0 + a1) + (a2 + a3));
+        m.ug[p[2 * k]] += scale * term_backward(m.first[st.a + 2 * k + 1] != 0, nb, gy, w, x, gx);
       }
       m.ug[bi] += scale * detail::batch_reduce(nb, [gy](std::size_t s) { return gy[s]; });
       return;
@@ -559,7 +583,7 @@ template <bool kOne>
 [[gnu::flatten]] void Executor::backward_tile(std::size_t tile, double scale) {
   const Conventions& conv = g_->conventions();
   const Bufs b = bufs(tile);
-  for (std::size_t k = 0; k < nv_; ++k) std::fill_n(b.vg + k * b.stride, b.nb, 0.0);
+  for (const std::uint32_t k : zero_rows_) std::fill_n(b.vg + std::size_t{k} * b.stride, b.nb, 0.0);
   if (tile > 0) std::fill_n(b.ug, ugrad_.size(), 0.0);
   const Loc& r = loc_[plan_.root];
   if (r.storage == Storage::varying) std::fill_n(b.vg + r.index * b.stride, b.nb, 1.0);
