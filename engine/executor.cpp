@@ -188,6 +188,10 @@ void Executor::compile() {
     }
     steps_.push_back(st);
     (st.kind == Kind::leaf_uniform || st.kind == Kind::scalar ? usteps_ : vsteps_).push_back(st);
+    if (st.kind == Kind::leaf_uniform)
+      uleaves_.push_back({st.out, i});
+    else if (st.kind == Kind::scalar)
+      uops_.push_back(st);
   }
   plan_first_writes();
 }
@@ -296,8 +300,12 @@ double Executor::loss() const {
   const bool mean = options_.reduction == Reduction::mean;
   if (r.storage == Storage::uniform)
     return mean ? uval_[r.index] : uval_[r.index] * static_cast<double>(batch_);
-  double s = 0.0;
-  for (std::size_t i = 0; i < batch_; ++i) s += vval_[at(r.index, i)];
+  double s = 0.0;  // sample by sample, tile by tile: sample order
+  for (std::size_t t = 0; t < ntiles_; ++t) {
+    const double* row = vval_.data() + t * block_ + std::size_t{r.index} * tile_;
+    const std::size_t n = std::min(tile_, batch_ - t * tile_);
+    for (std::size_t i = 0; i < n; ++i) s += row[i];
+  }
   return mean ? s / static_cast<double>(batch_) : s;
 }
 

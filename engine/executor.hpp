@@ -217,8 +217,14 @@ class Executor {
   std::vector<Loc> loc_;      // by node id
   std::vector<Step> steps_;   // evaluation order
   std::vector<Step> usteps_;  // the uniform ones (run once per batch), in order
-  std::vector<Step> vsteps_;  // the varying ones (run per tile), in order
-  std::uint32_t nv_ = 0;      // varying slots
+  std::vector<Step> uops_;    // usteps_ without the leaves
+  struct Leaf {
+    std::uint32_t slot;  // the leaf's uniform slot
+    NodeId node;
+  };
+  std::vector<Leaf> uleaves_;  // the uniform leaves (parameters, constants), read in one loop
+  std::vector<Step> vsteps_;   // the varying ones (run per tile), in order
+  std::uint32_t nv_ = 0;       // varying slots
   std::size_t tile_ = 0, ntiles_ = 0, threads_ = 1;
   std::size_t block_ = 0;        // numbers per tile: nv_ * tile_
   std::vector<double> in_rows_;  // the inputs' values, input by input, sample by sample

@@ -595,15 +595,21 @@ template <bool kOne>
 // penalty alone is one of them per parameter.
 [[gnu::flatten]] void Executor::uniform_forward(const Bufs& whole, bool check) {
   const Conventions& conv = g_->conventions();
-  for (const Step& st : usteps_) {
-    forward_step<false>(whole, st, conv);
-    if (check) check_step(st, false, 0, 1);
+  if (check) {  // every step in evaluation order, checked as it goes
+    for (const Step& st : usteps_) {
+      forward_step<false>(whole, st, conv);
+      check_step(st, false, 0, 1);
+    }
+    return;
   }
+  // The leaves read nothing computed: all of them first, in one loop, then the op steps.
+  for (const Leaf& l : uleaves_) whole.uv[l.slot] = whole.gv[l.node];
+  for (const Step& st : uops_) forward_step<false>(whole, st, conv);
 }
 
 [[gnu::flatten]] void Executor::uniform_backward(const Bufs& whole, double scale) {
   const Conventions& conv = g_->conventions();
-  for (auto it = usteps_.rbegin(); it != usteps_.rend(); ++it)
+  for (auto it = uops_.rbegin(); it != uops_.rend(); ++it)  // a leaf passes nothing on
     backward_step<false>(whole, *it, conv, scale);
 }
 
