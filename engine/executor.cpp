@@ -194,6 +194,53 @@ void Executor::compile() {
       uops_.push_back(st);
   }
   plan_first_writes();
+  if (options_.fuse) fuse_neurons(uses);
+}
+
+// A neuron's chain, dot -> bias -> activation (or affine_dot -> activation), becomes one step
+// when each link is read only by the next, so that no other step runs between them and each
+// link's gradient row is written only by the next (the first write, which stores), and when the
+// activation has no domain to check. The parts keep their slots: every node is still stored.
+void Executor::fuse_neurons(const std::vector<std::uint32_t>& uses) {
+  const auto activation = [&](const Step& st, const Step& from) {
+    if (st.kind != Kind::unary || st.a != from.out || uses[from.node] != 1 || (st.first & 1) == 0)
+      return false;
+    bool plain = false;  // arity 1, no domain
+    with_rule(st.op, [&](auto rule) {
+      using R = decltype(rule);
+      if constexpr (R::info.arity == 1) plain = !requires {
+          R::domain(0.0, 0.0);
+        };
+    });
+    return plain;
+  };
+  std::vector<Step> out;
+  out.reserve(vsteps_.size());
+  for (std::size_t i = 0; i < vsteps_.size(); ++i) {
+    const Step& a = vsteps_[i];
+    std::size_t n = 0;  // steps fused
+    if (a.kind == Kind::affine_dot && i + 1 < vsteps_.size() && activation(vsteps_[i + 1], a)) {
+      n = 2;
+    } else if (a.kind == Kind::dot && i + 2 < vsteps_.size()) {
+      const Step& b = vsteps_[i + 1];
+      if (b.kind == Kind::binary_vu && (b.op == Op::bias || b.op == Op::add) && b.a == a.out &&
+          uses[a.node] == 1 && (b.first & 1) != 0 && activation(vsteps_[i + 2], b))
+        n = 3;
+    }
+    if (n == 0) {
+      out.push_back(a);
+      continue;
+    }
+    const Step& act = vsteps_[i + n - 1];
+    out.push_back({Kind::neuron, act.op, 0, act.node, act.out,
+                   static_cast<std::uint32_t>(parts_.size()), static_cast<std::uint32_t>(n),
+                   act.attr});
+    parts_.insert(parts_.end(), vsteps_.begin() + static_cast<std::ptrdiff_t>(i),
+                  vsteps_.begin() + static_cast<std::ptrdiff_t>(i + n));
+    i += n - 1;
+    ++fused_neurons_;
+  }
+  vsteps_ = std::move(out);
 }
 
 // Which backward edge writes a varying gradient row first. Walks the varying steps in backward
@@ -249,6 +296,7 @@ void Executor::plan_first_writes() {
         break;
       case Kind::leaf_uniform:
       case Kind::scalar:
+      case Kind::neuron:  // made afterwards
         break;
     }
   }

@@ -18,6 +18,11 @@
 // each used by nothing else (what a neuron records: w1 x1 + ... + wn xn), runs as one weighted-sum
 // kernel. The graph, its dumps and the stepper still show the primitive mul nodes; value(m, s)
 // and grad(m, s) of such a mul are recomputed on demand, bit for bit what an unfused run stores.
+// A neuron's chain, that weighted sum (or an affine node, below), its bias (a bias or add node
+// of a uniform) and an activation without a domain, each read by nothing else, runs as one step
+// (fused_neurons()): the same arithmetic in fewer passes, every node of the chain still stored.
+// Backward, each varying gradient row's first write stores rather than adds (planned at compile
+// time), so that only rows nothing writes are zeroed before the sweep.
 //
 // Affine nodes (gradflow::affine, nn's MLPOptions::fused: w_1 x_1 + ... + w_n x_n + b as one
 // node) run as a step of their own: when every pair is a uniform weight and a varying value and
@@ -91,6 +96,8 @@ class Executor {
   ExecutorOptions options() const { return options_; }
   /// Number of sum nodes that run as one weighted-sum kernel.
   std::size_t fused_sums() const { return fused_sums_; }
+  /// Number of neurons (weighted sum, bias, activation) that run as one step.
+  std::size_t fused_neurons() const { return fused_neurons_; }
   /// Number of threads that run the tiles (options().threads, at most one per core).
   std::size_t threads() const { return threads_; }
   /// Samples per tile (the last tile may hold fewer).
@@ -153,6 +160,9 @@ class Executor {
     affine_dot,    // affine of (uniform, varying) pairs and a uniform bias: terms_ holds the
                    // (uniform, varying) slots of each pair, then the bias's; b = operand count
     affine,        // affine of any other mix: operands encoded as a sum's; b = operand count
+    neuron,        // a dot, its bias (bias or add of a uniform) and an activation, or an
+                   // affine_dot and an activation, each read only by the next: the original
+                   // steps in parts_ [a, a + b), run in one pass (every node still stored)
   };
   struct Step {
     Kind kind;
@@ -183,6 +193,7 @@ class Executor {
     double* ug;  // uniform gradients (the tile's own partial sums in backward)
     const std::uint32_t* terms;
     const std::uint8_t* first;  // first_, beside terms
+    const Step* parts;          // parts_
     std::size_t nb;             // samples in the tile
     std::size_t stride;         // distance between two nodes' rows (the tile size)
     std::size_t s0;             // the tile's first sample
@@ -203,6 +214,8 @@ class Executor {
   template <bool kOne>
   void forward_step(const Bufs& m, const Step& st, const Conventions& conv) const;
   template <bool kOne>
+  void dot_backward(const Bufs& m, const Step& st, double scale) const;
+  template <bool kOne>
   void backward_step(const Bufs& m, const Step& st, const Conventions& conv, double scale) const;
   void check_step(const Step& st, bool gradient, std::size_t s0, std::size_t s1) const;
   const Workspace& sample_cache(std::size_t s) const;
@@ -214,6 +227,7 @@ class Executor {
   ExecutorOptions options_;
   Plan plan_;
   std::size_t fused_sums_ = 0;
+  std::size_t fused_neurons_ = 0;
   std::vector<Loc> loc_;      // by node id
   std::vector<Step> steps_;   // evaluation order
   std::vector<Step> usteps_;  // the uniform ones (run once per batch), in order
@@ -247,6 +261,8 @@ class Executor {
   // root's), and those whose first write is an edge that adds (an affine step of any mix).
   std::vector<std::uint32_t> zero_rows_;
   void plan_first_writes();
+  void fuse_neurons(const std::vector<std::uint32_t>& uses);
+  std::vector<Step> parts_;           // the steps neuron steps run, in evaluation order
   std::vector<double> vval_, vgrad_;  // varying nodes: at(slot, sample)
   std::vector<double> uval_, ugrad_;  // uniform nodes: slot
   bool evaluated_ = false;

@@ -198,6 +198,47 @@ template <bool kOne>
       }
       return;
     }
+    case Kind::neuron: {
+      // The parts' arithmetic: the weighted sum as the dot kernel adds it (a dot's sum is
+      // stored; an affine_dot's row is its z), then in one pass z = sum + bias and the
+      // activation.
+      const Step* q = m.parts + st.a;
+      const Step& d = q[0];
+      const Step& act = q[st.b - 1];
+      const bool aff = d.kind == Kind::affine_dot;
+      const std::uint32_t* p = m.terms + d.a;
+      const std::size_t pairs = aff ? d.b / 2 : d.b;
+      const double bias = m.uv[aff ? p[2 * pairs] : q[1].b];
+      double* sum = vrow(d.out);
+      constexpr std::size_t block = 8;
+      std::size_t s0 = 0;
+      for (; s0 + block <= nb; s0 += block) {
+        double acc[block] = {};
+        for (std::size_t k = 0; k < pairs; ++k) {
+          const double w = m.uv[p[2 * k]];
+          const double* x = vrow(p[2 * k + 1]) + s0;
+          for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
+        }
+        for (std::size_t j = 0; j < block; ++j) sum[s0 + j] = acc[j];
+      }
+      for (std::size_t s = s0; s < nb; ++s) {
+        double acc = 0.0;
+        for (std::size_t k = 0; k < pairs; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
+        sum[s] = acc;
+      }
+      double* z = vrow(act.a);
+      double* y = vrow(act.out);
+      with_rule(act.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == 1)
+          for (std::size_t s = 0; s < nb; ++s) {
+            const double zs = sum[s] + bias;
+            z[s] = zs;
+            y[s] = compute<R>(act.attr, conv, 1, [zs](std::size_t) { return zs; });
+          }
+      });
+      return;
+    }
     case Kind::affine: {
       // Any mix of uniform and varying operands: the op's rule, sample by sample.
       double* y = vrow(st.out);
@@ -245,6 +286,7 @@ Executor::Bufs Executor::bufs(std::size_t tile) {
           ug,
           terms_.data(),
           first_.data(),
+          parts_.data(),
           std::min(tile_, batch_ - s0),
           tile_,
           s0,
@@ -323,8 +365,14 @@ template <bool kOne>
     std::copy_n(in_rows_.data() + std::size_t{r.row} * batch_ + b.s0, b.nb,
                 b.vv + std::size_t{r.slot} * b.stride);
   for (step = 0; step < vsteps_.size(); ++step) {
-    forward_step<kOne>(b, vsteps_[step], conv);
-    if (check) check_step(vsteps_[step], false, b.s0, b.s0 + b.nb);
+    const Step& st = vsteps_[step];
+    forward_step<kOne>(b, st, conv);
+    if (!check) continue;
+    if (st.kind != Kind::neuron)
+      check_step(st, false, b.s0, b.s0 + b.nb);
+    else  // each part's node, in evaluation order
+      for (std::uint32_t k = 0; k < st.b; ++k)
+        check_step(parts_[st.a + k], false, b.s0, b.s0 + b.nb);
   }
 }
 
@@ -381,6 +429,63 @@ namespace {
   return (a0 + a1) + (a2 + a3);
 }
 }  // namespace
+
+// A dot's or an affine_dot's backward (also a neuron step's last part).
+template <bool kOne>
+[[gnu::always_inline]] inline void Executor::dot_backward(const Bufs& m, const Step& st,
+                                                          double scale) const {
+  const std::size_t nb = kOne ? 1 : m.nb;
+  const std::size_t stride = kOne ? 1 : m.stride;
+  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * stride; };
+  const auto vgrad = [&](std::uint32_t slot) { return m.vg + slot * stride; };
+  if (st.kind == Kind::dot) {
+    // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
+    const double* gy = vgrad(st.out);
+    const std::uint32_t* p = m.terms + st.a;
+    if constexpr (kOne) {  // the same arithmetic, with the sum's gradient held in a register
+      const double g = gy[0];
+      for (std::size_t k = st.b; k-- > 0;) {
+        const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
+        const double gx = g * m.uv[wi];
+        m.vg[xi] = m.first[st.a + 2 * k + 1] != 0 ? gx : m.vg[xi] + gx;
+        m.ug[wi] += scale * (g * m.vv[xi]);
+      }
+      return;
+    }
+    for (std::size_t k = st.b; k-- > 0;) {
+      const double w = m.uv[p[2 * k]];
+      const double* x = vrow(p[2 * k + 1]);
+      double* gx = vgrad(p[2 * k + 1]);
+      m.ug[p[2 * k]] += scale * term_backward(m.first[st.a + 2 * k + 1] != 0, nb, gy, w, x, gx);
+    }
+    return;
+  }
+  // The dot kernel's arithmetic, pairs in slot order (the order Graph::backward passes an
+  // affine node's edges; a pair's two edges reach a uniform and a varying node, apart), then
+  // the bias: d/dw_k = x_k, d/dx_k = w_k, d/db = 1, as rules::Affine gives them.
+  const double* gy = vgrad(st.out);
+  const std::uint32_t* p = m.terms + st.a;
+  const std::size_t pairs = st.b / 2;
+  const std::uint32_t bi = p[2 * pairs];
+  if constexpr (kOne) {  // the same arithmetic, with the node's gradient held in a register
+    const double g = gy[0];
+    for (std::size_t k = 0; k < pairs; ++k) {
+      const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
+      const double gx = g * m.uv[wi];
+      m.vg[xi] = m.first[st.a + 2 * k + 1] != 0 ? gx : m.vg[xi] + gx;
+      m.ug[wi] += scale * (g * m.vv[xi]);
+    }
+    m.ug[bi] += scale * g;
+    return;
+  }
+  for (std::size_t k = 0; k < pairs; ++k) {
+    const double w = m.uv[p[2 * k]];
+    const double* x = vrow(p[2 * k + 1]);
+    double* gx = vgrad(p[2 * k + 1]);
+    m.ug[p[2 * k]] += scale * term_backward(m.first[st.a + 2 * k + 1] != 0, nb, gy, w, x, gx);
+  }
+  m.ug[bi] += scale * detail::batch_reduce(nb, [gy](std::size_t s) { return gy[s]; });
+}
 
 template <bool kOne>
 [[gnu::always_inline]] inline void Executor::backward_step(const Bufs& m, const Step& st,
@@ -492,54 +597,45 @@ template <bool kOne>
       }
       return;
     }
-    case Kind::dot: {
-      // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
-      const double* gy = vgrad(st.out);
-      const std::uint32_t* p = m.terms + st.a;
-      if constexpr (kOne) {  // the same arithmetic, with the sum's gradient held in a register
-        const double g = gy[0];
-        for (std::size_t k = st.b; k-- > 0;) {
-          const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
-          const double gx = g * m.uv[wi];
-          m.vg[xi] = m.first[st.a + 2 * k + 1] != 0 ? gx : m.vg[xi] + gx;
-          m.ug[wi] += scale * (g * m.vv[xi]);
-        }
-        return;
-      }
-      for (std::size_t k = st.b; k-- > 0;) {
-        const double w = m.uv[p[2 * k]];
-        const double* x = vrow(p[2 * k + 1]);
-        double* gx = vgrad(p[2 * k + 1]);
-        m.ug[p[2 * k]] += scale * term_backward(m.first[st.a + 2 * k + 1] != 0, nb, gy, w, x, gx);
-      }
+    case Kind::dot:
+    case Kind::affine_dot:
+      dot_backward<kOne>(m, st, scale);
       return;
-    }
-    case Kind::affine_dot: {
-      // The dot kernel's arithmetic, pairs in slot order (the order Graph::backward passes an
-      // affine node's edges; a pair's two edges reach a uniform and a varying node, apart), then
-      // the bias: d/dw_k = x_k, d/dx_k = w_k, d/db = 1, as rules::Affine gives them.
-      const double* gy = vgrad(st.out);
-      const std::uint32_t* p = m.terms + st.a;
-      const std::size_t pairs = st.b / 2;
-      const std::uint32_t bi = p[2 * pairs];
-      if constexpr (kOne) {  // the same arithmetic, with the node's gradient held in a register
-        const double g = gy[0];
-        for (std::size_t k = 0; k < pairs; ++k) {
-          const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
-          const double gx = g * m.uv[wi];
-          m.vg[xi] = m.first[st.a + 2 * k + 1] != 0 ? gx : m.vg[xi] + gx;
-          m.ug[wi] += scale * (g * m.vv[xi]);
+    case Kind::neuron: {
+      // The parts in backward order: the activation's edge and the bias's (a dot's) in one
+      // pass, then the weighted sum's terms. Each link's row is written only here, first.
+      const Step* q = m.parts + st.a;
+      const Step& act = q[st.b - 1];
+      const double* z = vrow(act.a);
+      const double* y = vrow(act.out);
+      const double* gy = vgrad(act.out);
+      double* gz = vgrad(act.a);
+      with_rule(act.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == 1) {
+          const auto edge = [&](std::size_t s, auto&& f) {
+            derivatives<R>(
+                act.attr, conv, 1, [&](std::size_t) { return z[s]; }, y[s],
+                [&](std::size_t, double d) { f(gy[s] * d); });
+          };
+          if (st.b == 3) {  // bias(sum, b) or add(sum, b): both local derivatives 1
+            const Step& bs = q[1];
+            const Partials2 one = bs.op == Op::bias ? rules::Bias::derivative(0.0, 0.0, 0.0)
+                                                    : rules::Add::derivative(0.0, 0.0, 0.0);
+            double* gsum = vgrad(bs.a);
+            for (std::size_t s = 0; s < nb; ++s)
+              edge(s, [&](double g) {
+                gz[s] = g;
+                gsum[s] = g * one.da;
+              });
+            m.ug[bs.b] +=
+                scale * detail::batch_reduce(nb, [&](std::size_t s) { return gz[s] * one.db; });
+          } else {
+            for (std::size_t s = 0; s < nb; ++s) edge(s, [&](double g) { gz[s] = g; });
+          }
         }
-        m.ug[bi] += scale * g;
-        return;
-      }
-      for (std::size_t k = 0; k < pairs; ++k) {
-        const double w = m.uv[p[2 * k]];
-        const double* x = vrow(p[2 * k + 1]);
-        double* gx = vgrad(p[2 * k + 1]);
-        m.ug[p[2 * k]] += scale * term_backward(m.first[st.a + 2 * k + 1] != 0, nb, gy, w, x, gx);
-      }
-      m.ug[bi] += scale * detail::batch_reduce(nb, [gy](std::size_t s) { return gy[s]; });
+      });
+      dot_backward<kOne>(m, q[0], scale);
       return;
     }
     case Kind::affine: {
