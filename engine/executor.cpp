@@ -194,6 +194,9 @@ void Executor::compile() {
       uops_.push_back(st);
   }
   plan_first_writes();
+  // Values and gradients of every tile past 2 MiB (measured on the moons step: batch 1000, 1.7
+  // MiB, is faster without the zeroing; batch 10000, 17 MiB, 15% faster with it).
+  zero_all_ = 2 * block_ * ntiles_ * sizeof(double) > (std::size_t{2} << 20);
   if (options_.fuse) fuse_neurons(uses);
 }
 

@@ -679,7 +679,11 @@ template <bool kOne>
 [[gnu::flatten]] void Executor::backward_tile(std::size_t tile, double scale) {
   const Conventions& conv = g_->conventions();
   const Bufs b = bufs(tile);
-  for (const std::uint32_t k : zero_rows_) std::fill_n(b.vg + std::size_t{k} * b.stride, b.nb, 0.0);
+  if (zero_all_)  // the tile's rows, contiguous: claimed in cache without being read
+    std::fill_n(b.vg, std::size_t{nv_} * b.stride, 0.0);
+  else
+    for (const std::uint32_t k : zero_rows_)
+      std::fill_n(b.vg + std::size_t{k} * b.stride, b.nb, 0.0);
   if (tile > 0) std::fill_n(b.ug, ugrad_.size(), 0.0);
   const Loc& r = loc_[plan_.root];
   if (r.storage == Storage::varying) std::fill_n(b.vg + r.index * b.stride, b.nb, 1.0);
