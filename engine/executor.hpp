@@ -18,6 +18,11 @@
 // each used by nothing else (what a neuron records: w1 x1 + ... + wn xn), runs as one weighted-sum
 // kernel. The graph, its dumps and the stepper still show the primitive mul nodes; value(m, s)
 // and grad(m, s) of such a mul are recomputed on demand, bit for bit what an unfused run stores.
+// A neuron's chain, that weighted sum (or an affine node, below), its bias (a bias or add node
+// of a uniform) and an activation without a domain, each read by nothing else, runs as one step
+// (fused_neurons()): the same arithmetic in fewer passes, every node of the chain still stored.
+// Backward, each varying gradient row's first write stores rather than adds (planned at compile
+// time), so that only rows nothing writes are zeroed before the sweep.
 //
 // Affine nodes (gradflow::affine, nn's MLPOptions::fused: w_1 x_1 + ... + w_n x_n + b as one
 // node) run as a step of their own: when every pair is a uniform weight and a varying value and
@@ -91,6 +96,8 @@ class Executor {
   ExecutorOptions options() const { return options_; }
   /// Number of sum nodes that run as one weighted-sum kernel.
   std::size_t fused_sums() const { return fused_sums_; }
+  /// Number of neurons (weighted sum, bias, activation) that run as one step.
+  std::size_t fused_neurons() const { return fused_neurons_; }
   /// Number of threads that run the tiles (options().threads, at most one per core).
   std::size_t threads() const { return threads_; }
   /// Samples per tile (the last tile may hold fewer).
@@ -153,10 +160,16 @@ class Executor {
     affine_dot,    // affine of (uniform, varying) pairs and a uniform bias: terms_ holds the
                    // (uniform, varying) slots of each pair, then the bias's; b = operand count
     affine,        // affine of any other mix: operands encoded as a sum's; b = operand count
+    neuron,        // a dot, its bias (bias or add of a uniform) and an activation, or an
+                   // affine_dot and an activation, each read only by the next: the original
+                   // steps in parts_ [a, a + b), run in one pass (every node still stored)
   };
   struct Step {
     Kind kind;
     Op op;
+    // Backward: bit 0 (1) / bit 1 (2) set when the edge to operand a / b is the first write to
+    // that operand's gradient row in the sweep (it stores instead of adding to a zeroed row).
+    std::uint8_t first = 0;
     NodeId node;
     std::uint32_t out;   // slot of the result
     std::uint32_t a, b;  // operand slots; for sum/dot/affine: first term and term count
@@ -179,10 +192,12 @@ class Executor {
     double* uv;  // uniform values
     double* ug;  // uniform gradients (the tile's own partial sums in backward)
     const std::uint32_t* terms;
-    std::size_t nb;      // samples in the tile
-    std::size_t stride;  // distance between two nodes' rows (the tile size)
-    std::size_t s0;      // the tile's first sample
-    const double* gv;    // the graph's values (parameters and constants are read from it)
+    const std::uint8_t* first;  // first_, beside terms
+    const Step* parts;          // parts_
+    std::size_t nb;             // samples in the tile
+    std::size_t stride;         // distance between two nodes' rows (the tile size)
+    std::size_t s0;             // the tile's first sample
+    const double* gv;           // the graph's values (parameters and constants are read from it)
   };
   Bufs bufs(std::size_t tile);
   // kOne: the batch holds one sample, and every loop over it is known to run once.
@@ -199,6 +214,8 @@ class Executor {
   template <bool kOne>
   void forward_step(const Bufs& m, const Step& st, const Conventions& conv) const;
   template <bool kOne>
+  void dot_backward(const Bufs& m, const Step& st, double scale) const;
+  template <bool kOne>
   void backward_step(const Bufs& m, const Step& st, const Conventions& conv, double scale) const;
   void check_step(const Step& st, bool gradient, std::size_t s0, std::size_t s1) const;
   const Workspace& sample_cache(std::size_t s) const;
@@ -210,11 +227,18 @@ class Executor {
   ExecutorOptions options_;
   Plan plan_;
   std::size_t fused_sums_ = 0;
+  std::size_t fused_neurons_ = 0;
   std::vector<Loc> loc_;      // by node id
   std::vector<Step> steps_;   // evaluation order
   std::vector<Step> usteps_;  // the uniform ones (run once per batch), in order
-  std::vector<Step> vsteps_;  // the varying ones (run per tile), in order
-  std::uint32_t nv_ = 0;      // varying slots
+  std::vector<Step> uops_;    // usteps_ without the leaves
+  struct Leaf {
+    std::uint32_t slot;  // the leaf's uniform slot
+    NodeId node;
+  };
+  std::vector<Leaf> uleaves_;  // the uniform leaves (parameters, constants), read in one loop
+  std::vector<Step> vsteps_;   // the varying ones (run per tile), in order
+  std::uint32_t nv_ = 0;       // varying slots
   std::size_t tile_ = 0, ntiles_ = 0, threads_ = 1;
   std::size_t block_ = 0;        // numbers per tile: nv_ * tile_
   std::vector<double> in_rows_;  // the inputs' values, input by input, sample by sample
@@ -230,6 +254,19 @@ class Executor {
   // sum, affine and uniform variadic steps: encoded slots (slot << 1 | uniform); dot and
   // affine_dot: raw slots, see Kind
   std::vector<std::uint32_t> terms_;
+  // Beside terms_: 1 where the term's edge to a varying operand is the first write to that
+  // operand's gradient row in the backward sweep (for dot and affine_dot pairs, at the value).
+  std::vector<std::uint8_t> first_;
+  // Varying gradient rows zeroed before each backward sweep: the rows no edge writes (but the
+  // root's), and those whose first write is an edge that adds (an affine step of any mix).
+  std::vector<std::uint32_t> zero_rows_;
+  void plan_first_writes();
+  // Zero every varying gradient row before the sweep all the same: when the batch's varying
+  // numbers outgrow a core's cache, a row's first store would read its lines from memory, which
+  // zeroing the tile's contiguous block (a string store) avoids. Speed only: the same bits.
+  bool zero_all_ = false;
+  void fuse_neurons(const std::vector<std::uint32_t>& uses);
+  std::vector<Step> parts_;           // the steps neuron steps run, in evaluation order
   std::vector<double> vval_, vgrad_;  // varying nodes: at(slot, sample)
   std::vector<double> uval_, ugrad_;  // uniform nodes: slot
   bool evaluated_ = false;

@@ -198,6 +198,47 @@ template <bool kOne>
       }
       return;
     }
+    case Kind::neuron: {
+      // The parts' arithmetic: the weighted sum as the dot kernel adds it (a dot's sum is
+      // stored; an affine_dot's row is its z), then in one pass z = sum + bias and the
+      // activation.
+      const Step* q = m.parts + st.a;
+      const Step& d = q[0];
+      const Step& act = q[st.b - 1];
+      const bool aff = d.kind == Kind::affine_dot;
+      const std::uint32_t* p = m.terms + d.a;
+      const std::size_t pairs = aff ? d.b / 2 : d.b;
+      const double bias = m.uv[aff ? p[2 * pairs] : q[1].b];
+      double* sum = vrow(d.out);
+      constexpr std::size_t block = 8;
+      std::size_t s0 = 0;
+      for (; s0 + block <= nb; s0 += block) {
+        double acc[block] = {};
+        for (std::size_t k = 0; k < pairs; ++k) {
+          const double w = m.uv[p[2 * k]];
+          const double* x = vrow(p[2 * k + 1]) + s0;
+          for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
+        }
+        for (std::size_t j = 0; j < block; ++j) sum[s0 + j] = acc[j];
+      }
+      for (std::size_t s = s0; s < nb; ++s) {
+        double acc = 0.0;
+        for (std::size_t k = 0; k < pairs; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
+        sum[s] = acc;
+      }
+      double* z = vrow(act.a);
+      double* y = vrow(act.out);
+      with_rule(act.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == 1)
+          for (std::size_t s = 0; s < nb; ++s) {
+            const double zs = sum[s] + bias;
+            z[s] = zs;
+            y[s] = compute<R>(act.attr, conv, 1, [zs](std::size_t) { return zs; });
+          }
+      });
+      return;
+    }
     case Kind::affine: {
       // Any mix of uniform and varying operands: the op's rule, sample by sample.
       double* y = vrow(st.out);
@@ -244,6 +285,8 @@ Executor::Bufs Executor::bufs(std::size_t tile) {
           uval_.data(),
           ug,
           terms_.data(),
+          first_.data(),
+          parts_.data(),
           std::min(tile_, batch_ - s0),
           tile_,
           s0,
@@ -322,12 +365,127 @@ template <bool kOne>
     std::copy_n(in_rows_.data() + std::size_t{r.row} * batch_ + b.s0, b.nb,
                 b.vv + std::size_t{r.slot} * b.stride);
   for (step = 0; step < vsteps_.size(); ++step) {
-    forward_step<kOne>(b, vsteps_[step], conv);
-    if (check) check_step(vsteps_[step], false, b.s0, b.s0 + b.nb);
+    const Step& st = vsteps_[step];
+    forward_step<kOne>(b, st, conv);
+    if (!check) continue;
+    if (st.kind != Kind::neuron)
+      check_step(st, false, b.s0, b.s0 + b.nb);
+    else  // each part's node, in evaluation order
+      for (std::uint32_t k = 0; k < st.b; ++k)
+        check_step(parts_[st.a + k], false, b.s0, b.s0 + b.nb);
   }
 }
 
 // ---- backward -----------------------------------------------------------------------------------
+
+namespace {
+// An edge's write to a varying gradient row: the row's first write stores v (the bits of 0 + v,
+// but for the sign of a zero), any later one adds.
+template <bool kStore>
+[[gnu::always_inline]] inline void put(double& dst, double v) {
+  if constexpr (kStore)
+    dst = v;
+  else
+    dst += v;
+}
+// f(std::true_type{}) for a first write, f(std::false_type{}) otherwise: a loop per case.
+template <class F>
+[[gnu::always_inline]] inline void stores(bool first, F&& f) {
+  if (first)
+    f(std::true_type{});
+  else
+    f(std::false_type{});
+}
+}  // namespace
+
+namespace {
+// A weighted-sum term's backward in one pass over its samples: gx += gy w (stored on the row's
+// first write), and returns Σ gy x in batch_reduce's order (four interleaved partial sums), so
+// that the bits are an unfused mul's.
+[[gnu::always_inline]] inline double term_backward(bool first, std::size_t nb, const double* gy,
+                                                   double w, const double* x, double* gx) {
+  if (nb == 1) {
+    gx[0] = first ? gy[0] * w : gx[0] + gy[0] * w;
+    return gy[0] * x[0];
+  }
+  double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
+  stores(first, [&](auto store) {
+    std::size_t s = 0;
+    for (; s + 4 <= nb; s += 4) {
+      put<decltype(store)::value>(gx[s], gy[s] * w);
+      put<decltype(store)::value>(gx[s + 1], gy[s + 1] * w);
+      put<decltype(store)::value>(gx[s + 2], gy[s + 2] * w);
+      put<decltype(store)::value>(gx[s + 3], gy[s + 3] * w);
+      a0 += gy[s] * x[s];
+      a1 += gy[s + 1] * x[s + 1];
+      a2 += gy[s + 2] * x[s + 2];
+      a3 += gy[s + 3] * x[s + 3];
+    }
+    for (; s < nb; ++s) {
+      put<decltype(store)::value>(gx[s], gy[s] * w);
+      a0 += gy[s] * x[s];
+    }
+  });
+  return (a0 + a1) + (a2 + a3);
+}
+}  // namespace
+
+// A dot's or an affine_dot's backward (also a neuron step's last part).
+template <bool kOne>
+[[gnu::always_inline]] inline void Executor::dot_backward(const Bufs& m, const Step& st,
+                                                          double scale) const {
+  const std::size_t nb = kOne ? 1 : m.nb;
+  const std::size_t stride = kOne ? 1 : m.stride;
+  const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * stride; };
+  const auto vgrad = [&](std::uint32_t slot) { return m.vg + slot * stride; };
+  if (st.kind == Kind::dot) {
+    // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
+    const double* gy = vgrad(st.out);
+    const std::uint32_t* p = m.terms + st.a;
+    if constexpr (kOne) {  // the same arithmetic, with the sum's gradient held in a register
+      const double g = gy[0];
+      for (std::size_t k = st.b; k-- > 0;) {
+        const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
+        const double gx = g * m.uv[wi];
+        m.vg[xi] = m.first[st.a + 2 * k + 1] != 0 ? gx : m.vg[xi] + gx;
+        m.ug[wi] += scale * (g * m.vv[xi]);
+      }
+      return;
+    }
+    for (std::size_t k = st.b; k-- > 0;) {
+      const double w = m.uv[p[2 * k]];
+      const double* x = vrow(p[2 * k + 1]);
+      double* gx = vgrad(p[2 * k + 1]);
+      m.ug[p[2 * k]] += scale * term_backward(m.first[st.a + 2 * k + 1] != 0, nb, gy, w, x, gx);
+    }
+    return;
+  }
+  // The dot kernel's arithmetic, pairs in slot order (the order Graph::backward passes an
+  // affine node's edges; a pair's two edges reach a uniform and a varying node, apart), then
+  // the bias: d/dw_k = x_k, d/dx_k = w_k, d/db = 1, as rules::Affine gives them.
+  const double* gy = vgrad(st.out);
+  const std::uint32_t* p = m.terms + st.a;
+  const std::size_t pairs = st.b / 2;
+  const std::uint32_t bi = p[2 * pairs];
+  if constexpr (kOne) {  // the same arithmetic, with the node's gradient held in a register
+    const double g = gy[0];
+    for (std::size_t k = 0; k < pairs; ++k) {
+      const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
+      const double gx = g * m.uv[wi];
+      m.vg[xi] = m.first[st.a + 2 * k + 1] != 0 ? gx : m.vg[xi] + gx;
+      m.ug[wi] += scale * (g * m.vv[xi]);
+    }
+    m.ug[bi] += scale * g;
+    return;
+  }
+  for (std::size_t k = 0; k < pairs; ++k) {
+    const double w = m.uv[p[2 * k]];
+    const double* x = vrow(p[2 * k + 1]);
+    double* gx = vgrad(p[2 * k + 1]);
+    m.ug[p[2 * k]] += scale * term_backward(m.first[st.a + 2 * k + 1] != 0, nb, gy, w, x, gx);
+  }
+  m.ug[bi] += scale * detail::batch_reduce(nb, [gy](std::size_t s) { return gy[s]; });
+}
 
 template <bool kOne>
 [[gnu::always_inline]] inline void Executor::backward_step(const Bufs& m, const Step& st,
@@ -367,10 +525,12 @@ template <bool kOne>
       with_rule(st.op, [&](auto rule) {
         using R = decltype(rule);
         if constexpr (R::info.arity == 1)
-          for (std::size_t s = 0; s < nb; ++s)
-            derivatives<R>(
-                attr, conv, 1, [&](std::size_t) { return x[s]; }, y[s],
-                [&](std::size_t, double d) { gx[s] += gy[s] * d; });
+          stores((st.first & 1) != 0, [&](auto store) {
+            for (std::size_t s = 0; s < nb; ++s)
+              derivatives<R>(
+                  attr, conv, 1, [&](std::size_t) { return x[s]; }, y[s],
+                  [&](std::size_t, double d) { put<decltype(store)::value>(gx[s], gy[s] * d); });
+          });
       });
       return;
     }
@@ -385,16 +545,23 @@ template <bool kOne>
           if (st.kind == Kind::binary_vv) {
             const double *a = vrow(st.a), *b = vrow(st.b);
             double *ga = vgrad(st.a), *gb = vgrad(st.b);
-            for (std::size_t s = 0; s < nb; ++s) {
-              const Partials2 d = R::derivative(a[s], b[s], y[s]);
-              ga[s] += gy[s] * d.da;
-              gb[s] += gy[s] * d.db;
-            }
+            stores((st.first & 1) != 0, [&](auto store_a) {
+              stores((st.first & 2) != 0, [&](auto store_b) {
+                for (std::size_t s = 0; s < nb; ++s) {
+                  const Partials2 d = R::derivative(a[s], b[s], y[s]);
+                  put<decltype(store_a)::value>(ga[s], gy[s] * d.da);
+                  put<decltype(store_b)::value>(gb[s], gy[s] * d.db);
+                }
+              });
+            });
           } else if (st.kind == Kind::binary_vu) {
             const double* a = vrow(st.a);
             const double b = m.uv[st.b];
             double* ga = vgrad(st.a);
-            for (std::size_t s = 0; s < nb; ++s) ga[s] += gy[s] * R::derivative(a[s], b, y[s]).da;
+            stores((st.first & 1) != 0, [&](auto store) {
+              for (std::size_t s = 0; s < nb; ++s)
+                put<decltype(store)::value>(ga[s], gy[s] * R::derivative(a[s], b, y[s]).da);
+            });
             m.ug[st.b] += scale * detail::batch_reduce(nb, [&](std::size_t s) {
                             return gy[s] * R::derivative(a[s], b, y[s]).db;
                           });
@@ -402,7 +569,10 @@ template <bool kOne>
             const double a = m.uv[st.a];
             const double* b = vrow(st.b);
             double* gb = vgrad(st.b);
-            for (std::size_t s = 0; s < nb; ++s) gb[s] += gy[s] * R::derivative(a, b[s], y[s]).db;
+            stores((st.first & 2) != 0, [&](auto store) {
+              for (std::size_t s = 0; s < nb; ++s)
+                put<decltype(store)::value>(gb[s], gy[s] * R::derivative(a, b[s], y[s]).db);
+            });
             m.ug[st.a] += scale * detail::batch_reduce(nb, [&](std::size_t s) {
                             return gy[s] * R::derivative(a, b[s], y[s]).da;
                           });
@@ -419,103 +589,53 @@ template <bool kOne>
           m.ug[e >> 1] += scale * detail::batch_reduce(nb, [gy](std::size_t s) { return gy[s]; });
         } else {
           double* gx = vgrad(e >> 1);
-          for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s];
+          if (m.first[t] != 0)
+            std::copy_n(gy, nb, gx);
+          else
+            for (std::size_t s = 0; s < nb; ++s) gx[s] += gy[s];
         }
       }
       return;
     }
-    case Kind::dot: {
-      // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
-      const double* gy = vgrad(st.out);
-      const std::uint32_t* p = m.terms + st.a;
-      if constexpr (kOne) {  // the same arithmetic, with the sum's gradient held in a register
-        const double g = gy[0];
-        for (std::size_t k = st.b; k-- > 0;) {
-          const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
-          m.vg[xi] += g * m.uv[wi];
-          m.ug[wi] += scale * (g * m.vv[xi]);
-        }
-        return;
-      }
-      for (std::size_t k = st.b; k-- > 0;) {
-        const double w = m.uv[p[2 * k]];
-        const double* x = vrow(p[2 * k + 1]);
-        double* gx = vgrad(p[2 * k + 1]);
-        if (nb == 1) {
-          gx[0] += gy[0] * w;
-          m.ug[p[2 * k]] += scale * (gy[0] * x[0]);
-          continue;
-        }
-        // One pass for both edges of the term: the value's gradient, and the weight's reduced
-        // in batch_reduce's order (four interleaved partial sums), so the bits are an unfused
-        // mul's.
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        std::size_t s = 0;
-        for (; s + 4 <= nb; s += 4) {
-          gx[s] += gy[s] * w;
-          gx[s + 1] += gy[s + 1] * w;
-          gx[s + 2] += gy[s + 2] * w;
-          gx[s + 3] += gy[s + 3] * w;
-          a0 += gy[s] * x[s];
-          a1 += gy[s + 1] * x[s + 1];
-          a2 += gy[s + 2] * x[s + 2];
-          a3 += gy[s + 3] * x[s + 3];
-        }
-        for (; s < nb; ++s) {
-          gx[s] += gy[s] * w;
-          a0 += gy[s] * x[s];
-        }
-        m.ug[p[2 * k]] += scale * ((a0 + a1) + (a2 + a3));
-      }
+    case Kind::dot:
+    case Kind::affine_dot:
+      dot_backward<kOne>(m, st, scale);
       return;
-    }
-    case Kind::affine_dot: {
-      // The dot kernel's arithmetic, pairs in slot order (the order Graph::backward passes an
-      // affine node's edges; a pair's two edges reach a uniform and a varying node, apart), then
-      // the bias: d/dw_k = x_k, d/dx_k = w_k, d/db = 1, as rules::Affine gives them.
-      const double* gy = vgrad(st.out);
-      const std::uint32_t* p = m.terms + st.a;
-      const std::size_t pairs = st.b / 2;
-      const std::uint32_t bi = p[2 * pairs];
-      if constexpr (kOne) {  // the same arithmetic, with the node's gradient held in a register
-        const double g = gy[0];
-        for (std::size_t k = 0; k < pairs; ++k) {
-          const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
-          m.vg[xi] += g * m.uv[wi];
-          m.ug[wi] += scale * (g * m.vv[xi]);
+    case Kind::neuron: {
+      // The parts in backward order: the activation's edge and the bias's (a dot's) in one
+      // pass, then the weighted sum's terms. Each link's row is written only here, first.
+      const Step* q = m.parts + st.a;
+      const Step& act = q[st.b - 1];
+      const double* z = vrow(act.a);
+      const double* y = vrow(act.out);
+      const double* gy = vgrad(act.out);
+      double* gz = vgrad(act.a);
+      with_rule(act.op, [&](auto rule) {
+        using R = decltype(rule);
+        if constexpr (R::info.arity == 1) {
+          const auto edge = [&](std::size_t s, auto&& f) {
+            derivatives<R>(
+                act.attr, conv, 1, [&](std::size_t) { return z[s]; }, y[s],
+                [&](std::size_t, double d) { f(gy[s] * d); });
+          };
+          if (st.b == 3) {  // bias(sum, b) or add(sum, b): both local derivatives 1
+            const Step& bs = q[1];
+            const Partials2 one = bs.op == Op::bias ? rules::Bias::derivative(0.0, 0.0, 0.0)
+                                                    : rules::Add::derivative(0.0, 0.0, 0.0);
+            double* gsum = vgrad(bs.a);
+            for (std::size_t s = 0; s < nb; ++s)
+              edge(s, [&](double g) {
+                gz[s] = g;
+                gsum[s] = g * one.da;
+              });
+            m.ug[bs.b] +=
+                scale * detail::batch_reduce(nb, [&](std::size_t s) { return gz[s] * one.db; });
+          } else {
+            for (std::size_t s = 0; s < nb; ++s) edge(s, [&](double g) { gz[s] = g; });
+          }
         }
-        m.ug[bi] += scale * g;
-        return;
-      }
-      for (std::size_t k = 0; k < pairs; ++k) {
-        const double w = m.uv[p[2 * k]];
-        const double* x = vrow(p[2 * k + 1]);
-        double* gx = vgrad(p[2 * k + 1]);
-        if (nb == 1) {
-          gx[0] += gy[0] * w;
-          m.ug[p[2 * k]] += scale * (gy[0] * x[0]);
-          continue;
-        }
-        // One pass for both edges, the weight's reduced in batch_reduce's order.
-        double a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0;
-        std::size_t s = 0;
-        for (; s + 4 <= nb; s += 4) {
-          gx[s] += gy[s] * w;
-          gx[s + 1] += gy[s + 1] * w;
-          gx[s + 2] += gy[s + 2] * w;
-          gx[s + 3] += gy[s + 3] * w;
-          a0 += gy[s] * x[s];
-          a1 += gy[s + 1] * x[s + 1];
-          a2 += gy[s + 2] * x[s + 2];
-          a3 += gy[s + 3] * x[s + 3];
-        }
-        for (; s < nb; ++s) {
-          gx[s] += gy[s] * w;
-          a0 += gy[s] * x[s];
-        }
-        m.ug[p[2 * k]] += scale * ((a0 + a1) + (a2 + a3));
-      }
-      m.ug[bi] += scale * detail::batch_reduce(nb, [gy](std::size_t s) { return gy[s]; });
+      });
+      dot_backward<kOne>(m, q[0], scale);
       return;
     }
     case Kind::affine: {
@@ -559,7 +679,11 @@ template <bool kOne>
 [[gnu::flatten]] void Executor::backward_tile(std::size_t tile, double scale) {
   const Conventions& conv = g_->conventions();
   const Bufs b = bufs(tile);
-  for (std::size_t k = 0; k < nv_; ++k) std::fill_n(b.vg + k * b.stride, b.nb, 0.0);
+  if (zero_all_)  // the tile's rows, contiguous: claimed in cache without being read
+    std::fill_n(b.vg, std::size_t{nv_} * b.stride, 0.0);
+  else
+    for (const std::uint32_t k : zero_rows_)
+      std::fill_n(b.vg + std::size_t{k} * b.stride, b.nb, 0.0);
   if (tile > 0) std::fill_n(b.ug, ugrad_.size(), 0.0);
   const Loc& r = loc_[plan_.root];
   if (r.storage == Storage::varying) std::fill_n(b.vg + r.index * b.stride, b.nb, 1.0);
@@ -571,15 +695,21 @@ template <bool kOne>
 // penalty alone is one of them per parameter.
 [[gnu::flatten]] void Executor::uniform_forward(const Bufs& whole, bool check) {
   const Conventions& conv = g_->conventions();
-  for (const Step& st : usteps_) {
-    forward_step<false>(whole, st, conv);
-    if (check) check_step(st, false, 0, 1);
+  if (check) {  // every step in evaluation order, checked as it goes
+    for (const Step& st : usteps_) {
+      forward_step<false>(whole, st, conv);
+      check_step(st, false, 0, 1);
+    }
+    return;
   }
+  // The leaves read nothing computed: all of them first, in one loop, then the op steps.
+  for (const Leaf& l : uleaves_) whole.uv[l.slot] = whole.gv[l.node];
+  for (const Step& st : uops_) forward_step<false>(whole, st, conv);
 }
 
 [[gnu::flatten]] void Executor::uniform_backward(const Bufs& whole, double scale) {
   const Conventions& conv = g_->conventions();
-  for (auto it = usteps_.rbegin(); it != usteps_.rend(); ++it)
+  for (auto it = uops_.rbegin(); it != uops_.rend(); ++it)  // a leaf passes nothing on
     backward_step<false>(whole, *it, conv, scale);
 }
 

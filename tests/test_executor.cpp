@@ -440,3 +440,67 @@ TEST_CASE("threads: an affine MLP's results are bit-identical for 1, 2 and 4 thr
     }
   }
 }
+
+// Neuron steps (weighted sum, bias or add, activation in one step) and first-write gradient rows:
+// tanh, sigmoid and relu neurons, an add instead of a bias, a neuron whose sum is also read by
+// the loss (not fused) and an input read twice. Every node, sample by sample, against the
+// unfused run bit for bit and against Graph::backward, in a tiled batch, a batch of one and
+// check mode.
+TEST_CASE("executor: neuron steps keep every node's values and gradients, bit for bit") {
+  gf::Graph g;
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  const auto x1 = g.input("x1", 0.2), x2 = g.input("x2", -0.4);
+  std::vector<gf::Node> params;
+  const auto param = [&] {
+    params.push_back(g.parameter("p", u(rng)));
+    return params.back();
+  };
+  std::vector<gf::Node> in{x1, x2, x1};  // x1 read twice by each neuron of the first layer
+  std::vector<gf::Node> sums;
+  for (int layer = 0; layer < 2; ++layer) {
+    std::vector<gf::Node> out;
+    for (int j = 0; j < 4; ++j) {
+      std::vector<gf::Node> terms;
+      for (const auto& x : in) terms.push_back(param() * x);
+      const auto s = sum(terms);
+      sums.push_back(s);
+      const auto z = j == 1 ? s + param() : bias(s, param());
+      out.push_back(j == 0 ? tanh(z) : j == 3 ? relu(z) : sigmoid(z));
+    }
+    in = out;
+  }
+  std::vector<gf::Node> last;
+  for (const auto& x : in) last.push_back(param() * x);
+  // The first sum is also read by the loss: its neuron runs as separate steps.
+  const auto score = bias(sum(last), param());
+  const auto loss = (score * score + 0.5 * sums[0]).named("loss");
+  for (const std::size_t nb : {std::size_t{1}, std::size_t{29}}) {
+    CAPTURE(nb);
+    const Batch b = make_batch(nb, 8);
+    gf::Executor fused(g, loss, nb, {gf::Reduction::mean, true, 1, 8}),
+        plain(g, loss, nb, {gf::Reduction::mean, false, 1, 8});
+    CHECK(fused.fused_neurons() == 7);  // 8 neurons, the first one's sum read twice
+    CHECK(plain.fused_neurons() == 0);
+    for (const bool check : {false, true}) {
+      g.set_check_finite(check);
+      for (auto* ex : {&fused, &plain}) {
+        ex->set_input(x1, b.x1);
+        ex->set_input(x2, b.x2);
+        ex->run();
+      }
+      CHECK(fused.loss() == plain.loss());
+      for (const gf::NodeId i : fused.plan().order) {
+        const auto n = g.node(i);
+        INFO("node #", i, " ", gf::info(n.op()).name);
+        CHECK(fused.grad(n) == plain.grad(n));
+        for (std::size_t s = 0; s < nb; ++s) {
+          CHECK(fused.value(n, s) == plain.value(n, s));
+          if (fused.varies(n)) CHECK(fused.grad(n, s) == plain.grad(n, s));
+        }
+      }
+    }
+    g.set_check_finite(false);
+    check_against_graph(g, fused, {x1, x2}, {b.x1, b.x2});
+  }
+}
