@@ -59,6 +59,27 @@ template <bool kOne>
   const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * stride; };
   const Graph& g = *g_;
   const double attr = st.attr;
+  // Σ_k w_k x_k for every sample of the tile over `pairs` (weight, value) slot pairs at p, added
+  // in term order from 0 (an unfused sum's bits), register-blocked: eight running sums, each
+  // term read once per block; out(s, sum) stores sample s's.
+  const auto weighted_sums = [&](const std::uint32_t* p, std::size_t pairs, auto&& out) {
+    constexpr std::size_t block = 8;
+    std::size_t s0 = 0;
+    for (; s0 + block <= nb; s0 += block) {
+      double acc[block] = {};
+      for (std::size_t k = 0; k < pairs; ++k) {
+        const double w = m.uv[p[2 * k]];
+        const double* x = vrow(p[2 * k + 1]) + s0;
+        for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
+      }
+      for (std::size_t j = 0; j < block; ++j) out(s0 + j, acc[j]);
+    }
+    for (std::size_t s = s0; s < nb; ++s) {
+      double acc = 0.0;
+      for (std::size_t k = 0; k < pairs; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
+      out(s, acc);
+    }
+  };
   switch (st.kind) {
     case Kind::leaf_uniform:  // a parameter or constant: never stale, never failed
       m.uv[st.out] = m.gv[st.node];
@@ -155,22 +176,7 @@ template <bool kOne>
       double* y = vrow(st.out);
       const std::uint32_t* p = m.terms + st.a;
       const std::size_t count = st.b;
-      constexpr std::size_t block = 8;
-      std::size_t s0 = 0;
-      for (; s0 + block <= nb; s0 += block) {
-        double acc[block] = {};
-        for (std::size_t k = 0; k < count; ++k) {
-          const double w = m.uv[p[2 * k]];
-          const double* x = vrow(p[2 * k + 1]) + s0;
-          for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
-        }
-        for (std::size_t j = 0; j < block; ++j) y[s0 + j] = acc[j];
-      }
-      for (std::size_t s = s0; s < nb; ++s) {
-        double acc = 0.0;
-        for (std::size_t k = 0; k < count; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
-        y[s] = acc;
-      }
+      weighted_sums(p, count, [y](std::size_t s, double acc) { y[s] = acc; });
       return;
     }
     case Kind::affine_dot: {
@@ -180,22 +186,7 @@ template <bool kOne>
       const std::uint32_t* p = m.terms + st.a;
       const std::size_t pairs = st.b / 2;
       const double bias = m.uv[p[2 * pairs]];
-      constexpr std::size_t block = 8;
-      std::size_t s0 = 0;
-      for (; s0 + block <= nb; s0 += block) {
-        double acc[block] = {};
-        for (std::size_t k = 0; k < pairs; ++k) {
-          const double w = m.uv[p[2 * k]];
-          const double* x = vrow(p[2 * k + 1]) + s0;
-          for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
-        }
-        for (std::size_t j = 0; j < block; ++j) y[s0 + j] = acc[j] + bias;
-      }
-      for (std::size_t s = s0; s < nb; ++s) {
-        double acc = 0.0;
-        for (std::size_t k = 0; k < pairs; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
-        y[s] = acc + bias;
-      }
+      weighted_sums(p, pairs, [y, bias](std::size_t s, double acc) { y[s] = acc + bias; });
       return;
     }
     case Kind::neuron: {
@@ -210,22 +201,7 @@ template <bool kOne>
       const std::size_t pairs = aff ? d.b / 2 : d.b;
       const double bias = m.uv[aff ? p[2 * pairs] : q[1].b];
       double* sum = vrow(d.out);
-      constexpr std::size_t block = 8;
-      std::size_t s0 = 0;
-      for (; s0 + block <= nb; s0 += block) {
-        double acc[block] = {};
-        for (std::size_t k = 0; k < pairs; ++k) {
-          const double w = m.uv[p[2 * k]];
-          const double* x = vrow(p[2 * k + 1]) + s0;
-          for (std::size_t j = 0; j < block; ++j) acc[j] += w * x[j];
-        }
-        for (std::size_t j = 0; j < block; ++j) sum[s0 + j] = acc[j];
-      }
-      for (std::size_t s = s0; s < nb; ++s) {
-        double acc = 0.0;
-        for (std::size_t k = 0; k < pairs; ++k) acc += m.uv[p[2 * k]] * vrow(p[2 * k + 1])[s];
-        sum[s] = acc;
-      }
+      weighted_sums(p, pairs, [sum](std::size_t s, double acc) { sum[s] = acc; });
       double* z = vrow(act.a);
       double* y = vrow(act.out);
       with_rule(act.op, [&](auto rule) {

@@ -106,6 +106,21 @@ void check_against_graph(gf::Graph& g, gf::Executor& ex, const std::vector<gf::N
   }
 }
 
+// Two executors of one graph hold the same loss, and every node of the cone the same values and
+// gradients, reduced and per sample (every `step`-th of the batch's `nb`), compared with ==.
+void same_numbers(const gf::Graph& g, const gf::Executor& a, const gf::Executor& b, std::size_t nb,
+                  std::size_t step) {
+  CHECK(a.loss() == b.loss());
+  for (const gf::NodeId i : a.plan().order) {
+    const auto n = g.node(i);
+    INFO("node #", i, " ", gf::info(n.op()).name);
+    CHECK(a.grad(n) == b.grad(n));
+    for (std::size_t s = 0; s < nb; s += step) {
+      CHECK(a.value(n, s) == b.value(n, s));
+      if (a.varies(n)) CHECK(a.grad(n, s) == b.grad(n, s));
+    }
+  }
+}
 }  // namespace
 
 TEST_CASE("executor: per-sample values and gradients match Graph::backward on an MLP loss") {
@@ -135,16 +150,7 @@ TEST_CASE("executor: fused and unfused runs agree bit for bit and mul nodes stay
     load(*ex, m, b);
     ex->run();
   }
-  CHECK(fused.loss() == plain.loss());
-  for (const gf::NodeId i : fused.plan().order) {
-    const auto n = g.node(i);
-    INFO("node #", i, " ", gf::info(n.op()).name);
-    CHECK(fused.grad(n) == plain.grad(n));
-    for (std::size_t s = 0; s < 100; s += 7) {
-      CHECK(fused.value(n, s) == plain.value(n, s));
-      if (fused.varies(n)) CHECK(fused.grad(n, s) == plain.grad(n, s));
-    }
-  }
+  same_numbers(g, fused, plain, 100, 7);
   // A second run after a parameter update re-reads the parameters from the graph.
   for (const auto& p : m.params) p.set(p.value() - 0.1 * fused.grad(p));
   fused.run();
@@ -489,16 +495,7 @@ TEST_CASE("executor: neuron steps keep every node's values and gradients, bit fo
         ex->set_input(x2, b.x2);
         ex->run();
       }
-      CHECK(fused.loss() == plain.loss());
-      for (const gf::NodeId i : fused.plan().order) {
-        const auto n = g.node(i);
-        INFO("node #", i, " ", gf::info(n.op()).name);
-        CHECK(fused.grad(n) == plain.grad(n));
-        for (std::size_t s = 0; s < nb; ++s) {
-          CHECK(fused.value(n, s) == plain.value(n, s));
-          if (fused.varies(n)) CHECK(fused.grad(n, s) == plain.grad(n, s));
-        }
-      }
+      same_numbers(g, fused, plain, nb, 1);
     }
     g.set_check_finite(false);
     check_against_graph(g, fused, {x1, x2}, {b.x1, b.x2});
