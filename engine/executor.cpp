@@ -120,8 +120,15 @@ void Executor::compile() {
   }
   nv_ = nv;
   block_ = std::size_t{nv} * tile_;
-  vval_.assign(block_ * ntiles_, 0.0);
-  vgrad_.assign(block_ * ntiles_, 0.0);
+  // Every sample's values and gradients: kept up to 2 MiB (past that, streaming them through
+  // memory at each run costs more than the tiles' arithmetic; see keeps_samples()).
+  const std::size_t bytes = 2 * block_ * ntiles_ * sizeof(double);
+  keep_ = options_.samples == SampleStorage::keep ||
+          (options_.samples == SampleStorage::automatic && bytes <= (std::size_t{2} << 20));
+  workers_ = pool_ ? std::min(threads_, ntiles_) : 1;
+  const std::size_t blocks = keep_ ? ntiles_ : workers_;
+  vval_.assign(block_ * blocks, 0.0);
+  vgrad_.assign(block_ * blocks, 0.0);
   uval_.assign(nu, 0.0);
   ugrad_.assign(nu, 0.0);
   tile_ug_.assign((ntiles_ - 1) * nu, 0.0);
@@ -195,8 +202,16 @@ void Executor::compile() {
   }
   plan_first_writes();
   // Values and gradients of every tile past 2 MiB (measured on the moons step: batch 1000, 1.7
-  // MiB, is faster without the zeroing; batch 10000, 17 MiB, 15% faster with it).
-  zero_all_ = 2 * block_ * ntiles_ * sizeof(double) > (std::size_t{2} << 20);
+  // MiB, is faster without the zeroing; batch 10000, 17 MiB, 15% faster with it). A scratch
+  // block stays in cache: only the rows no edge stores are zeroed.
+  zero_all_ = keep_ && bytes > (std::size_t{2} << 20);
+  if (!keep_) {
+    snap_rows_.assign(in_rows_.size(), 0.0);
+    if (loc_[plan_.root].storage == Storage::varying) roots_.assign(batch_, 0.0);
+    rv_.assign(block_, 0.0);
+    rg_.assign(block_, 0.0);
+    rug_.assign(nu, 0.0);
+  }
   if (options_.fuse) fuse_neurons(uses);
 }
 
@@ -352,6 +367,10 @@ double Executor::loss() const {
   if (r.storage == Storage::uniform)
     return mean ? uval_[r.index] : uval_[r.index] * static_cast<double>(batch_);
   double s = 0.0;  // sample by sample, tile by tile: sample order
+  if (!keep_) {
+    for (const double v : roots_) s += v;
+    return mean ? s / static_cast<double>(batch_) : s;
+  }
   for (std::size_t t = 0; t < ntiles_; ++t) {
     const double* row = vval_.data() + t * block_ + std::size_t{r.index} * tile_;
     const std::size_t n = std::min(tile_, batch_ - t * tile_);
@@ -369,16 +388,21 @@ double Executor::value(Node n, std::size_t s) const {
 
 double Executor::value_at(NodeId id, std::size_t s) const {
   const Loc& l = loc_[id];
+  if (!keep_ && !evaluated_ && l.storage != Storage::uniform)
+    throw UsageError(fmt::format(
+        "gradflow: Executor: value of node {} before a forward pass (this executor does not keep "
+        "samples: it recomputes them from the last one)",
+        g_->describe(id)));
   switch (l.storage) {
     case Storage::varying:
-      return vval_[at(l.index, s)];
+      return vnum(l.index, s, false);
     case Storage::uniform:
       return uval_[l.index];
     case Storage::elided: {  // w × x, recomputed exactly as an unfused run would store it
       const auto ab = g_->operands(id);
       const auto x = [&](NodeId k) {
         const Loc& m = loc_[k];
-        return m.storage == Storage::uniform ? uval_[m.index] : vval_[at(m.index, s)];
+        return m.storage == Storage::uniform ? uval_[m.index] : vnum(m.index, s, false);
       };
       return rules::Mul::forward(x(ab[0]), x(ab[1]));
     }
@@ -395,9 +419,9 @@ double Executor::grad(Node n, std::size_t s) const {
   if (!differentiated_) return 0.0;
   switch (l.storage) {
     case Storage::varying:
-      return vgrad_[at(l.index, s)];
+      return vnum(l.index, s, true);
     case Storage::elided:  // a term of a sum: d(sum)/d(term) = 1
-      return vgrad_[at(loc_[l.index].index, s)];
+      return vnum(loc_[l.index].index, s, true);
     case Storage::uniform:
       return sample_cache(s).grad[n.id()];
     case Storage::none:
@@ -411,8 +435,43 @@ double Executor::grad(Node n) const {
   if (!differentiated_) return 0.0;
   if (l.storage == Storage::uniform) return ugrad_[l.index];
   const std::uint32_t slot = l.storage == Storage::elided ? loc_[l.index].index : l.index;
-  const double s = detail::batch_reduce(batch_, [&](std::size_t i) { return vgrad_[at(slot, i)]; });
+  double s = 0.0;
+  if (keep_) {
+    s = detail::batch_reduce(batch_, [&](std::size_t i) { return vgrad_[at(slot, i)]; });
+  } else {
+    if (!summed_) {
+      // Every tile recomputed once, in order, every varying row reduced as batch_reduce adds it
+      // (sample s into partial sum s % 4, the samples past the last group of four into the
+      // first, added pairwise at the end).
+      std::vector<double> acc(4 * std::size_t{nv_}, 0.0);
+      const std::size_t n4 = batch_ / 4 * 4;
+      for (std::size_t t = 0; t < ntiles_; ++t) {
+        recompute(t);
+        const std::size_t s0 = t * tile_, nb = std::min(tile_, batch_ - s0);
+        for (std::size_t k = 0; k < nv_; ++k) {
+          const double* row = rg_.data() + k * tile_;
+          double* a = acc.data() + 4 * k;
+          for (std::size_t i = 0; i < nb; ++i) a[s0 + i < n4 ? (s0 + i) % 4 : 0] += row[i];
+        }
+      }
+      vsum_.assign(nv_, 0.0);
+      for (std::size_t k = 0; k < nv_; ++k) {
+        const double* a = acc.data() + 4 * k;
+        vsum_[k] = (a[0] + a[1]) + (a[2] + a[3]);
+      }
+      if (batch_ == 1)  // batch_reduce returns the one term itself
+        for (std::size_t k = 0; k < nv_; ++k) vsum_[k] = rg_[k * tile_];
+      summed_ = true;
+    }
+    s = vsum_[slot];
+  }
   return options_.reduction == Reduction::mean ? s / static_cast<double>(batch_) : s;
+}
+
+double Executor::vnum(std::uint32_t slot, std::size_t s, bool gradient) const {
+  if (keep_) return (gradient ? vgrad_ : vval_)[at(slot, s)];
+  recompute(s / tile_);
+  return (gradient ? rg_ : rv_)[std::size_t{slot} * tile_ + s % tile_];
 }
 
 void Executor::gradients(std::span<const Node> params, std::span<double> out) const {

@@ -60,6 +60,13 @@ enum class Reduction : std::uint8_t {
   sum,   ///< sum over samples
 };
 
+/// Whether an Executor keeps every sample's numbers after a run (see Executor::keeps_samples()).
+enum class SampleStorage : std::uint8_t {
+  automatic,  ///< keep them while they fit in a few MiB, recompute them on demand past that
+  keep,       ///< always keep every sample's values and gradients
+  recompute,  ///< never: each tile runs in a per-thread scratch block; read-back recomputes
+};
+
 /// How an Executor compiles and reduces.
 struct ExecutorOptions {
   /// How the root and the uniform nodes' gradients are reduced over the batch.
@@ -73,6 +80,9 @@ struct ExecutorOptions {
   /// multiple of 8). Results depend on the tiling (the order of the batch reductions), never on
   /// the thread count.
   std::size_t tile = 0;
+  /// Whether every sample's values and gradients are kept after a run (the same numbers either
+  /// way, bit for bit; only the speed of a run and of per-sample read-back differ).
+  SampleStorage samples = SampleStorage::automatic;
 };
 
 /// Evaluates the cone of `root` for `batch` samples at once. Holds a reference to the graph:
@@ -106,10 +116,19 @@ class Executor {
   std::size_t tiles() const { return ntiles_; }
   /// Whether node `n` differs from sample to sample (an input, or computed from one).
   bool varies(Node n) const;
+  /// Whether a run keeps every sample's values and gradients (ExecutorOptions::samples; by
+  /// default while they take at most 2 MiB). When it does not, each tile runs in a per-thread
+  /// scratch block that stays in cache, only the per-sample roots and the uniform nodes'
+  /// numbers are kept, and value(n, s), grad(n, s) of varying nodes and sample_workspace(s)
+  /// recompute sample s's tile (forward and backward, from that run's inputs and uniform values)
+  /// into a cached block: the same bits, at the cost of one tile's run per tile read.
+  bool keeps_samples() const { return keep_; }
 
   // ---- inputs ---------------------------------------------------------------------------------
   /// The batch's values of input `n` (one per sample), to be written before forward().
   /// Throws UsageError unless `n` is an input in the root's cone.
+  /// In a run that does not keep samples, read-back still sees the inputs as they were at the
+  /// last forward (they are copied then).
   std::span<double> input(Node n);
   /// Copies `values` (one per sample) into input `n`.
   void set_input(Node n, std::span<const double> values);
@@ -199,16 +218,24 @@ class Executor {
     std::size_t s0;             // the tile's first sample
     const double* gv;           // the graph's values (parameters and constants are read from it)
   };
-  Bufs bufs(std::size_t tile);
-  // kOne: the batch holds one sample, and every loop over it is known to run once.
+  // Tile `tile`'s arrays: its stored block, or (not keeping samples) scratch block `worker`.
+  Bufs bufs(std::size_t tile, std::size_t worker);
+  // kOne: the batch holds one sample, and every loop over it is known to run once. The inputs
+  // are read from `rows` (input by input, sample by sample) and, unless null, copied to `snap`.
   template <bool kOne>
-  void forward_tile(std::size_t tile, std::size_t& step, bool check);
+  void forward_tile(const Bufs& b, const double* rows, double* snap, std::size_t& step,
+                    bool check) const;
   template <bool kOne>
-  void backward_tile(std::size_t tile, double scale);
+  void backward_tile(const Bufs& b, double scale) const;
+  // Not keeping samples: recomputes tile `tile` of the last run into rv_/rg_ (cached).
+  void recompute(std::size_t tile) const;
+  // A varying slot's number in sample s, stored or recomputed.
+  double vnum(std::uint32_t slot, std::size_t s, bool gradient) const;
   // The uniform steps (parameters, constants, what only they compute), once per batch.
   void uniform_forward(const Bufs& whole, bool check);
   void uniform_backward(const Bufs& whole, double scale);
-  // Runs f(tile) for every tile, on the arena when there are several threads and tiles.
+  // Runs f(tile, worker) for every tile, on the arena when there are several threads and tiles;
+  // worker (below workers_) is the running thread's own: two tiles at once never share one.
   template <class F>
   void for_tiles(F&& f);
   template <bool kOne>
@@ -218,6 +245,8 @@ class Executor {
   template <bool kOne>
   void backward_step(const Bufs& m, const Step& st, const Conventions& conv, double scale) const;
   void check_step(const Step& st, bool gradient, std::size_t s0, std::size_t s1) const;
+  // check_step over a tile's rows in its arrays (a varying step).
+  void check_rows(const Bufs& b, const Step& st, bool gradient) const;
   const Workspace& sample_cache(std::size_t s) const;
   double value_at(NodeId id, std::size_t s) const;
 
@@ -267,7 +296,16 @@ class Executor {
   bool zero_all_ = false;
   void fuse_neurons(const std::vector<std::uint32_t>& uses);
   std::vector<Step> parts_;           // the steps neuron steps run, in evaluation order
-  std::vector<double> vval_, vgrad_;  // varying nodes: at(slot, sample)
+  std::vector<double> vval_, vgrad_;  // varying nodes: at(slot, sample), or the scratch blocks
+  // Not keeping samples (keep_ false): vval_ and vgrad_ hold one block per worker, roots_ the
+  // root's value per sample, snap_rows_ the inputs as at the last forward; rv_/rg_ one tile
+  // recomputed on demand, vsum_ the varying gradients reduced over the batch (on demand).
+  bool keep_ = true;
+  std::size_t workers_ = 1;
+  std::vector<double> roots_, snap_rows_;
+  mutable std::vector<double> rv_, rg_, rug_, vsum_;
+  mutable std::size_t recomputed_ = no_sample;  // the tile rv_/rg_ hold, or no_sample
+  mutable bool summed_ = false;                 // whether vsum_ holds the last run's
   std::vector<double> uval_, ugrad_;  // uniform nodes: slot
   bool evaluated_ = false;
   bool differentiated_ = false;

@@ -253,11 +253,24 @@ void Executor::check_step(const Step& st, bool gradient, std::size_t s0, std::si
   }
 }
 
-Executor::Bufs Executor::bufs(std::size_t tile) {
+void Executor::check_rows(const Bufs& b, const Step& st, bool gradient) const {
+  const double* row = (gradient ? b.vg : b.vv) + std::size_t{loc_[st.node].index} * b.stride;
+  for (std::size_t i = 0; i < b.nb; ++i)
+    if (!std::isfinite(row[i]))
+      throw NumericError(
+          fmt::format("gradflow: check mode: executor: the {} of node {} is {} in sample {}, the "
+                      "first to become non-finite in {}",
+                      gradient ? "gradient" : "value", g_->describe(st.node), row[i], b.s0 + i,
+                      gradient ? "the backward pass" : "evaluation order"),
+          st.node, gradient, row[i]);
+}
+
+Executor::Bufs Executor::bufs(std::size_t tile, std::size_t worker) {
   const std::size_t s0 = tile * tile_;
   double* ug = tile == 0 ? ugrad_.data() : tile_ug_.data() + (tile - 1) * ugrad_.size();
-  return {vval_.data() + tile * block_,
-          vgrad_.data() + tile * block_,
+  const std::size_t block = keep_ ? tile : worker;
+  return {vval_.data() + block * block_,
+          vgrad_.data() + block * block_,
           uval_.data(),
           ug,
           terms_.data(),
@@ -287,7 +300,7 @@ std::shared_ptr<Executor::Pool> Executor::make_pool(std::size_t threads) {
 template <class F>
 void Executor::for_tiles(F&& f) {
   if (!pool_) {
-    for (std::size_t t = 0; t < ntiles_; ++t) f(t);
+    for (std::size_t t = 0; t < ntiles_; ++t) f(t, std::size_t{0});
     return;
   }
 #if GRADFLOW_TSAN
@@ -296,21 +309,23 @@ void Executor::for_tiles(F&& f) {
   // sees, so that what it checks is this code's sharing of the tiles' numbers.
   std::atomic<std::size_t> next{0};
   std::vector<std::thread> workers;
-  for (std::size_t k = 1; k < std::min(threads_, ntiles_); ++k)
-    workers.emplace_back([&] {
-      for (std::size_t t; (t = next++) < ntiles_;) f(t);
+  for (std::size_t k = 1; k < workers_; ++k)
+    workers.emplace_back([&, k] {
+      for (std::size_t t; (t = next++) < ntiles_;) f(t, k);
     });
-  for (std::size_t t; (t = next++) < ntiles_;) f(t);
+  for (std::size_t t; (t = next++) < ntiles_;) f(t, std::size_t{0});
   for (auto& w : workers) w.join();
 #elif defined(GRADFLOW_NO_THREADS)
-  for (std::size_t t = 0; t < ntiles_; ++t) f(t);
+  for (std::size_t t = 0; t < ntiles_; ++t) f(t, std::size_t{0});
 #else
   // One task per tile: which thread runs a tile changes nothing in its arithmetic.
   pool_->arena.execute([&] {
     tbb::parallel_for(
         tbb::blocked_range<std::size_t>(0, ntiles_, 1),
         [&](const tbb::blocked_range<std::size_t>& r) {
-          for (std::size_t t = r.begin(); t != r.end(); ++t) f(t);
+          // The arena holds workers_ threads: indices 0 .. workers_ - 1, one per thread.
+          const auto w = static_cast<std::size_t>(tbb::this_task_arena::current_thread_index());
+          for (std::size_t t = r.begin(); t != r.end(); ++t) f(t, w);
         },
         tbb::simple_partitioner());
   });
@@ -324,31 +339,37 @@ struct FirstFailure {
   std::vector<std::size_t> step;
   std::vector<std::exception_ptr> error;
   explicit FirstFailure(std::size_t tiles) : step(tiles, 0), error(tiles) {}
-  void rethrow() const {
+  // The tile of the first failure, or error.size().
+  std::size_t first() const {
     std::size_t best = error.size();
     for (std::size_t t = 0; t < error.size(); ++t)
       if (error[t] && (best == error.size() || step[t] < step[best])) best = t;
+    return best;
+  }
+  void rethrow() const {
+    const std::size_t best = first();
     if (best < error.size()) std::rethrow_exception(error[best]);
   }
 };
 }  // namespace
 
 template <bool kOne>
-[[gnu::flatten]] void Executor::forward_tile(std::size_t tile, std::size_t& step, bool check) {
+[[gnu::flatten]] void Executor::forward_tile(const Bufs& b, const double* rows, double* snap,
+                                             std::size_t& step, bool check) const {
   const Conventions& conv = g_->conventions();
-  const Bufs b = bufs(tile);
-  for (const InputRow& r : inputs_)
-    std::copy_n(in_rows_.data() + std::size_t{r.row} * batch_ + b.s0, b.nb,
-                b.vv + std::size_t{r.slot} * b.stride);
+  for (const InputRow& r : inputs_) {
+    const double* src = rows + std::size_t{r.row} * batch_ + b.s0;
+    std::copy_n(src, b.nb, b.vv + std::size_t{r.slot} * b.stride);
+    if (snap != nullptr) std::copy_n(src, b.nb, snap + std::size_t{r.row} * batch_ + b.s0);
+  }
   for (step = 0; step < vsteps_.size(); ++step) {
     const Step& st = vsteps_[step];
     forward_step<kOne>(b, st, conv);
     if (!check) continue;
     if (st.kind != Kind::neuron)
-      check_step(st, false, b.s0, b.s0 + b.nb);
+      check_rows(b, st, false);
     else  // each part's node, in evaluation order
-      for (std::uint32_t k = 0; k < st.b; ++k)
-        check_step(parts_[st.a + k], false, b.s0, b.s0 + b.nb);
+      for (std::uint32_t k = 0; k < st.b; ++k) check_rows(b, parts_[st.a + k], false);
   }
 }
 
@@ -652,15 +673,14 @@ template <bool kOne>
 }
 
 template <bool kOne>
-[[gnu::flatten]] void Executor::backward_tile(std::size_t tile, double scale) {
+[[gnu::flatten]] void Executor::backward_tile(const Bufs& b, double scale) const {
   const Conventions& conv = g_->conventions();
-  const Bufs b = bufs(tile);
   if (zero_all_)  // the tile's rows, contiguous: claimed in cache without being read
     std::fill_n(b.vg, std::size_t{nv_} * b.stride, 0.0);
   else
     for (const std::uint32_t k : zero_rows_)
       std::fill_n(b.vg + std::size_t{k} * b.stride, b.nb, 0.0);
-  if (tile > 0) std::fill_n(b.ug, ugrad_.size(), 0.0);
+  if (b.ug != ugrad_.data()) std::fill_n(b.ug, ugrad_.size(), 0.0);
   const Loc& r = loc_[plan_.root];
   if (r.storage == Storage::varying) std::fill_n(b.vg + r.index * b.stride, b.nb, 1.0);
   for (auto it = vsteps_.rbegin(); it != vsteps_.rend(); ++it)
@@ -705,8 +725,10 @@ void Executor::sweep(bool fwd, bool bwd) {
   const bool mean = options_.reduction == Reduction::mean;
   const double scale = mean ? 1.0 / static_cast<double>(batch_) : 1.0;
   cached_sample_ = no_sample;
+  recomputed_ = no_sample;
+  summed_ = false;
   differentiated_ = false;
-  const Bufs whole = bufs(0);
+  const Bufs whole = bufs(0, 0);
   if (fwd) {
     evaluated_ = false;
     // Uniform nodes once (they read only uniform nodes), then the varying ones tile by tile.
@@ -718,26 +740,61 @@ void Executor::sweep(bool fwd, bool bwd) {
     if (r.storage == Storage::uniform)  // the same in every sample: the reduction is itself or B×
       ugrad_[r.index] = mean ? 1.0 : static_cast<double>(batch_);
   }
+  // Not keeping samples, a tile's forward reads the inputs and copies them for read-back, and
+  // keeps its roots; a backward without a forward first recomputes the tile's values (from the
+  // inputs of the last forward), the same bits.
+  const double* rows = keep_ || fwd ? in_rows_.data() : snap_rows_.data();
+  double* snap = !keep_ && fwd ? snap_rows_.data() : nullptr;
+  const Loc& root = loc_[plan_.root];
+  const bool roots = !keep_ && fwd && root.storage == Storage::varying;
+  const bool refwd = !keep_ && !fwd;
+  // Check mode, not keeping samples: each tile's first non-finite gradient (in the reverse
+  // order of steps_), as its rows are gone once the next tile runs.
+  const bool gcheck = check && bwd && !keep_;
+  FirstFailure gfailed(gcheck ? ntiles_ : 0);
+  const auto check_gradients = [&](const Bufs& b, std::size_t t) {
+    std::size_t p = 0;
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it, ++p) {
+      if (loc_[it->node].storage != Storage::varying) continue;
+      try {
+        check_rows(b, *it, true);
+      } catch (...) {
+        gfailed.error[t] = std::current_exception();
+        gfailed.step[t] = p;
+        return;
+      }
+    }
+  };
   if (batch_ == 1 && !check) {
     std::size_t step = 0;
-    if (fwd) forward_tile<true>(0, step, false);
-    if (bwd) backward_tile<true>(0, scale);
+    const Bufs b = bufs(0, 0);
+    if (fwd || refwd) forward_tile<true>(b, rows, snap, step, false);
+    if (roots) roots_[0] = b.vv[root.index];
+    if (bwd) backward_tile<true>(b, scale);
   } else {
     // A tile stops at its first failure (a value out of an op's domain, or in check mode a
     // non-finite value); the one reported is the first in evaluation order, then sample order.
     FirstFailure failed(ntiles_);
-    for_tiles([&](std::size_t t) {
+    for_tiles([&](std::size_t t, std::size_t w) {
+      const Bufs b = bufs(t, w);
       if (fwd) {
         std::size_t k = 0;
         try {
-          forward_tile<false>(t, k, check);
+          forward_tile<false>(b, rows, snap, k, check);
         } catch (...) {
           failed.error[t] = std::current_exception();
           failed.step[t] = k;
           return;
         }
+        if (roots) std::copy_n(b.vv + std::size_t{root.index} * b.stride, b.nb, &roots_[b.s0]);
+      } else if (refwd) {
+        std::size_t k = 0;
+        forward_tile<false>(b, rows, nullptr, k, false);
       }
-      if (bwd) backward_tile<false>(t, scale);
+      if (bwd) {
+        backward_tile<false>(b, scale);
+        if (gcheck) check_gradients(b, t);
+      }
     });
     failed.rethrow();
   }
@@ -752,9 +809,46 @@ void Executor::sweep(bool fwd, bool bwd) {
   }
   uniform_backward(whole, scale);
   // Check mode: the first node, in reverse order, whose gradient is not finite in some sample.
-  if (check)
+  if (check && keep_)
     for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) check_step(*it, true, 0, batch_);
+  if (gcheck) {  // the uniform nodes' here, the varying ones' as the tiles found them
+    const std::size_t first = gfailed.first();
+    std::size_t p = 0;
+    for (auto it = steps_.rbegin(); it != steps_.rend(); ++it, ++p) {
+      if (first < ntiles_ && p == gfailed.step[first]) std::rethrow_exception(gfailed.error[first]);
+      if (loc_[it->node].storage == Storage::uniform) check_step(*it, true, 0, batch_);
+    }
+  }
   differentiated_ = true;
+}
+
+void Executor::recompute(std::size_t tile) const {
+  if (recomputed_ == tile) return;
+  recomputed_ = no_sample;
+  const std::size_t s0 = tile * tile_;
+  const Bufs b{rv_.data(),
+               rg_.data(),
+               const_cast<double*>(uval_.data()),  // read only: vsteps_ write no uniform value
+               rug_.data(),
+               terms_.data(),
+               first_.data(),
+               parts_.data(),
+               std::min(tile_, batch_ - s0),
+               tile_,
+               s0,
+               detail::Access::values(*g_)};
+  const double scale =
+      options_.reduction == Reduction::mean ? 1.0 / static_cast<double>(batch_) : 1.0;
+  std::size_t step = 0;
+  // The run's inputs and uniform values, the run's kernels: the run's bits.
+  if (batch_ == 1) {
+    forward_tile<true>(b, snap_rows_.data(), nullptr, step, false);
+    if (differentiated_) backward_tile<true>(b, scale);
+  } else {
+    forward_tile<false>(b, snap_rows_.data(), nullptr, step, false);
+    if (differentiated_) backward_tile<false>(b, scale);
+  }
+  recomputed_ = tile;
 }
 
 }  // namespace gradflow

@@ -501,3 +501,166 @@ TEST_CASE("executor: neuron steps keep every node's values and gradients, bit fo
     check_against_graph(g, fused, {x1, x2}, {b.x1, b.x2});
   }
 }
+
+namespace {
+// An executor of `m`'s loss over batch `b` with `samples` (kept or recomputed on demand), run.
+gf::Executor scratch_run(gf::Graph& g, const Mlp& m, const Batch& b, gf::SampleStorage samples,
+                         std::size_t threads, bool fuse = true, std::size_t tile = 0) {
+  gf::ExecutorOptions o;
+  o.tile = tile;
+  o.fuse = fuse;
+  o.threads = threads;
+  o.samples = samples;
+  gf::Executor ex(g, m.loss, b.y.size(), o);
+  load(ex, m, b);
+  ex.run();
+  return ex;
+}
+
+// Every node's numbers in samples `ss` (values, gradients per sample, uniform ones through the
+// single-sample sweep too) and their workspaces, ==.
+void same_samples(const gf::Graph& g, const gf::Executor& a, const gf::Executor& b,
+                  const std::vector<std::size_t>& ss) {
+  same_numbers(g, a, b, 1, 1);  // loss, grad(n), and sample 0
+  gf::Workspace wa, wb;
+  for (const std::size_t s : ss) {
+    CAPTURE(s);
+    for (const gf::NodeId i : a.plan().order) {
+      const auto n = g.node(i);
+      INFO("node #", i, " ", gf::info(n.op()).name);
+      CHECK(a.value(n, s) == b.value(n, s));
+      CHECK(a.grad(n, s) == b.grad(n, s));
+    }
+    a.sample_workspace(s, wa);
+    b.sample_workspace(s, wb);
+    CHECK(wa.value == wb.value);
+    CHECK(wa.grad == wb.grad);
+  }
+}
+}  // namespace
+
+// Issue 16: past a few MiB of per-sample numbers the tiles run in a per-thread scratch block and
+// read-back recomputes a sample's tile: every number the stored run gives, bit for bit.
+TEST_CASE("executor: a run that does not keep samples gives the stored run's numbers") {
+  gf::Graph g;
+  const Mlp m = build_mlp(g, 16, 1e-3, 5);
+  {  // automatic: kept while small
+    gf::Executor small(g, m.loss, 100), large(g, m.loss, 10000);
+    CHECK(small.keeps_samples());
+    CHECK_FALSE(large.keeps_samples());
+  }
+  for (const bool fuse : {true, false}) {
+    const Batch b = make_batch(1001, 17);
+    const gf::Executor kept = scratch_run(g, m, b, gf::SampleStorage::keep, 1, fuse);
+    REQUIRE(kept.keeps_samples());
+    REQUIRE(kept.tiles() > 2);
+    const std::size_t t = kept.tile_size();
+    const std::vector<std::size_t> ss{0, 3, t - 1, t, 2 * t + 5, 1000 - t, 999, 1000, 0};
+    for (const std::size_t threads : {1u, 2u}) {
+      CAPTURE(fuse);
+      CAPTURE(threads);
+      const gf::Executor ex = scratch_run(g, m, b, gf::SampleStorage::recompute, threads, fuse);
+      REQUIRE_FALSE(ex.keeps_samples());
+      CHECK(ex.tile_size() == t);
+      same_samples(g, ex, kept, ss);
+      std::vector<double> ga(m.params.size()), gb(m.params.size());
+      ex.gradients(m.params, ga);
+      kept.gradients(m.params, gb);
+      CHECK(ga == gb);
+    }
+  }
+  // Automatic at batch 10,000: 1 and 2 threads, the stored run.
+  const Batch big = make_batch(10000, 3);
+  const gf::Executor kept = scratch_run(g, m, big, gf::SampleStorage::keep, 1);
+  const gf::Executor one = scratch_run(g, m, big, gf::SampleStorage::automatic, 1);
+  const gf::Executor two = scratch_run(g, m, big, gf::SampleStorage::automatic, 2);
+  CHECK_FALSE(one.keeps_samples());
+  same_samples(g, one, kept, {0, 5000, 9999});
+  same_samples(g, two, kept, {9998, 1, 7777});
+}
+
+TEST_CASE("executor: not keeping samples, forward and backward alone and later inputs") {
+  gf::Graph g;
+  const Mlp m = build_mlp(g, 6, 1e-3, 9, true);  // affine neurons
+  const Batch b = make_batch(203, 4), c = make_batch(203, 5);
+  gf::ExecutorOptions o;
+  o.tile = 16;
+  o.samples = gf::SampleStorage::recompute;
+  gf::Executor ex(g, m.loss, 203, o);
+  CHECK_THROWS_AS(ex.value(m.score, 0), gf::UsageError);  // nothing to recompute from yet
+  o.samples = gf::SampleStorage::keep;
+  gf::Executor kept(g, m.loss, 203, o);
+  load(ex, m, b);
+  load(kept, m, b);
+  ex.forward();  // values only: gradients read 0, as stored
+  kept.forward();
+  CHECK(ex.loss() == kept.loss());
+  CHECK(ex.value(m.score, 200) == kept.value(m.score, 200));
+  CHECK(ex.grad(m.score, 200) == 0.0);
+  // New inputs before the backward: it differentiates the forward's samples, as a stored run.
+  load(ex, m, c);
+  load(kept, m, c);
+  ex.backward();
+  kept.backward();
+  same_samples(g, ex, kept, {0, 17, 202});
+  // Inputs changed after a run: read-back still gives that run's numbers.
+  const gf::Executor ref = scratch_run(g, m, b, gf::SampleStorage::keep, 1, true, 16);
+  ex.set_input(m.x1, b.x1);
+  ex.set_input(m.x2, b.x2);
+  ex.set_input(m.label, b.y);
+  ex.run();
+  const auto x1 = ex.input(m.x1);
+  std::fill(x1.begin(), x1.end(), 0.25);
+  same_samples(g, ex, ref, {0, 100, 202});
+  CHECK(ex.value(m.x1, 7) == b.x1[7]);
+  ex.run();  // the new inputs from here on
+  CHECK(ex.value(m.x1, 7) == 0.25);
+  CHECK(ex.loss() != ref.loss());
+}
+
+TEST_CASE("executor: not keeping samples, errors name the same node and sample") {
+  gf::Graph h;
+  const auto x = h.input("x", 1.0);
+  const auto w = h.parameter("w", 0.0);
+  const auto y = log(x).named("logx");
+  const auto z = sqrt(log(y + 1.0).named("log1p") - w).named("root");
+  std::vector<double> xs(37, 3.0);
+  xs[35] = 0.5;   // log(log 0.5 + 1) fails in the second node, sample 35
+  xs[30] = -1.0;  // log(-1) fails in the first node, sample 30
+  const auto message = [&](gf::SampleStorage samples, std::size_t threads, bool backward) {
+    gf::ExecutorOptions o;
+    o.tile = 8;
+    o.threads = threads;
+    o.samples = samples;
+    gf::Executor ex(h, z, 37, o);
+    ex.set_input(x, xs);
+    try {
+      if (backward)
+        ex.run();
+      else
+        ex.forward();
+    } catch (const gf::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const auto same = [&](bool backward) {
+    const std::string want = message(gf::SampleStorage::keep, 1, backward);
+    for (const std::size_t threads : {1u, 2u})
+      CHECK(message(gf::SampleStorage::recompute, threads, backward) == want);
+    return want;
+  };
+  CHECK(same(false).find("sample 30") != std::string::npos);  // DomainError
+  h.set_check_finite(true);
+  xs[30] = 3.0;
+  xs[35] = 1.0;  // log1p = 0 = w: root = sqrt(0), its operand's gradient inf
+  xs[33] = 1.0;
+  const std::string g = same(true);
+  CHECK(g.find("gradient") != std::string::npos);
+  CHECK(g.find("sample 33") != std::string::npos);
+  xs[12] = HUGE_VAL;  // a value: the forward's check
+  const std::string v = same(false);
+  CHECK(v.find("value") != std::string::npos);
+  CHECK(v.find("sample 12") != std::string::npos);
+  h.set_check_finite(false);
+}
