@@ -41,6 +41,12 @@
 // Per-sample readback: value(n, s) and grad(n, s) are what Graph::backward(root) gives for node n
 // when the graph's inputs hold sample s (exactly the same numbers for varying nodes; uniform
 // nodes' per-sample gradients come from a single-sample sweep, done on demand and cached).
+//
+// Large batches (issue 16): past 1 MiB of per-sample numbers, storing them all would stream them
+// through memory at every run. Then each tile runs in its thread's scratch block (it stays in
+// cache), the run keeps only the per-sample roots, the uniform nodes' numbers and a copy of its
+// inputs, and read-back recomputes the tile of the sample asked for (the same kernels on the same
+// numbers: the same bits), caching the last one (keeps_samples(), ExecutorOptions::samples).
 #pragma once
 
 #include <cstddef>
@@ -62,7 +68,7 @@ enum class Reduction : std::uint8_t {
 
 /// Whether an Executor keeps every sample's numbers after a run (see Executor::keeps_samples()).
 enum class SampleStorage : std::uint8_t {
-  automatic,  ///< keep them while they fit in a few MiB, recompute them on demand past that
+  automatic,  ///< keep them up to 1 MiB, recompute them on demand past that
   keep,       ///< always keep every sample's values and gradients
   recompute,  ///< never: each tile runs in a per-thread scratch block; read-back recomputes
 };
@@ -117,7 +123,7 @@ class Executor {
   /// Whether node `n` differs from sample to sample (an input, or computed from one).
   bool varies(Node n) const;
   /// Whether a run keeps every sample's values and gradients (ExecutorOptions::samples; by
-  /// default while they take at most 2 MiB). When it does not, each tile runs in a per-thread
+  /// default while they take at most 1 MiB). When it does not, each tile runs in a per-thread
   /// scratch block that stays in cache, only the per-sample roots and the uniform nodes'
   /// numbers are kept, and value(n, s), grad(n, s) of varying nodes and sample_workspace(s)
   /// recompute sample s's tile (forward and backward, from that run's inputs and uniform values)
@@ -306,7 +312,7 @@ class Executor {
   mutable std::vector<double> rv_, rg_, rug_, vsum_;
   mutable std::size_t recomputed_ = no_sample;  // the tile rv_/rg_ hold, or no_sample
   mutable bool summed_ = false;                 // whether vsum_ holds the last run's
-  std::vector<double> uval_, ugrad_;  // uniform nodes: slot
+  std::vector<double> uval_, ugrad_;            // uniform nodes: slot
   bool evaluated_ = false;
   bool differentiated_ = false;
   mutable Workspace cache_;  // one sample's workspace, for uniform per-sample grads

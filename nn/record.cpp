@@ -208,11 +208,13 @@ IterationRecord TrainingRecorder::iterate(bool last) {
   const std::size_t batch = e.batch();
   const Conventions& conv = g_->conventions();
   s.units.resize(unit_nodes_.size());
-  for (std::size_t u = 0; u < unit_nodes_.size(); ++u) {
-    const Op op = record_.units[u].activation;
-    const double attr = g_->attr(unit_nodes_[u].out.id());
-    UnitActivity& a = s.units[u];
-    for (std::size_t c = 0; c < batch; ++c) {
+  // Sample by sample, every unit in each: an executor that does not keep samples recomputes each
+  // tile once (each unit's sums still add its samples in order).
+  for (std::size_t c = 0; c < batch; ++c)
+    for (std::size_t u = 0; u < unit_nodes_.size(); ++u) {
+      const Op op = record_.units[u].activation;
+      const double attr = g_->attr(unit_nodes_[u].out.id());
+      UnitActivity& a = s.units[u];
       const double pre = e.value(unit_nodes_[u].pre, c);
       const double out = e.value(unit_nodes_[u].out, c);
       const double d = derivative(
@@ -223,6 +225,7 @@ IterationRecord TrainingRecorder::iterate(bool last) {
       a.saturated += saturated(op, d) ? 1.0 : 0.0;
       a.mean_abs_grad += std::abs(e.grad(unit_nodes_[u].out, c));
     }
+  for (UnitActivity& a : s.units) {
     const double n = static_cast<double>(batch);
     a.mean_pre /= n;
     a.mean_out /= n;
