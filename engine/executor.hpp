@@ -152,7 +152,8 @@ class Executor {
   // ---- results --------------------------------------------------------------------------------
   /// The root reduced over the batch (mean or sum, see Reduction).
   double loss() const;
-  /// Value of `n` in sample `s`.
+  /// Value of `n` in sample `s`. When samples are not kept, a varying node's value is
+  /// recomputed from the last forward pass, and asking before one completed throws UsageError.
   double value(Node n, std::size_t s) const;
   /// d(root_s)/d(n) in sample s: what Graph::backward(root) gives when the inputs hold sample s.
   double grad(Node n, std::size_t s) const;
