@@ -227,6 +227,8 @@ class Executor {
   };
   // Tile `tile`'s arrays: its stored block, or (not keeping samples) scratch block `worker`.
   Bufs bufs(std::size_t tile, std::size_t worker);
+  // Tile `tile`'s view of the given varying values, varying gradients and uniform gradients.
+  Bufs tile_bufs(std::size_t tile, double* vv, double* vg, double* ug) const;
   // kOne: the batch holds one sample, and every loop over it is known to run once. The inputs
   // are read from `rows` (input by input, sample by sample) and, unless null, copied to `snap`.
   template <bool kOne>

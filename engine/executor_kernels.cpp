@@ -265,13 +265,11 @@ void Executor::check_rows(const Bufs& b, const Step& st, bool gradient) const {
           st.node, gradient, row[i]);
 }
 
-Executor::Bufs Executor::bufs(std::size_t tile, std::size_t worker) {
+Executor::Bufs Executor::tile_bufs(std::size_t tile, double* vv, double* vg, double* ug) const {
   const std::size_t s0 = tile * tile_;
-  double* ug = tile == 0 ? ugrad_.data() : tile_ug_.data() + (tile - 1) * ugrad_.size();
-  const std::size_t block = keep_ ? tile : worker;
-  return {vval_.data() + block * block_,
-          vgrad_.data() + block * block_,
-          uval_.data(),
+  return {vv,
+          vg,
+          const_cast<double*>(uval_.data()),  // written only by the uniform steps (sweep())
           ug,
           terms_.data(),
           first_.data(),
@@ -280,6 +278,12 @@ Executor::Bufs Executor::bufs(std::size_t tile, std::size_t worker) {
           tile_,
           s0,
           detail::Access::values(*g_)};
+}
+
+Executor::Bufs Executor::bufs(std::size_t tile, std::size_t worker) {
+  double* ug = tile == 0 ? ugrad_.data() : tile_ug_.data() + (tile - 1) * ugrad_.size();
+  const std::size_t block = keep_ ? tile : worker;
+  return tile_bufs(tile, vval_.data() + block * block_, vgrad_.data() + block * block_, ug);
 }
 
 #ifdef GRADFLOW_NO_THREADS
@@ -393,9 +397,7 @@ template <class F>
   else
     f(std::false_type{});
 }
-}  // namespace
 
-namespace {
 // A weighted-sum term's backward in one pass over its samples: gx += gy w (stored on the row's
 // first write), and returns Σ gy x in batch_reduce's order (four interleaved partial sums), so
 // that the bits are an unfused mul's.
@@ -435,53 +437,38 @@ template <bool kOne>
   const std::size_t stride = kOne ? 1 : m.stride;
   const auto vrow = [&](std::uint32_t slot) { return m.vv + slot * stride; };
   const auto vgrad = [&](std::uint32_t slot) { return m.vg + slot * stride; };
-  if (st.kind == Kind::dot) {
-    // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
-    const double* gy = vgrad(st.out);
-    const std::uint32_t* p = m.terms + st.a;
-    if constexpr (kOne) {  // the same arithmetic, with the sum's gradient held in a register
-      const double g = gy[0];
-      for (std::size_t k = st.b; k-- > 0;) {
-        const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
-        const double gx = g * m.uv[wi];
-        m.vg[xi] = m.first[st.a + 2 * k + 1] != 0 ? gx : m.vg[xi] + gx;
-        m.ug[wi] += scale * (g * m.vv[xi]);
-      }
-      return;
-    }
-    for (std::size_t k = st.b; k-- > 0;) {
-      const double w = m.uv[p[2 * k]];
-      const double* x = vrow(p[2 * k + 1]);
-      double* gx = vgrad(p[2 * k + 1]);
-      m.ug[p[2 * k]] += scale * term_backward(m.first[st.a + 2 * k + 1] != 0, nb, gy, w, x, gx);
-    }
-    return;
-  }
-  // The dot kernel's arithmetic, pairs in slot order (the order Graph::backward passes an
-  // affine node's edges; a pair's two edges reach a uniform and a varying node, apart), then
-  // the bias: d/dw_k = x_k, d/dx_k = w_k, d/db = 1, as rules::Affine gives them.
   const double* gy = vgrad(st.out);
   const std::uint32_t* p = m.terms + st.a;
-  const std::size_t pairs = st.b / 2;
-  const std::uint32_t bi = p[2 * pairs];
-  if constexpr (kOne) {  // the same arithmetic, with the node's gradient held in a register
-    const double g = gy[0];
-    for (std::size_t k = 0; k < pairs; ++k) {
-      const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
+  const bool aff = st.kind == Kind::affine_dot;
+  const std::size_t pairs = aff ? st.b / 2 : st.b;
+  // Term k's two edges: to its varying value (stored on the row's first write) and to its
+  // uniform weight (reduced over the tile's samples).
+  const auto term = [&](std::size_t k) {
+    const std::uint32_t wi = p[2 * k], xi = p[2 * k + 1];
+    const bool first = m.first[st.a + 2 * k + 1] != 0;
+    if constexpr (kOne) {  // the same arithmetic, with the node's gradient held in a register
+      const double g = gy[0];
       const double gx = g * m.uv[wi];
-      m.vg[xi] = m.first[st.a + 2 * k + 1] != 0 ? gx : m.vg[xi] + gx;
+      m.vg[xi] = first ? gx : m.vg[xi] + gx;
       m.ug[wi] += scale * (g * m.vv[xi]);
+    } else {
+      m.ug[wi] += scale * term_backward(first, nb, gy, m.uv[wi], vrow(xi), vgrad(xi));
     }
-    m.ug[bi] += scale * g;
+  };
+  if (!aff) {
+    // Terms in reverse order: the order in which an unfused run reaches the mul nodes.
+    for (std::size_t k = pairs; k-- > 0;) term(k);
     return;
   }
-  for (std::size_t k = 0; k < pairs; ++k) {
-    const double w = m.uv[p[2 * k]];
-    const double* x = vrow(p[2 * k + 1]);
-    double* gx = vgrad(p[2 * k + 1]);
-    m.ug[p[2 * k]] += scale * term_backward(m.first[st.a + 2 * k + 1] != 0, nb, gy, w, x, gx);
-  }
-  m.ug[bi] += scale * detail::batch_reduce(nb, [gy](std::size_t s) { return gy[s]; });
+  // Pairs in slot order (the order Graph::backward passes an affine node's edges; a pair's two
+  // edges reach a uniform and a varying node, apart), then the bias: d/dw_k = x_k,
+  // d/dx_k = w_k, d/db = 1, as rules::Affine gives them.
+  for (std::size_t k = 0; k < pairs; ++k) term(k);
+  const std::uint32_t bi = p[2 * pairs];
+  if constexpr (kOne)
+    m.ug[bi] += scale * gy[0];
+  else
+    m.ug[bi] += scale * detail::batch_reduce(nb, [gy](std::size_t s) { return gy[s]; });
 }
 
 template <bool kOne>
@@ -825,18 +812,7 @@ void Executor::sweep(bool fwd, bool bwd) {
 void Executor::recompute(std::size_t tile) const {
   if (recomputed_ == tile) return;
   recomputed_ = no_sample;
-  const std::size_t s0 = tile * tile_;
-  const Bufs b{rv_.data(),
-               rg_.data(),
-               const_cast<double*>(uval_.data()),  // read only: vsteps_ write no uniform value
-               rug_.data(),
-               terms_.data(),
-               first_.data(),
-               parts_.data(),
-               std::min(tile_, batch_ - s0),
-               tile_,
-               s0,
-               detail::Access::values(*g_)};
+  const Bufs b = tile_bufs(tile, rv_.data(), rg_.data(), rug_.data());  // vsteps_ write no uv
   const double scale =
       options_.reduction == Reduction::mean ? 1.0 / static_cast<double>(batch_) : 1.0;
   std::size_t step = 0;
